@@ -1,0 +1,178 @@
+//! SHA-256 digests: hashed identifiers (devices, user agents) and policy fingerprints.
+//!
+//! Every hash is domain-separated and length-prefixed, so a device id can never collide with a
+//! user agent, and `("ab", "c")` never hashes like `("a", "bc")`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// SHA-256 over length-prefixed parts, after a domain tag.
+pub(crate) fn sha256(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update((domain.len() as u64).to_be_bytes());
+    hasher.update(domain.as_bytes());
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// A 128-bit hash of an identifier the crate must compare but never keep in clear (a device
+/// cookie, a full user-agent string). 128 bits keep collisions out of reach for per-user sets and
+/// population tables alike, at half the storage of a full SHA-256. Serialized as 32 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Digest128([u8; 16]);
+
+impl Digest128 {
+    /// Hash `parts` under `domain`, keeping the first 16 bytes of the SHA-256.
+    pub(crate) fn of(domain: &str, parts: &[&[u8]]) -> Self {
+        let full = sha256(domain, parts);
+        let mut out = [0u8; 16];
+        for (o, b) in out.iter_mut().zip(full.iter()) {
+            *o = *b;
+        }
+        Digest128(out)
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+/// A SHA-256 fingerprint (of a policy's canonical form), serialized as 64 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    pub(crate) fn new(bytes: [u8; 32]) -> Self {
+        Fingerprint(bytes)
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// A hex string of the wrong length or with a non-hex character.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not {digits} hex digits")]
+pub struct HexError {
+    value: String,
+    digits: usize,
+}
+
+fn write_hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+}
+
+fn parse_hex<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
+    let err = || HexError {
+        value: crate::national_id::shorten(text),
+        digits: N * 2,
+    };
+    let bytes = text.as_bytes();
+    if bytes.len() != N * 2 {
+        return Err(err());
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; N];
+    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        match pair {
+            [h, l] => *o = (nibble(*h).ok_or_else(err)? << 4) | nibble(*l).ok_or_else(err)?,
+            _ => return Err(err()),
+        }
+    }
+    Ok(out)
+}
+
+macro_rules! hex_newtype {
+    ($name:ident, $n:literal) => {
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_hex(&self.0, f)
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}(", stringify!($name))?;
+                write_hex(&self.0, f)?;
+                f.write_str(")")
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = HexError;
+            fn from_str(s: &str) -> Result<Self, HexError> {
+                parse_hex::<$n>(s).map($name)
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = HexError;
+            fn try_from(s: String) -> Result<Self, HexError> {
+                s.parse()
+            }
+        }
+        impl From<$name> for String {
+            fn from(d: $name) -> String {
+                d.to_string()
+            }
+        }
+    };
+}
+hex_newtype!(Digest128, 16);
+hex_newtype!(Fingerprint, 32);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn domain_and_length_separation() {
+        assert_ne!(
+            Digest128::of("device", &[b"ab", b"c"]),
+            Digest128::of("device", &[b"a", b"bc"])
+        );
+        assert_ne!(
+            Digest128::of("device", &[b"x"]),
+            Digest128::of("user-agent", &[b"x"])
+        );
+        assert_eq!(
+            Digest128::of("device", &[b"x"]),
+            Digest128::of("device", &[b"x"])
+        );
+    }
+
+    #[test]
+    fn sha256_known_answer() {
+        // The empty domain and no parts hash one 8-byte zero length.
+        let d = sha256("", &[]);
+        let expected: [u8; 32] = Sha256::digest([0u8; 8]).into();
+        assert_eq!(d, expected);
+    }
+
+    #[test]
+    fn hex_round_trip_and_errors() {
+        let d = Digest128::of("t", &[b"v"]);
+        let s = d.to_string();
+        assert_eq!(s.len(), 32);
+        assert_eq!(s.parse::<Digest128>().unwrap(), d);
+        assert_eq!(s.to_uppercase().parse::<Digest128>().unwrap(), d);
+        let e = "abc".parse::<Digest128>().unwrap_err();
+        assert_eq!(e.to_string(), "`abc` is not 32 hex digits");
+        assert!(format!("{}g", &s[..31]).parse::<Digest128>().is_err());
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Digest128>(&json).unwrap(), d);
+    }
+}

@@ -1,0 +1,162 @@
+//! The features of a login that history is kept on, and the bounded history itself.
+//!
+//! Two hierarchies, as in Freeman et al. (NDSS 2016): network → ASN → country, and full user
+//! agent → browser → OS → device type. The network level is the request's /24 (IPv4) or /48
+//! (IPv6) rather than the exact address: a professional's DHCP lease changes inside one prefix,
+//! and a prefix is less personal data to keep. The same [`FeatureHistory`] holds one
+//! professional's history in a [`Profile`](crate::Profile) (small caps) and the whole provider's
+//! in [`PopulationStats`](crate::PopulationStats) (large caps).
+
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::{Deserialize, Serialize};
+
+use crate::count_table::CountTable;
+use crate::digest::Digest128;
+use crate::geo::CountryCode;
+use crate::user_agent::{Browser, DeviceType, Os};
+
+/// Prefix length that stands for "one network" of an IPv4 client.
+pub const IPV4_NETWORK_PREFIX: u8 = 24;
+/// Prefix length that stands for "one network" of an IPv6 client (a site allocation).
+pub const IPV6_NETWORK_PREFIX: u8 = 48;
+
+/// The network (/24 or /48) an address belongs to; IPv4-mapped IPv6 counts as IPv4.
+pub fn network_of(ip: IpAddr) -> IpNet {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpNet::V4(Ipv4Net::new_assert(v4, IPV4_NETWORK_PREFIX).trunc()),
+        IpAddr::V6(v6) => IpNet::V6(Ipv6Net::new_assert(v6, IPV6_NETWORK_PREFIX).trunc()),
+    }
+}
+
+/// The user-agent features of a login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserAgentFeatures {
+    /// Hash of the full user-agent string.
+    pub hash: Digest128,
+    /// Browser family.
+    pub browser: Browser,
+    /// Operating system family.
+    pub os: Os,
+    /// Device type.
+    pub device: DeviceType,
+}
+
+/// The features of one login that histories count. Each is optional: a feature the caller
+/// could not observe is simply not counted, nor scored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginFeatures {
+    /// The request's /24 or /48.
+    pub network: Option<IpNet>,
+    /// The request's autonomous system.
+    pub asn: Option<u32>,
+    /// The request's country.
+    pub country: Option<CountryCode>,
+    /// The request's user agent.
+    pub user_agent: Option<UserAgentFeatures>,
+}
+
+/// Caps of the tables of a [`FeatureHistory`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeatureCaps {
+    /// Distinct networks kept.
+    pub networks: usize,
+    /// Distinct ASNs kept.
+    pub asns: usize,
+    /// Distinct countries kept.
+    pub countries: usize,
+    /// Distinct full user agents kept.
+    pub user_agents: usize,
+}
+
+/// Counts of every feature value seen, bounded by [`FeatureCaps`]. The browser, OS and device
+/// tables have few possible values and are never evicted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureHistory {
+    /// Networks (/24, /48).
+    pub networks: CountTable<IpNet>,
+    /// Autonomous systems.
+    pub asns: CountTable<u32>,
+    /// Countries.
+    pub countries: CountTable<CountryCode>,
+    /// Full user agents, hashed.
+    pub user_agents: CountTable<Digest128>,
+    /// Browser families.
+    pub browsers: CountTable<Browser>,
+    /// Operating systems.
+    pub oses: CountTable<Os>,
+    /// Device types.
+    pub devices: CountTable<DeviceType>,
+}
+
+impl FeatureHistory {
+    /// Count the features of one login seen at `at` (Unix seconds).
+    pub fn observe(&mut self, features: &LoginFeatures, at: i64, caps: &FeatureCaps) {
+        if let Some(n) = features.network {
+            self.networks.observe(n, at, caps.networks);
+        }
+        if let Some(a) = features.asn {
+            self.asns.observe(a, at, caps.asns);
+        }
+        if let Some(c) = features.country {
+            self.countries.observe(c, at, caps.countries);
+        }
+        if let Some(ua) = features.user_agent {
+            self.user_agents.observe(ua.hash, at, caps.user_agents);
+            self.browsers.observe(ua.browser, at, usize::MAX);
+            self.oses.observe(ua.os, at, usize::MAX);
+            self.devices.observe(ua.device, at, usize::MAX);
+        }
+    }
+
+    /// True when every table is within `caps` (checked on stored histories).
+    pub fn within(&self, caps: &FeatureCaps) -> bool {
+        self.networks.len() <= caps.networks
+            && self.asns.len() <= caps.asns
+            && self.countries.len() <= caps.countries
+            && self.user_agents.len() <= caps.user_agents
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn networks_of_addresses() {
+        let n = network_of("192.0.2.77".parse().unwrap());
+        assert_eq!(n.to_string(), "192.0.2.0/24");
+        let n = network_of("::ffff:192.0.2.77".parse().unwrap());
+        assert_eq!(n.to_string(), "192.0.2.0/24");
+        let n = network_of("2001:db8:abcd:12::1".parse().unwrap());
+        assert_eq!(n.to_string(), "2001:db8:abcd::/48");
+    }
+
+    #[test]
+    fn observe_respects_caps() {
+        let caps = FeatureCaps {
+            networks: 2,
+            asns: 2,
+            countries: 2,
+            user_agents: 2,
+        };
+        let mut h = FeatureHistory::default();
+        for (i, ip) in ["10.0.1.1", "10.0.2.1", "10.0.3.1"].iter().enumerate() {
+            let f = LoginFeatures {
+                network: Some(network_of(ip.parse().unwrap())),
+                asn: Some(i as u32),
+                country: None,
+                user_agent: None,
+            };
+            h.observe(&f, i as i64, &caps);
+        }
+        assert!(h.within(&caps));
+        assert_eq!(h.networks.len(), 2);
+        assert_eq!(h.networks.total(), 3);
+        assert!(h.countries.is_empty());
+    }
+}

@@ -44,6 +44,19 @@ pub struct UserAgentFeatures {
     pub device: DeviceType,
 }
 
+impl UserAgentFeatures {
+    /// Hash and classify a user-agent string.
+    pub fn from_user_agent(ua: &str) -> UserAgentFeatures {
+        let class = crate::user_agent::UserAgentClass::parse(ua);
+        UserAgentFeatures {
+            hash: Digest128::of("user-agent", &[ua.as_bytes()]),
+            browser: class.browser,
+            os: class.os,
+            device: class.device,
+        }
+    }
+}
+
 /// The features of one login that histories count. Each is optional: a feature the caller
 /// could not observe is simply not counted, nor scored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

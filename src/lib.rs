@@ -1,10 +1,13 @@
 //! Risk scoring for Pro Santé Connect logins made with an e-CPS.
 #![forbid(unsafe_code)]
 
+mod claims;
+mod context;
 mod count_table;
 mod digest;
 mod features;
 mod geo;
+mod local_time;
 mod national_id;
 mod user_agent;
 
@@ -23,3 +26,13 @@ pub use features::{
     UserAgentFeatures, network_of,
 };
 pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
+// PSC claims.
+pub use claims::{Activity, ActivityLocation, ClaimsError, Exercice, OtherId, PscClaims, RefPro};
+// The validated login.
+pub use context::{
+    Acr, ActivationChannel, AuthFacts, ContactChange, ContactKind, ContextError, CredentialFacts,
+    FUTURE_TOLERANCE, LoginEvent, MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN, MAX_LIST_LEN,
+    MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN, PushOutcome, ReportedRequest, RequestFacts,
+    RiskContext, RiskContextBuilder, Telemetry, ValidationRequest,
+};
+pub use local_time::{HOURS_PER_WEEK, LocalTime};

@@ -80,3 +80,65 @@ pub struct UserAgentClass {
     /// True for HTTP libraries, headless browsers and automation frameworks.
     pub automation: bool,
 }
+
+impl UserAgentClass {
+    /// Classify a user-agent string (coarse families only).
+    pub fn parse(ua: &str) -> UserAgentClass {
+        let has = |needle: &str| ua.contains(needle);
+        let automation = ua.trim().is_empty()
+            || [
+                "HeadlessChrome",
+                "curl/",
+                "python-requests",
+                "Wget",
+                "Go-http-client",
+            ]
+            .iter()
+            .any(|m| has(m));
+        let os = if has("Windows") {
+            Os::Windows
+        } else if has("iPhone") || has("iPad") {
+            Os::Ios
+        } else if has("Android") {
+            Os::Android
+        } else if has("Mac OS X") {
+            Os::MacOs
+        } else if has("CrOS") {
+            Os::ChromeOs
+        } else if has("Linux") {
+            Os::Linux
+        } else {
+            Os::Other
+        };
+        let browser = if has("Edg/") {
+            Browser::Edge
+        } else if has("OPR/") {
+            Browser::Opera
+        } else if has("SamsungBrowser") {
+            Browser::SamsungInternet
+        } else if has("Firefox/") {
+            Browser::Firefox
+        } else if has("Chrome/") {
+            Browser::Chrome
+        } else if has("Safari/") {
+            Browser::Safari
+        } else {
+            Browser::Other
+        };
+        let device = if automation {
+            DeviceType::Bot
+        } else if has("iPad") || (has("Android") && !has("Mobile")) {
+            DeviceType::Tablet
+        } else if has("Mobi") || has("iPhone") {
+            DeviceType::Mobile
+        } else {
+            DeviceType::Desktop
+        };
+        UserAgentClass {
+            browser,
+            os,
+            device,
+            automation,
+        }
+    }
+}

@@ -6,6 +6,7 @@ mod digest;
 mod features;
 mod geo;
 mod national_id;
+mod population;
 mod user_agent;
 
 // Identifiers.
@@ -23,3 +24,7 @@ pub use features::{
     UserAgentFeatures, network_of,
 };
 pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
+// Provider-wide frequencies, the population side of the statistical anomaly score.
+pub use population::{
+    POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
+};

@@ -1,6 +1,7 @@
 //! Risk scoring for Pro Santé Connect logins made with an e-CPS.
 #![forbid(unsafe_code)]
 
+mod anomaly;
 mod count_table;
 mod digest;
 mod features;
@@ -27,4 +28,9 @@ pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // Provider-wide frequencies, the population side of the statistical anomaly score.
 pub use population::{
     POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
+};
+// The Freeman et al. likelihood-ratio score (detector `stats.anomaly`).
+pub use anomaly::{
+    AnomalyFeature, AnomalyParams, AnomalyParamsError, AnomalyScore, DEFAULT_ANOMALY_THRESHOLD,
+    FeatureTerm, HierarchyLevel, anomaly_score, anomaly_score_with,
 };

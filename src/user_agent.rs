@@ -93,7 +93,7 @@ pub struct UserAgentClass {
 }
 
 /// Markers of HTTP libraries, headless browsers and automation frameworks, lower case, matched
-/// case-insensitively (tools differ in how they spell themselves: `Wget`, `okhttp`, `Go-http-client`).
+/// case-insensitively (tools spell themselves differently: `Wget`, `okhttp`, `Go-http-client`).
 const AUTOMATION_MARKERS: &[&str] = &[
     "headlesschrome",
     "phantomjs",
@@ -121,9 +121,15 @@ const AUTOMATION_MARKERS: &[&str] = &[
 const CRAWLER_MARKERS: &[&str] = &["bot/", "bot;", "bot)", "spider", "crawler", "+http"];
 
 impl UserAgentClass {
-    /// Classify a user-agent string (see the module docs for the rules and their limits).
+    /// Classify a user-agent string by its product tokens, in an order that follows how
+    /// browsers copy each other's tokens (Edge, Opera and Samsung Internet also say `Chrome/`
+    /// and `Safari/`), without allocating.
     ///
     /// An empty or blank string counts as automation: every browser sends a user agent.
+    /// Limits: iPadOS 13+ sends the macOS user agent by default, so such an iPad is classified
+    /// as macOS / desktop; versions are not kept (browsers freeze them); anything can be forged,
+    /// so `automation` catches honest tools and library defaults, not an attacker copying a
+    /// browser's string.
     ///
     /// ```
     /// use ecps_risk::{Browser, DeviceType, Os, UserAgentClass};

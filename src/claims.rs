@@ -438,6 +438,8 @@ mod tests {
     fn wrong_types_are_errors_not_panics() {
         assert!(serde_json::from_str::<PscClaims>(r#"{"sub": 12}"#).is_err());
         assert!(serde_json::from_str::<PscClaims>(r#"{"sub": "x", "auth_time": "soon"}"#).is_err());
-        assert!(serde_json::from_str::<PscClaims>(r#"{"sub": "x", "SubjectRefPro": "text"}"#).is_err());
+        assert!(
+            serde_json::from_str::<PscClaims>(r#"{"sub": "x", "SubjectRefPro": "text"}"#).is_err()
+        );
     }
 }

@@ -831,10 +831,10 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
 
     let r = &mut e.request;
     r.ip = r.ip.map(|ip| ip.to_canonical());
-    if let Some(ua) = &r.user_agent {
-        if ua.len() > MAX_USER_AGENT_LEN {
-            return Err(too_long("request.user_agent", ua, MAX_USER_AGENT_LEN));
-        }
+    if let Some(ua) = &r.user_agent
+        && ua.len() > MAX_USER_AGENT_LEN
+    {
+        return Err(too_long("request.user_agent", ua, MAX_USER_AGENT_LEN));
     }
     if let Some(g) = &r.geo {
         g.validate().map_err(|source| ContextError::Geo {
@@ -877,10 +877,10 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
         list.sort();
         list.dedup();
     }
-    if !e.local_time.is_valid() {
-        if let LocalTime::Fixed { offset_minutes } = e.local_time {
-            return Err(ContextError::Offset(offset_minutes));
-        }
+    if let LocalTime::Fixed { offset_minutes } = e.local_time
+        && !e.local_time.is_valid()
+    {
+        return Err(ContextError::Offset(offset_minutes));
     }
     Ok(())
 }

@@ -73,7 +73,7 @@ impl<K: Ord + Copy> TryFrom<CountTableWire<K>> for CountTable<K> {
     type Error = CountTableError;
     fn try_from(wire: CountTableWire<K>) -> Result<Self, CountTableError> {
         let mut entries = wire.entries;
-        entries.sort_by(|a, b| a.value.cmp(&b.value));
+        entries.sort_by_key(|e| e.value);
         let mut sum = 0u64;
         let mut previous: Option<&Entry<K>> = None;
         for (index, e) in entries.iter().enumerate() {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::count_table::CountTable;
 use crate::digest::Digest128;
 use crate::geo::CountryCode;
-use crate::user_agent::{Browser, DeviceType, Os};
+use crate::user_agent::{Browser, DeviceType, Os, UserAgentClass};
 
 /// Prefix length that stands for "one network" of an IPv4 client.
 pub const IPV4_NETWORK_PREFIX: u8 = 24;
@@ -45,9 +45,22 @@ pub struct UserAgentFeatures {
 }
 
 impl UserAgentFeatures {
-    /// Hash and classify a user-agent string.
+    /// Hash a user-agent string and classify it with [`UserAgentClass::parse`].
+    ///
+    /// The hash covers the exact bytes: two strings that differ by one character are two user
+    /// agents, as in Freeman et al.
+    ///
+    /// ```
+    /// use ecps_risk::{Browser, UserAgentFeatures};
+    ///
+    /// let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    /// let f = UserAgentFeatures::from_user_agent(ua);
+    /// assert_eq!(f.browser, Browser::Firefox);
+    /// assert_eq!(f, UserAgentFeatures::from_user_agent(ua));
+    /// assert_ne!(f.hash, UserAgentFeatures::from_user_agent("curl/8.5.0").hash);
+    /// ```
     pub fn from_user_agent(ua: &str) -> UserAgentFeatures {
-        let class = crate::user_agent::UserAgentClass::parse(ua);
+        let class = UserAgentClass::parse(ua);
         UserAgentFeatures {
             hash: Digest128::of("user-agent", &[ua.as_bytes()]),
             browser: class.browser,

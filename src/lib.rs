@@ -1,6 +1,7 @@
 //! Risk scoring for Pro Santé Connect logins made with an e-CPS.
 #![forbid(unsafe_code)]
 
+mod anomaly;
 mod claims;
 mod context;
 mod count_table;
@@ -9,6 +10,7 @@ mod features;
 mod geo;
 mod local_time;
 mod national_id;
+mod population;
 mod user_agent;
 
 // Identifiers.
@@ -19,13 +21,6 @@ pub use geo::{
 };
 // Hashes.
 pub use digest::{Digest128, Fingerprint, HexError};
-// Learned histories.
-pub use count_table::{CountTable, CountTableError, Entry};
-pub use features::{
-    FeatureCaps, FeatureHistory, IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, LoginFeatures,
-    UserAgentFeatures, network_of,
-};
-pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // PSC claims.
 pub use claims::{Activity, ActivityLocation, ClaimsError, Exercice, OtherId, PscClaims, RefPro};
 // The validated login.
@@ -36,3 +31,19 @@ pub use context::{
     RiskContext, RiskContextBuilder, Telemetry, ValidationRequest,
 };
 pub use local_time::{HOURS_PER_WEEK, LocalTime};
+// Learned histories: the generic bounded table, login features, the per-professional profile.
+pub use count_table::{CountTable, CountTableError, Entry};
+pub use features::{
+    FeatureCaps, FeatureHistory, IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, LoginFeatures,
+    UserAgentFeatures, network_of,
+};
+pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
+// Provider-wide data: watchlists and population frequencies, bundled per request.
+pub use population::{
+    POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
+};
+// The Freeman et al. likelihood-ratio score (detector `stats.anomaly`).
+pub use anomaly::{
+    AnomalyFeature, AnomalyParams, AnomalyParamsError, AnomalyScore, DEFAULT_ANOMALY_THRESHOLD,
+    FeatureTerm, HierarchyLevel, anomaly_score, anomaly_score_with,
+};

@@ -2,7 +2,18 @@
 //!
 //! Deliberately coarse: the detectors and the statistical score only need families (Freeman et
 //! al. use the same browser → OS → device hierarchy), and a coarse classifier has no database to
-//! keep up to date.
+//! keep up to date. [`UserAgentClass::parse`] looks for well-known product tokens, in an order that
+//! follows how browsers copy each other's tokens (Edge, Opera and Samsung Internet all say
+//! `Chrome/` and `Safari/`; Chrome says `Safari/`), and never allocates.
+//!
+//! Known limits, all inherent to the user-agent string:
+//! - iPadOS 13 and later send the macOS desktop user agent by default ("Request Desktop
+//!   Website"): such an iPad is classified as macOS / desktop. Only client hints or touch
+//!   telemetry could tell them apart.
+//! - Browsers freeze most of the string (Chrome's reduced user agent always says
+//!   `Windows NT 10.0`, `Intel Mac OS X 10_15_7` or `Android 10; K`), so versions are not kept.
+//! - Anything can be forged: `automation` catches honest tools and default library strings,
+//!   not an attacker who copies a browser's user agent.
 
 use serde::{Deserialize, Serialize};
 
@@ -81,58 +92,70 @@ pub struct UserAgentClass {
     pub automation: bool,
 }
 
+/// Markers of HTTP libraries, headless browsers and automation frameworks, lower case, matched
+/// case-insensitively (tools spell themselves differently: `Wget`, `okhttp`, `Go-http-client`).
+const AUTOMATION_MARKERS: &[&str] = &[
+    "headlesschrome",
+    "phantomjs",
+    "selenium",
+    "webdriver",
+    "python-requests",
+    "python-urllib",
+    "curl/",
+    "wget",
+    "go-http-client",
+    "okhttp",
+    "java/",
+    "libwww-perl",
+    "scrapy",
+    "node-fetch",
+    "axios/",
+    "postman",
+    "httpclient",
+    "puppeteer",
+    "playwright",
+];
+
+/// Markers of crawlers, lower case. `bot/` and `bot;` rather than `bot`, which would also match
+/// phone brands such as Cubot.
+const CRAWLER_MARKERS: &[&str] = &["bot/", "bot;", "bot)", "spider", "crawler", "+http"];
+
 impl UserAgentClass {
-    /// Classify a user-agent string (coarse families only).
+    /// Classify a user-agent string by its product tokens, in an order that follows how
+    /// browsers copy each other's tokens (Edge, Opera and Samsung Internet also say `Chrome/`
+    /// and `Safari/`), without allocating.
+    ///
+    /// An empty or blank string counts as automation: every browser sends a user agent.
+    /// Limits: iPadOS 13+ sends the macOS user agent by default, so such an iPad is classified
+    /// as macOS / desktop; versions are not kept (browsers freeze them); anything can be forged,
+    /// so `automation` catches honest tools and library defaults, not an attacker copying a
+    /// browser's string.
+    ///
+    /// ```
+    /// use ecps_risk::{Browser, DeviceType, Os, UserAgentClass};
+    ///
+    /// let c = UserAgentClass::parse(
+    ///     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+    ///      Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+    /// );
+    /// assert_eq!((c.browser, c.os, c.device), (Browser::Edge, Os::Windows, DeviceType::Desktop));
+    /// assert!(!c.automation);
+    ///
+    /// let c = UserAgentClass::parse("python-requests/2.32.3");
+    /// assert!(c.automation);
+    /// assert_eq!(c.device, DeviceType::Bot);
+    /// ```
     pub fn parse(ua: &str) -> UserAgentClass {
-        let has = |needle: &str| ua.contains(needle);
-        let automation = ua.trim().is_empty()
-            || [
-                "HeadlessChrome",
-                "curl/",
-                "python-requests",
-                "Wget",
-                "Go-http-client",
-            ]
-            .iter()
-            .any(|m| has(m));
-        let os = if has("Windows") {
-            Os::Windows
-        } else if has("iPhone") || has("iPad") {
-            Os::Ios
-        } else if has("Android") {
-            Os::Android
-        } else if has("Mac OS X") {
-            Os::MacOs
-        } else if has("CrOS") {
-            Os::ChromeOs
-        } else if has("Linux") {
-            Os::Linux
-        } else {
-            Os::Other
-        };
-        let browser = if has("Edg/") {
-            Browser::Edge
-        } else if has("OPR/") {
-            Browser::Opera
-        } else if has("SamsungBrowser") {
-            Browser::SamsungInternet
-        } else if has("Firefox/") {
-            Browser::Firefox
-        } else if has("Chrome/") {
-            Browser::Chrome
-        } else if has("Safari/") {
-            Browser::Safari
-        } else {
-            Browser::Other
-        };
+        let ua = ua.trim();
+        let automation = ua.is_empty()
+            || AUTOMATION_MARKERS.iter().any(|m| contains_ci(ua, m))
+            || CRAWLER_MARKERS.iter().any(|m| contains_ci(ua, m));
+        let os = os_of(ua);
+        let browser = browser_of(ua, os);
         let device = if automation {
             DeviceType::Bot
-        } else if has("iPad") || (has("Android") && !has("Mobile")) {
-            DeviceType::Tablet
-        } else if has("Mobi") || has("iPhone") {
-            DeviceType::Mobile
         } else {
-            DeviceType::Desktop
+            device_of(ua, os)
         };
         UserAgentClass {
             browser,
@@ -140,5 +163,408 @@ impl UserAgentClass {
             device,
             automation,
         }
+    }
+}
+
+fn os_of(ua: &str) -> Os {
+    // Order matters: iOS says "like Mac OS X", Android and ChromeOS say "Linux".
+    if ua.contains("Windows Phone") {
+        Os::Other
+    } else if ua.contains("Windows") {
+        Os::Windows
+    } else if ua.contains("CrOS") {
+        Os::ChromeOs
+    } else if contains_ci(ua, "iphone")
+        || contains_ci(ua, "ipad")
+        || ua.contains("iPod")
+        || ua.contains("CPU OS ")
+    {
+        Os::Ios
+    } else if contains_ci(ua, "android") {
+        Os::Android
+    } else if ua.contains("Macintosh") || ua.contains("Mac OS X") {
+        Os::MacOs
+    } else if ua.contains("Linux") || ua.contains("X11") {
+        Os::Linux
+    } else {
+        Os::Other
+    }
+}
+
+fn browser_of(ua: &str, os: Os) -> Browser {
+    // Order matters: every Chromium browser also says "Chrome/" and "Safari/".
+    if os == Os::Android && ua.contains("; wv)") {
+        Browser::WebView
+    } else if ua.contains("SamsungBrowser/") {
+        Browser::SamsungInternet
+    } else if ua.contains("OPR/") || ua.contains("OPiOS/") || ua.contains("Opera") {
+        Browser::Opera
+    } else if ua.contains("Edg/")
+        || ua.contains("EdgA/")
+        || ua.contains("EdgiOS/")
+        || ua.contains("Edge/")
+    {
+        Browser::Edge
+    } else if ua.contains("Firefox/") || ua.contains("FxiOS/") {
+        Browser::Firefox
+    } else if ua.contains("Chrome/") || ua.contains("CriOS/") || ua.contains("Chromium/") {
+        Browser::Chrome
+    } else if ua.contains("Version/") && ua.contains("Safari/") {
+        Browser::Safari
+    } else if (os == Os::Ios || os == Os::MacOs) && ua.contains("AppleWebKit") {
+        // WKWebView in an app (the e-CPS app, mail, social apps): WebKit without Safari's
+        // `Version/` token; every iOS browser that has its own token was matched above.
+        Browser::WebView
+    } else {
+        Browser::Other
+    }
+}
+
+fn device_of(ua: &str, os: Os) -> DeviceType {
+    match os {
+        Os::Ios if contains_ci(ua, "ipad") => DeviceType::Tablet,
+        Os::Ios => DeviceType::Mobile,
+        // Android phones say "Mobile" (Chrome, WebView, Samsung, Firefox's "; Mobile;"); tablets
+        // do not. Dalvik is an app's HTTP stack, which says neither.
+        Os::Android if ua.contains("Dalvik/") => DeviceType::Other,
+        Os::Android if ua.contains("Mobile") => DeviceType::Mobile,
+        Os::Android => DeviceType::Tablet,
+        _ if ua.contains("Mobi") => DeviceType::Mobile,
+        _ if ua.contains("Tablet") => DeviceType::Tablet,
+        Os::Windows | Os::MacOs | Os::Linux | Os::ChromeOs => DeviceType::Desktop,
+        _ => DeviceType::Other,
+    }
+}
+
+/// `needle` (ASCII lower case) occurs in `haystack`, ignoring ASCII case; no allocation.
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+    use super::*;
+    use Browser as B;
+    use DeviceType as D;
+    use Os as O;
+
+    /// Real user-agent strings, 2024–2026, with their expected class.
+    const CASES: &[(&str, Browser, Os, DeviceType, bool)] = &[
+        // Desktop browsers.
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            B::Chrome,
+            O::Windows,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36 Edg/134.0.0.0",
+            B::Edge,
+            O::Windows,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            B::Firefox,
+            O::Windows,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0",
+            B::Opera,
+            O::Windows,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Safari/605.1.15",
+            B::Safari,
+            O::MacOs,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36",
+            B::Chrome,
+            O::MacOs,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0",
+            B::Firefox,
+            O::MacOs,
+            D::Desktop,
+            false,
+        ),
+        // Firefox ESR on Linux, Chrome on Linux and ChromeOS.
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+            B::Firefox,
+            O::Linux,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0",
+            B::Firefox,
+            O::Linux,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            B::Chrome,
+            O::Linux,
+            D::Desktop,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+            B::Chrome,
+            O::ChromeOs,
+            D::Desktop,
+            false,
+        ),
+        // iPhone and iPad.
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1",
+            B::Safari,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.7 Mobile/15E148 Safari/604.1",
+            B::Safari,
+            O::Ios,
+            D::Tablet,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
+            B::Chrome,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/132.0 Mobile/15E148 Safari/605.1.15",
+            B::Firefox,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 EdgiOS/131.0.2903.68 Mobile/15E148 Safari/605.1.15",
+            B::Edge,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        // iOS in-app web views: the e-CPS-like app, the Google app, an in-app browser.
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+            B::WebView,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) GSA/343.0.695551749 Mobile/15E148 Safari/604.1",
+            B::WebView,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/489.0.0.43.107;FBBV/668880711;FBDV/iPhone15,2;FBMD/iPhone;FBSN/iOS;FBSV/17.6.1;FBSS/3;FBID/phone;FBLC/fr_FR;FBOP/5]",
+            B::WebView,
+            O::Ios,
+            D::Mobile,
+            false,
+        ),
+        // iPadOS 13+ in its default desktop mode: indistinguishable from a Mac.
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15",
+            B::Safari,
+            O::MacOs,
+            D::Desktop,
+            false,
+        ),
+        // Android.
+        (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+            B::Chrome,
+            O::Android,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            B::Chrome,
+            O::Android,
+            D::Tablet,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+            B::SamsungInternet,
+            O::Android,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Safari/537.36",
+            B::SamsungInternet,
+            O::Android,
+            D::Tablet,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
+            B::Firefox,
+            O::Android,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 EdgA/131.0.0.0",
+            B::Edge,
+            O::Android,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36 OPR/86.0.0.0",
+            B::Opera,
+            O::Android,
+            D::Mobile,
+            false,
+        ),
+        // Android WebView: the e-CPS-like app.
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/128.0.6613.127 Mobile Safari/537.36",
+            B::WebView,
+            O::Android,
+            D::Mobile,
+            false,
+        ),
+        (
+            "Dalvik/2.1.0 (Linux; U; Android 13; SM-A536B Build/TP1A.220624.014)",
+            B::Other,
+            O::Android,
+            D::Other,
+            false,
+        ),
+        // Automation and HTTP libraries.
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+            B::Chrome,
+            O::Linux,
+            D::Bot,
+            true,
+        ),
+        (
+            "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS/2.1.1 Safari/538.1",
+            B::Other,
+            O::Linux,
+            D::Bot,
+            true,
+        ),
+        ("curl/8.5.0", B::Other, O::Other, D::Bot, true),
+        ("python-requests/2.32.3", B::Other, O::Other, D::Bot, true),
+        ("Python-urllib/3.12", B::Other, O::Other, D::Bot, true),
+        ("Wget/1.21.4", B::Other, O::Other, D::Bot, true),
+        ("Go-http-client/2.0", B::Other, O::Other, D::Bot, true),
+        ("okhttp/4.12.0", B::Other, O::Other, D::Bot, true),
+        ("Java/17.0.9", B::Other, O::Other, D::Bot, true),
+        ("libwww-perl/6.72", B::Other, O::Other, D::Bot, true),
+        (
+            "Scrapy/2.11.2 (+https://scrapy.org)",
+            B::Other,
+            O::Other,
+            D::Bot,
+            true,
+        ),
+        (
+            "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)",
+            B::Other,
+            O::Other,
+            D::Bot,
+            true,
+        ),
+        ("axios/1.7.9", B::Other, O::Other, D::Bot, true),
+        ("PostmanRuntime/7.43.0", B::Other, O::Other, D::Bot, true),
+        (
+            "Apache-HttpClient/4.5.14 (Java/17.0.9)",
+            B::Other,
+            O::Other,
+            D::Bot,
+            true,
+        ),
+        (
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            B::Other,
+            O::Other,
+            D::Bot,
+            true,
+        ),
+        ("", B::Other, O::Other, D::Bot, true),
+        ("   ", B::Other, O::Other, D::Bot, true),
+        // Unknown but harmless.
+        ("SomeKiosk/1.0", B::Other, O::Other, D::Other, false),
+    ];
+
+    #[test]
+    fn classifies_real_user_agents() {
+        assert!(CASES.len() >= 25);
+        for &(ua, browser, os, device, automation) in CASES {
+            let got = UserAgentClass::parse(ua);
+            let want = UserAgentClass {
+                browser,
+                os,
+                device,
+                automation,
+            };
+            assert_eq!(got, want, "{ua}");
+        }
+    }
+
+    #[test]
+    fn automation_markers_ignore_case() {
+        for ua in ["CURL/8.0", "WGET/1.0", "GO-HTTP-CLIENT/1.1", "OkHttp/3.14"] {
+            assert!(UserAgentClass::parse(ua).automation, "{ua}");
+        }
+        // A phone brand containing "bot" is not a crawler.
+        let c = UserAgentClass::parse(
+            "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+        );
+        assert!(!c.automation);
+        assert_eq!(c.device, DeviceType::Mobile);
+    }
+
+    #[test]
+    fn contains_ci_edges() {
+        assert!(contains_ci("abc", ""));
+        assert!(!contains_ci("", "a"));
+        assert!(contains_ci("xCuRl/1", "curl/"));
+        assert!(!contains_ci("cur", "curl/"));
+        // Non-ASCII input never panics.
+        assert!(!contains_ci("é€漢字", "curl/"));
     }
 }

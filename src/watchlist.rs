@@ -1,0 +1,1270 @@
+//! Watchlists: named lists loaded once from data (typically after an ANS alert), compiled into
+//! an immutable structure and looked up on every login.
+//!
+//! Four kinds of lists exist (see [`WatchlistKind`]):
+//!
+//! * `ip`: a set of IPv4 and IPv6 networks (deny lists, trusted hospital networks, anonymizer
+//!   ranges), looked up with [`IpList::lookup`] (longest-prefix match);
+//! * `credentials`: deactivated e-CPS credential ids, see [`CredentialList`];
+//! * `blocked_subjects`: national ids (idNat_PS) whose new e-CPS activations are blocked, each
+//!   with the date of the block, see [`BlockedSubjectList`];
+//! * `subjects`: national ids under alert, see [`SubjectList`].
+//!
+//! The wire form is [`WatchlistsSpec`] (serde, any format); [`Watchlists::compile`] validates it.
+//! [`Watchlists`] also deserializes directly from the wire form and serializes back to it
+//! (normalized: sorted, deduplicated, canonical networks).
+//!
+//! Lookups never allocate and never scan a list linearly: they are binary searches over sorted,
+//! contiguous arrays.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+// ---------------------------------------------------------------------------------------------
+// Wire form
+// ---------------------------------------------------------------------------------------------
+
+/// The wire form of a set of watchlists, before validation.
+///
+/// ```json
+/// { "lists": [
+///   { "name": "hospital_networks", "kind": "ip", "description": "CHU networks",
+///     "entries": ["10.20.0.0/16", "2001:db8:100::/48", "192.0.2.7"] },
+///   { "name": "deactivated_ecps", "kind": "credentials", "entries": ["ecps-1234"] },
+///   { "name": "blocked_activations", "kind": "blocked_subjects",
+///     "entries": [{"subject": "810001234568", "since": "2025-10-08T00:00:00Z"}] },
+///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234568"] } ] }
+/// ```
+///
+/// Unknown fields are rejected. Compile it with [`Watchlists::compile`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchlistsSpec {
+    /// The lists, in any order; names must be unique.
+    pub lists: Vec<WatchlistSpec>,
+}
+
+/// The wire form of one watchlist, tagged by its `kind`.
+///
+/// `description` is optional free text, kept as is. `entries` is required (it may be empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum WatchlistSpec {
+    /// A set of IP networks (`kind = "ip"`).
+    Ip {
+        /// The list name: 1 to 64 characters among `a-z`, `0-9`, `_`, `.`, `-`.
+        name: String,
+        /// Free text describing the list.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// Networks in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`) or bare addresses (a host
+        /// route: `/32` or `/128`).
+        entries: Vec<String>,
+    },
+    /// Deactivated e-CPS credential ids (`kind = "credentials"`).
+    Credentials {
+        /// The list name: 1 to 64 characters among `a-z`, `0-9`, `_`, `.`, `-`.
+        name: String,
+        /// Free text describing the list.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// Credential ids, compared exactly (no trimming, case-sensitive), 1 to 128 bytes.
+        entries: Vec<String>,
+    },
+    /// National ids whose new e-CPS activations are blocked (`kind = "blocked_subjects"`).
+    BlockedSubjects {
+        /// The list name: 1 to 64 characters among `a-z`, `0-9`, `_`, `.`, `-`.
+        name: String,
+        /// Free text describing the list.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// The blocked subjects and the date of their block.
+        entries: Vec<BlockedSubjectSpec>,
+    },
+    /// National ids under alert (`kind = "subjects"`).
+    Subjects {
+        /// The list name: 1 to 64 characters among `a-z`, `0-9`, `_`, `.`, `-`.
+        name: String,
+        /// Free text describing the list.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// National ids (idNat_PS), compared exactly, 1 to 64 bytes.
+        entries: Vec<String>,
+    },
+}
+
+impl WatchlistSpec {
+    /// The name of the list, as written.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Ip { name, .. }
+            | Self::Credentials { name, .. }
+            | Self::BlockedSubjects { name, .. }
+            | Self::Subjects { name, .. } => name,
+        }
+    }
+
+    /// The kind of the list.
+    pub fn kind(&self) -> WatchlistKind {
+        match self {
+            Self::Ip { .. } => WatchlistKind::Ip,
+            Self::Credentials { .. } => WatchlistKind::Credentials,
+            Self::BlockedSubjects { .. } => WatchlistKind::BlockedSubjects,
+            Self::Subjects { .. } => WatchlistKind::Subjects,
+        }
+    }
+
+    /// The description of the list, if any.
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            Self::Ip { description, .. }
+            | Self::Credentials { description, .. }
+            | Self::BlockedSubjects { description, .. }
+            | Self::Subjects { description, .. } => description.as_deref(),
+        }
+    }
+
+    /// The number of entries, as written (before deduplication).
+    pub fn entry_count(&self) -> usize {
+        match self {
+            Self::Ip { entries, .. }
+            | Self::Credentials { entries, .. }
+            | Self::Subjects { entries, .. } => entries.len(),
+            Self::BlockedSubjects { entries, .. } => entries.len(),
+        }
+    }
+}
+
+/// One entry of a `blocked_subjects` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockedSubjectSpec {
+    /// The national id (idNat_PS), compared exactly, 1 to 64 bytes.
+    pub subject: String,
+    /// When new activations were blocked, RFC 3339 (for example `2025-10-08T00:00:00Z`; in TOML,
+    /// write it as a quoted string).
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
+/// The kind of a watchlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WatchlistKind {
+    /// IP networks (`ip`).
+    Ip,
+    /// Deactivated e-CPS credential ids (`credentials`).
+    Credentials,
+    /// National ids whose new e-CPS activations are blocked (`blocked_subjects`).
+    BlockedSubjects,
+    /// National ids under alert (`subjects`).
+    Subjects,
+}
+
+impl WatchlistKind {
+    /// The wire name of the kind (`ip`, `credentials`, `blocked_subjects`, `subjects`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ip => "ip",
+            Self::Credentials => "credentials",
+            Self::BlockedSubjects => "blocked_subjects",
+            Self::Subjects => "subjects",
+        }
+    }
+}
+
+impl fmt::Display for WatchlistKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// Why a [`WatchlistsSpec`] could not be compiled.
+///
+/// Offending values longer than 100 characters are shortened (with a trailing `…`) in the error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WatchlistError {
+    /// More than [`Watchlists::MAX_LISTS`] lists.
+    #[error("too many watchlists: {count}, at most {max}")]
+    TooManyLists {
+        /// The number of lists in the spec.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A list name is empty, too long or uses a forbidden character.
+    #[error("watchlist name `{name}` is invalid: {reason}")]
+    InvalidName {
+        /// The offending name.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Two lists have the same name.
+    #[error("watchlist `{name}` is defined more than once")]
+    DuplicateName {
+        /// The duplicated name.
+        name: String,
+    },
+    /// A list has more than [`Watchlists::MAX_ENTRIES`] entries.
+    #[error("watchlist `{list}` has too many entries: {count}, at most {max}")]
+    TooManyEntries {
+        /// The list name.
+        list: String,
+        /// The number of entries in the list.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An entry of an `ip` list is neither a network in CIDR notation nor an IP address.
+    #[error("watchlist `{list}`: entry {index} `{value}` is not an IP network")]
+    InvalidNetwork {
+        /// The list name.
+        list: String,
+        /// The index of the entry in the list (from 0).
+        index: usize,
+        /// The offending entry.
+        value: String,
+    },
+    /// An entry of an `ip` list is an IPv4-mapped IPv6 network (in `::ffff:0:0/96`) with a prefix
+    /// shorter than `/96`, which has no IPv4 equivalent.
+    #[error(
+        "watchlist `{list}`: entry {index} `{value}` is an IPv4-mapped IPv6 network with a prefix shorter than /96"
+    )]
+    UnmappableNetwork {
+        /// The list name.
+        list: String,
+        /// The index of the entry in the list (from 0).
+        index: usize,
+        /// The offending entry.
+        value: String,
+    },
+    /// An entry of a `credentials` list is empty or longer than
+    /// [`Watchlists::MAX_CREDENTIAL_LEN`] bytes.
+    #[error("watchlist `{list}`: entry {index} `{value}` is not a valid credential id: {reason}")]
+    InvalidCredential {
+        /// The list name.
+        list: String,
+        /// The index of the entry in the list (from 0).
+        index: usize,
+        /// The offending entry.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A subject of a `subjects` or `blocked_subjects` list is empty or longer than
+    /// [`Watchlists::MAX_SUBJECT_LEN`] bytes.
+    #[error("watchlist `{list}`: entry {index} `{value}` is not a valid subject id: {reason}")]
+    InvalidSubject {
+        /// The list name.
+        list: String,
+        /// The index of the entry in the list (from 0).
+        index: usize,
+        /// The offending entry.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// Shortens a value quoted in an error, so that a huge bogus entry cannot produce a huge message.
+fn shown(value: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    match value.char_indices().nth(MAX_CHARS) {
+        None => value.to_owned(),
+        Some((cut, _)) => format!("{}…", value.get(..cut).unwrap_or_default()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiled form
+// ---------------------------------------------------------------------------------------------
+
+/// A compiled, immutable set of named watchlists.
+///
+/// Build it once with [`Watchlists::compile`] (or deserialize it directly from the wire form
+/// [`WatchlistsSpec`]), share it behind an `Arc` with every request thread (it is
+/// `Send + Sync`), and look lists up by name on each login. Every lookup is allocation-free and
+/// logarithmic. Lists are kept sorted by name, so iteration and serialization are deterministic.
+///
+/// ```
+/// use std::net::IpAddr;
+/// use ecps_risk::{Watchlists, WatchlistKind};
+///
+/// let lists: Watchlists = serde_json::from_str(r#"{ "lists": [
+///   { "name": "hospital_networks", "kind": "ip", "description": "CHU networks",
+///     "entries": ["10.20.0.0/16", "10.20.30.0/24", "2001:db8:100::/48", "192.0.2.7"] },
+///   { "name": "deactivated_ecps", "kind": "credentials", "entries": ["ecps-1234"] },
+///   { "name": "blocked_activations", "kind": "blocked_subjects",
+///     "entries": [{"subject": "810001234568", "since": "2025-10-08T00:00:00Z"}] },
+///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234568"] } ] }"#)?;
+///
+/// let hospitals = lists.ip_list("hospital_networks").ok_or("no such ip list")?;
+/// let ip: IpAddr = "10.20.30.40".parse()?;
+/// assert_eq!(hospitals.lookup(ip), Some("10.20.30.0/24".parse()?)); // the most specific one
+/// assert!(hospitals.contains("::ffff:10.20.1.1".parse()?)); // IPv4-mapped IPv6
+/// assert!(!hospitals.contains("192.0.2.8".parse()?));
+///
+/// assert_eq!(lists.kind_of("deactivated_ecps"), Some(WatchlistKind::Credentials));
+/// assert!(lists.ip_list("deactivated_ecps").is_none()); // wrong kind
+/// let revoked = lists.credential_list("deactivated_ecps").ok_or("no such credential list")?;
+/// assert!(revoked.contains("ecps-1234"));
+///
+/// let blocked = lists.blocked_subject_list("blocked_activations").ok_or("no such list")?;
+/// assert_eq!(blocked.blocked_since("810001234568"),
+///            Some(time::macros::datetime!(2025-10-08 00:00 UTC)));
+///
+/// assert_eq!(lists.names().collect::<Vec<_>>(),
+///            ["blocked_activations", "deactivated_ecps", "hospital_networks", "under_alert"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "WatchlistsSpec")]
+pub struct Watchlists {
+    /// Sorted by name, names unique.
+    lists: Box<[Watchlist]>,
+}
+
+impl Watchlists {
+    /// The maximum number of lists.
+    pub const MAX_LISTS: usize = 1024;
+    /// The maximum number of entries in one list (counted as written, before deduplication).
+    pub const MAX_ENTRIES: usize = 2_000_000;
+    /// The maximum length of a list name, in characters.
+    pub const MAX_NAME_LEN: usize = 64;
+    /// The maximum length of a credential id, in bytes.
+    pub const MAX_CREDENTIAL_LEN: usize = 128;
+    /// The maximum length of a subject id (idNat_PS), in bytes.
+    pub const MAX_SUBJECT_LEN: usize = 64;
+
+    /// No lists at all.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Validates and compiles the wire form.
+    ///
+    /// * names: 1 to [`Self::MAX_NAME_LEN`] characters among `a-z`, `0-9`, `_`, `.`, `-`,
+    ///   unique; at most [`Self::MAX_LISTS`] lists of at most [`Self::MAX_ENTRIES`] entries;
+    /// * `ip` entries: `address/len` or a bare address (a host route, `/32` or `/128`), with
+    ///   the standard address syntax (no leading zeros in IPv4 octets) and a decimal prefix
+    ///   length. Host bits are accepted and cleared (`10.1.2.3/8` is `10.0.0.0/8`).
+    ///   IPv4-mapped IPv6 networks (`::ffff:10.0.0.0/104`) are converted to their IPv4
+    ///   equivalent (`10.0.0.0/8`); one with a prefix shorter than `/96` is an error.
+    ///   Duplicate and overlapping networks are allowed;
+    /// * credential ids: 1 to [`Self::MAX_CREDENTIAL_LEN`] bytes; subject ids: 1 to
+    ///   [`Self::MAX_SUBJECT_LEN`] bytes; both kept exactly as written (no trimming, no case
+    ///   folding); duplicates are allowed. A subject blocked twice keeps the earliest date;
+    /// * an empty list is allowed.
+    ///
+    /// # Errors
+    ///
+    /// The first problem found, in list order then entry order, as a [`WatchlistError`] naming
+    /// the list and, for an entry, its index and value.
+    pub fn compile(spec: WatchlistsSpec) -> Result<Self, WatchlistError> {
+        Self::compile_ref(&spec)
+    }
+
+    fn compile_ref(spec: &WatchlistsSpec) -> Result<Self, WatchlistError> {
+        if spec.lists.len() > Self::MAX_LISTS {
+            return Err(WatchlistError::TooManyLists {
+                count: spec.lists.len(),
+                max: Self::MAX_LISTS,
+            });
+        }
+        let mut seen = HashSet::with_capacity(spec.lists.len());
+        let mut lists = Vec::with_capacity(spec.lists.len());
+        for list in &spec.lists {
+            let name = list.name();
+            check_name(name)?;
+            if !seen.insert(name) {
+                return Err(WatchlistError::DuplicateName {
+                    name: name.to_owned(),
+                });
+            }
+            if list.entry_count() > Self::MAX_ENTRIES {
+                return Err(WatchlistError::TooManyEntries {
+                    list: name.to_owned(),
+                    count: list.entry_count(),
+                    max: Self::MAX_ENTRIES,
+                });
+            }
+            lists.push(Watchlist::compile(list)?);
+        }
+        lists.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+        Ok(Self {
+            lists: lists.into_boxed_slice(),
+        })
+    }
+
+    /// The normalized wire form: lists sorted by name, entries sorted and deduplicated,
+    /// networks canonical. Compiling it gives back an equal value.
+    pub fn to_spec(&self) -> WatchlistsSpec {
+        WatchlistsSpec {
+            lists: self.lists.iter().map(Watchlist::to_spec).collect(),
+        }
+    }
+
+    /// The number of lists.
+    pub fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// Whether there are no lists.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    /// The list names, in sorted order.
+    pub fn names(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + '_ {
+        self.lists.iter().map(Watchlist::name)
+    }
+
+    /// The lists, sorted by name.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Watchlist> + DoubleEndedIterator + '_ {
+        self.lists.iter()
+    }
+
+    /// The list with this name, of any kind (binary search over the names).
+    pub fn get(&self, name: &str) -> Option<&Watchlist> {
+        let index = self
+            .lists
+            .binary_search_by(|list| list.name().cmp(name))
+            .ok()?;
+        self.lists.get(index)
+    }
+
+    /// The kind of the list with this name, `None` if there is no such list.
+    pub fn kind_of(&self, name: &str) -> Option<WatchlistKind> {
+        self.get(name).map(Watchlist::kind)
+    }
+
+    /// The `ip` list with this name; `None` if there is no such list or it has another kind
+    /// (tell them apart with [`Self::kind_of`]).
+    pub fn ip_list(&self, name: &str) -> Option<&IpList> {
+        match self.get(name)? {
+            Watchlist::Ip(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// The `credentials` list with this name; `None` if there is no such list or it has another
+    /// kind.
+    pub fn credential_list(&self, name: &str) -> Option<&CredentialList> {
+        match self.get(name)? {
+            Watchlist::Credentials(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// The `blocked_subjects` list with this name; `None` if there is no such list or it has
+    /// another kind.
+    pub fn blocked_subject_list(&self, name: &str) -> Option<&BlockedSubjectList> {
+        match self.get(name)? {
+            Watchlist::BlockedSubjects(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// The `subjects` list with this name; `None` if there is no such list or it has another
+    /// kind.
+    pub fn subject_list(&self, name: &str) -> Option<&SubjectList> {
+        match self.get(name)? {
+            Watchlist::Subjects(list) => Some(list),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<WatchlistsSpec> for Watchlists {
+    type Error = WatchlistError;
+
+    fn try_from(spec: WatchlistsSpec) -> Result<Self, Self::Error> {
+        Self::compile(spec)
+    }
+}
+
+impl From<&Watchlists> for WatchlistsSpec {
+    fn from(lists: &Watchlists) -> Self {
+        lists.to_spec()
+    }
+}
+
+impl Serialize for Watchlists {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_spec().serialize(serializer)
+    }
+}
+
+impl fmt::Debug for Watchlists {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.lists.iter()).finish()
+    }
+}
+
+fn check_name(name: &str) -> Result<(), WatchlistError> {
+    let reason = if name.is_empty() {
+        "it is empty"
+    } else if name.chars().count() > Watchlists::MAX_NAME_LEN {
+        "it is longer than 64 characters"
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'))
+    {
+        "only `a-z`, `0-9`, `_`, `.` and `-` are allowed"
+    } else {
+        return Ok(());
+    };
+    Err(WatchlistError::InvalidName {
+        name: shown(name),
+        reason,
+    })
+}
+
+/// One compiled watchlist, of any kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Watchlist {
+    /// A set of IP networks.
+    Ip(IpList),
+    /// Deactivated e-CPS credential ids.
+    Credentials(CredentialList),
+    /// National ids whose new e-CPS activations are blocked.
+    BlockedSubjects(BlockedSubjectList),
+    /// National ids under alert.
+    Subjects(SubjectList),
+}
+
+impl Watchlist {
+    fn compile(spec: &WatchlistSpec) -> Result<Self, WatchlistError> {
+        Ok(match spec {
+            WatchlistSpec::Ip {
+                name,
+                description,
+                entries,
+            } => Self::Ip(IpList::compile(
+                Meta::new(name, description.as_deref()),
+                entries,
+            )?),
+            WatchlistSpec::Credentials {
+                name,
+                description,
+                entries,
+            } => Self::Credentials(CredentialList {
+                meta: Meta::new(name, description.as_deref()),
+                ids: compile_ids(
+                    name,
+                    entries.iter().map(String::as_str),
+                    Watchlists::MAX_CREDENTIAL_LEN,
+                    credential_error,
+                )?,
+            }),
+            WatchlistSpec::BlockedSubjects {
+                name,
+                description,
+                entries,
+            } => Self::BlockedSubjects(BlockedSubjectList::compile(
+                Meta::new(name, description.as_deref()),
+                entries,
+            )?),
+            WatchlistSpec::Subjects {
+                name,
+                description,
+                entries,
+            } => Self::Subjects(SubjectList {
+                meta: Meta::new(name, description.as_deref()),
+                ids: compile_ids(
+                    name,
+                    entries.iter().map(String::as_str),
+                    Watchlists::MAX_SUBJECT_LEN,
+                    subject_error,
+                )?,
+            }),
+        })
+    }
+
+    fn meta(&self) -> &Meta {
+        match self {
+            Self::Ip(list) => &list.meta,
+            Self::Credentials(list) => &list.meta,
+            Self::BlockedSubjects(list) => &list.meta,
+            Self::Subjects(list) => &list.meta,
+        }
+    }
+
+    /// The list name.
+    pub fn name(&self) -> &str {
+        &self.meta().name
+    }
+
+    /// The list description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.meta().description.as_deref()
+    }
+
+    /// The kind of the list.
+    pub fn kind(&self) -> WatchlistKind {
+        match self {
+            Self::Ip(_) => WatchlistKind::Ip,
+            Self::Credentials(_) => WatchlistKind::Credentials,
+            Self::BlockedSubjects(_) => WatchlistKind::BlockedSubjects,
+            Self::Subjects(_) => WatchlistKind::Subjects,
+        }
+    }
+
+    /// The number of distinct entries.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Ip(list) => list.len(),
+            Self::Credentials(list) => list.len(),
+            Self::BlockedSubjects(list) => list.len(),
+            Self::Subjects(list) => list.len(),
+        }
+    }
+
+    /// Whether the list has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The normalized wire form of this list.
+    pub fn to_spec(&self) -> WatchlistSpec {
+        let name = self.name().to_owned();
+        let description = self.description().map(str::to_owned);
+        match self {
+            Self::Ip(list) => WatchlistSpec::Ip {
+                name,
+                description,
+                entries: list.networks().map(|net| net.to_string()).collect(),
+            },
+            Self::Credentials(list) => WatchlistSpec::Credentials {
+                name,
+                description,
+                entries: list.iter().map(str::to_owned).collect(),
+            },
+            Self::BlockedSubjects(list) => WatchlistSpec::BlockedSubjects {
+                name,
+                description,
+                entries: list
+                    .iter()
+                    .map(|(subject, since)| BlockedSubjectSpec {
+                        subject: subject.to_owned(),
+                        since,
+                    })
+                    .collect(),
+            },
+            Self::Subjects(list) => WatchlistSpec::Subjects {
+                name,
+                description,
+                entries: list.iter().map(str::to_owned).collect(),
+            },
+        }
+    }
+}
+
+/// Name and description of a compiled list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Meta {
+    name: Box<str>,
+    description: Option<Box<str>>,
+}
+
+impl Meta {
+    fn new(name: &str, description: Option<&str>) -> Self {
+        Self {
+            name: name.into(),
+            description: description.map(Into::into),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP lists
+// ---------------------------------------------------------------------------------------------
+
+/// A compiled set of IPv4 and IPv6 networks, with longest-prefix-match lookups.
+///
+/// Each address family is compiled into a partition of its whole address space into disjoint,
+/// sorted ranges, each labelled with the most specific network covering it (or none). A lookup
+/// is one binary search over the range starts: `O(log n)` for `n` networks (at most `2n + 1`
+/// ranges), allocation-free, whatever the nesting of the networks.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IpList {
+    meta: Meta,
+    v4: Family<u32>,
+    v6: Family<u128>,
+}
+
+impl IpList {
+    fn compile(meta: Meta, entries: &[String]) -> Result<Self, WatchlistError> {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match parse_network(entry) {
+                Ok(IpNet::V4(net)) => v4.push(net),
+                Ok(IpNet::V6(net)) => v6.push(net),
+                Err(NetworkProblem::Syntax) => {
+                    return Err(WatchlistError::InvalidNetwork {
+                        list: meta.name.to_string(),
+                        index,
+                        value: shown(entry),
+                    });
+                }
+                Err(NetworkProblem::Unmappable) => {
+                    return Err(WatchlistError::UnmappableNetwork {
+                        list: meta.name.to_string(),
+                        index,
+                        value: shown(entry),
+                    });
+                }
+            }
+        }
+        Ok(Self {
+            meta,
+            v4: Family::build(v4),
+            v6: Family::build(v6),
+        })
+    }
+
+    /// The list name.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The list description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.meta.description.as_deref()
+    }
+
+    /// The most specific (longest) network of the list containing `ip`, `None` if none does.
+    ///
+    /// An IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) is looked up as the IPv4 address it maps
+    /// ([`IpAddr::to_canonical`]); otherwise IPv4 addresses only match IPv4 networks and IPv6
+    /// addresses only IPv6 networks. Networks written in IPv4-mapped form are returned in their
+    /// IPv4 form.
+    ///
+    /// One binary search: `O(log n)`, no allocation.
+    pub fn lookup(&self, ip: IpAddr) -> Option<IpNet> {
+        match ip.to_canonical() {
+            IpAddr::V4(ip) => self.v4.lookup(u32::from(ip)).map(IpNet::V4),
+            IpAddr::V6(ip) => self.v6.lookup(u128::from(ip)).map(IpNet::V6),
+        }
+    }
+
+    /// Whether a network of the list contains `ip` (see [`Self::lookup`]).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.lookup(ip).is_some()
+    }
+
+    /// The number of distinct networks (after normalization and deduplication).
+    pub fn len(&self) -> usize {
+        self.v4.nets.len() + self.v6.nets.len()
+    }
+
+    /// Whether the list has no networks.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The distinct networks, normalized: IPv4 first, each family sorted by network address
+    /// then prefix length.
+    pub fn networks(&self) -> impl Iterator<Item = IpNet> + '_ {
+        let v4 = self.v4.nets.iter().map(|net| IpNet::V4(*net));
+        let v6 = self.v6.nets.iter().map(|net| IpNet::V6(*net));
+        v4.chain(v6)
+    }
+}
+
+impl fmt::Debug for IpList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IpList")
+            .field("name", &self.meta.name)
+            .field("description", &self.meta.description)
+            .field("ipv4_networks", &self.v4.nets.len())
+            .field("ipv6_networks", &self.v6.nets.len())
+            .finish()
+    }
+}
+
+enum NetworkProblem {
+    Syntax,
+    Unmappable,
+}
+
+/// Parses `address/len` or a bare address, canonicalizes IPv4-mapped networks and clears host
+/// bits.
+fn parse_network(entry: &str) -> Result<IpNet, NetworkProblem> {
+    let (addr, len) = match entry.split_once('/') {
+        Some((addr, len)) => {
+            // `u8::from_str` accepts a leading `+`: only plain decimal digits, no leading zero.
+            let plain = !len.is_empty()
+                && len.len() <= 3
+                && len.bytes().all(|b| b.is_ascii_digit())
+                && (len == "0" || !len.starts_with('0'));
+            if !plain {
+                return Err(NetworkProblem::Syntax);
+            }
+            let len: u8 = len.parse().map_err(|_| NetworkProblem::Syntax)?;
+            let addr: IpAddr = addr.parse().map_err(|_| NetworkProblem::Syntax)?;
+            (addr, len)
+        }
+        None => {
+            let addr: IpAddr = entry.parse().map_err(|_| NetworkProblem::Syntax)?;
+            let len = if addr.is_ipv4() { 32 } else { 128 };
+            (addr, len)
+        }
+    };
+    match addr {
+        IpAddr::V4(addr) => Ipv4Net::new(addr, len)
+            .map(|net| IpNet::V4(net.trunc()))
+            .map_err(|_| NetworkProblem::Syntax),
+        IpAddr::V6(addr) => {
+            let net = Ipv6Net::new(addr, len).map_err(|_| NetworkProblem::Syntax)?;
+            match addr.to_ipv4_mapped() {
+                None => Ok(IpNet::V6(net.trunc())),
+                Some(mapped) => {
+                    let v4_len = len.checked_sub(96).ok_or(NetworkProblem::Unmappable)?;
+                    Ipv4Net::new(mapped, v4_len)
+                        .map(|net| IpNet::V4(net.trunc()))
+                        .map_err(|_| NetworkProblem::Syntax)
+                }
+            }
+        }
+    }
+}
+
+/// An address as an unsigned integer (`u32` for IPv4, `u128` for IPv6), linked to its network
+/// type.
+trait Bits: Copy + Ord {
+    type Net: Copy + Ord;
+    const ZERO: Self;
+    fn successor(self) -> Option<Self>;
+    /// First and last address of a network.
+    fn bounds(net: &Self::Net) -> (Self, Self);
+}
+
+impl Bits for u32 {
+    type Net = Ipv4Net;
+    const ZERO: Self = 0;
+    fn successor(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+    fn bounds(net: &Ipv4Net) -> (Self, Self) {
+        (u32::from(net.network()), u32::from(net.broadcast()))
+    }
+}
+
+impl Bits for u128 {
+    type Net = Ipv6Net;
+    const ZERO: Self = 0;
+    fn successor(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+    fn bounds(net: &Ipv6Net) -> (Self, Self) {
+        (u128::from(net.network()), u128::from(net.broadcast()))
+    }
+}
+
+/// Network index of a range covered by no network.
+const NO_NETWORK: u32 = u32::MAX;
+
+/// The networks of one address family, and the partition of the address space they induce.
+///
+/// `starts` is sorted, strictly increasing and begins with 0; range `i` covers
+/// `starts[i] ..= starts[i + 1] - 1` (the last one runs to the end of the address space) and
+/// `owners[i]` is the index in `nets` of the most specific network covering it, or
+/// [`NO_NETWORK`]. Adjacent ranges have different owners.
+#[derive(Clone, PartialEq, Eq)]
+struct Family<A: Bits> {
+    nets: Box<[A::Net]>,
+    starts: Box<[A]>,
+    owners: Box<[u32]>,
+}
+
+/// Builds the `starts` / `owners` arrays of a [`Family`].
+struct Partition<A> {
+    starts: Vec<A>,
+    owners: Vec<u32>,
+}
+
+impl<A: Bits> Partition<A> {
+    /// From `start` on, addresses belong to `owner` (until the next boundary).
+    fn push(&mut self, start: A, owner: u32) {
+        if self.starts.last() == Some(&start) {
+            // A later boundary at the same address wins: it is more specific.
+            self.starts.pop();
+            self.owners.pop();
+        }
+        if self.owners.last() != Some(&owner) {
+            self.starts.push(start);
+            self.owners.push(owner);
+        }
+    }
+
+    /// Closes the open networks ending before `until` (all of them if `None`), innermost
+    /// first: after each, addresses belong to the enclosing open network, if any.
+    fn close(&mut self, open: &mut Vec<(A, u32)>, until: Option<A>) {
+        while let Some(&(last, _)) = open.last() {
+            if until.is_some_and(|start| last >= start) {
+                break;
+            }
+            open.pop();
+            if let Some(next) = last.successor() {
+                self.push(next, open.last().map_or(NO_NETWORK, |&(_, owner)| owner));
+            }
+        }
+    }
+}
+
+impl<A: Bits> Family<A> {
+    /// `nets` are truncated networks (network address = address), in any order, with
+    /// duplicates. `O(n log n)`.
+    fn build(mut nets: Vec<A::Net>) -> Self {
+        // Ipv4Net / Ipv6Net order by address, then prefix length: a network comes after the
+        // networks containing it.
+        nets.sort_unstable();
+        nets.dedup();
+        let mut partition = Partition {
+            starts: Vec::with_capacity(2 * nets.len() + 1),
+            owners: Vec::with_capacity(2 * nets.len() + 1),
+        };
+        partition.push(A::ZERO, NO_NETWORK);
+        // Networks are either nested or disjoint, so the networks containing the current
+        // address form a stack, at most 33 / 129 deep: (last address, index).
+        let mut open: Vec<(A, u32)> = Vec::new();
+        for (index, net) in nets.iter().enumerate() {
+            let (first, last) = A::bounds(net);
+            partition.close(&mut open, Some(first));
+            // At most `Watchlists::MAX_ENTRIES` networks: the index always fits.
+            let index = u32::try_from(index).unwrap_or(NO_NETWORK);
+            partition.push(first, index);
+            open.push((last, index));
+        }
+        partition.close(&mut open, None);
+        Self {
+            nets: nets.into_boxed_slice(),
+            starts: partition.starts.into_boxed_slice(),
+            owners: partition.owners.into_boxed_slice(),
+        }
+    }
+
+    /// The most specific network containing `addr`: one binary search, no allocation.
+    fn lookup(&self, addr: A) -> Option<A::Net> {
+        let range = self.starts.partition_point(|&start| start <= addr);
+        let owner = *self.owners.get(range.checked_sub(1)?)?;
+        self.nets.get(usize::try_from(owner).ok()?).copied()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Id lists
+// ---------------------------------------------------------------------------------------------
+
+/// A sorted set of strings stored contiguously: one buffer and the end offset of each string.
+#[derive(Clone, PartialEq, Eq)]
+struct StrSet {
+    text: Box<str>,
+    ends: Box<[usize]>,
+}
+
+impl StrSet {
+    /// `sorted` must be sorted and deduplicated.
+    fn from_sorted<'a>(sorted: impl ExactSizeIterator<Item = &'a str> + Clone) -> Self {
+        let total = sorted.clone().map(str::len).sum();
+        let mut text = String::with_capacity(total);
+        let mut ends = Vec::with_capacity(sorted.len());
+        for id in sorted {
+            text.push_str(id);
+            ends.push(text.len());
+        }
+        Self {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, index: usize) -> Option<&str> {
+        let start = match index.checked_sub(1) {
+            None => 0,
+            Some(previous) => *self.ends.get(previous)?,
+        };
+        self.text.get(start..*self.ends.get(index)?)
+    }
+
+    /// Binary search: `O(log n)` comparisons, no allocation.
+    fn find(&self, key: &str) -> Option<usize> {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            match self.get(mid)?.cmp(key) {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|index| self.get(index).unwrap_or_default())
+    }
+}
+
+fn credential_error(list: &str, index: usize, value: &str, reason: &'static str) -> WatchlistError {
+    WatchlistError::InvalidCredential {
+        list: list.to_owned(),
+        index,
+        value: shown(value),
+        reason,
+    }
+}
+
+fn subject_error(list: &str, index: usize, value: &str, reason: &'static str) -> WatchlistError {
+    WatchlistError::InvalidSubject {
+        list: list.to_owned(),
+        index,
+        value: shown(value),
+        reason,
+    }
+}
+
+type IdError = fn(&str, usize, &str, &'static str) -> WatchlistError;
+
+fn check_id(
+    list: &str,
+    index: usize,
+    id: &str,
+    max: usize,
+    error: IdError,
+) -> Result<(), WatchlistError> {
+    if id.is_empty() {
+        Err(error(list, index, id, "it is empty"))
+    } else if id.len() > max {
+        Err(error(
+            list,
+            index,
+            id,
+            if max == Watchlists::MAX_SUBJECT_LEN {
+                "it is longer than 64 bytes"
+            } else {
+                "it is longer than 128 bytes"
+            },
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn compile_ids<'a>(
+    list: &str,
+    ids: impl Iterator<Item = &'a str>,
+    max: usize,
+    error: IdError,
+) -> Result<StrSet, WatchlistError> {
+    let mut sorted = Vec::new();
+    for (index, id) in ids.enumerate() {
+        check_id(list, index, id, max, error)?;
+        sorted.push(id);
+    }
+    sorted.sort_unstable();
+    sorted.dedup();
+    Ok(StrSet::from_sorted(sorted.into_iter()))
+}
+
+/// A compiled set of deactivated e-CPS credential ids.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CredentialList {
+    meta: Meta,
+    ids: StrSet,
+}
+
+impl CredentialList {
+    /// The list name.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The list description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.meta.description.as_deref()
+    }
+
+    /// Whether the credential id is on the list (exact, byte-wise comparison; binary search,
+    /// no allocation).
+    pub fn contains(&self, credential_id: &str) -> bool {
+        self.ids.find(credential_id).is_some()
+    }
+
+    /// The number of distinct ids.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the list has no ids.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ids, sorted.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.ids.iter()
+    }
+}
+
+impl fmt::Debug for CredentialList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialList")
+            .field("name", &self.meta.name)
+            .field("description", &self.meta.description)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+/// A compiled set of national ids under alert.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SubjectList {
+    meta: Meta,
+    ids: StrSet,
+}
+
+impl SubjectList {
+    /// The list name.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The list description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.meta.description.as_deref()
+    }
+
+    /// Whether the national id is on the list (exact, byte-wise comparison; binary search, no
+    /// allocation).
+    pub fn contains(&self, subject: &str) -> bool {
+        self.ids.find(subject).is_some()
+    }
+
+    /// The number of distinct ids.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the list has no ids.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ids, sorted.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.ids.iter()
+    }
+}
+
+impl fmt::Debug for SubjectList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubjectList")
+            .field("name", &self.meta.name)
+            .field("description", &self.meta.description)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+/// A compiled set of national ids whose new e-CPS activations are blocked, with the date of each
+/// block.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BlockedSubjectList {
+    meta: Meta,
+    ids: StrSet,
+    /// `since[i]` is the block date of subject `i` of `ids`.
+    since: Box<[OffsetDateTime]>,
+}
+
+impl BlockedSubjectList {
+    fn compile(meta: Meta, entries: &[BlockedSubjectSpec]) -> Result<Self, WatchlistError> {
+        let mut sorted = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            check_id(
+                &meta.name,
+                index,
+                &entry.subject,
+                Watchlists::MAX_SUBJECT_LEN,
+                subject_error,
+            )?;
+            sorted.push((entry.subject.as_str(), entry.since));
+        }
+        // Stable sort: for a subject blocked twice at the same instant, the first one written
+        // (and its UTC offset) is kept.
+        sorted.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+        sorted.dedup_by(|later, earlier| later.0 == earlier.0);
+        Ok(Self {
+            meta,
+            ids: StrSet::from_sorted(sorted.iter().map(|(subject, _)| *subject)),
+            since: sorted.iter().map(|(_, since)| *since).collect(),
+        })
+    }
+
+    /// The list name.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// The list description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.meta.description.as_deref()
+    }
+
+    /// When new activations were blocked for this national id (the earliest date if it was
+    /// listed more than once), `None` if it is not on the list (exact, byte-wise comparison;
+    /// binary search, no allocation).
+    pub fn blocked_since(&self, subject: &str) -> Option<OffsetDateTime> {
+        self.since.get(self.ids.find(subject)?).copied()
+    }
+
+    /// Whether the national id is on the list.
+    pub fn contains(&self, subject: &str) -> bool {
+        self.ids.find(subject).is_some()
+    }
+
+    /// The number of distinct subjects.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the list has no subjects.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The subjects, sorted, with their block date.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, OffsetDateTime)> + '_ {
+        self.ids.iter().zip(self.since.iter().copied())
+    }
+}
+
+impl fmt::Debug for BlockedSubjectList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockedSubjectList")
+            .field("name", &self.meta.name)
+            .field("description", &self.meta.description)
+            .field("len", &self.len())
+            .finish()
+    }
+}

@@ -413,7 +413,7 @@ fn large_list(count: usize, probes: usize) {
         .iter()
         .filter(|a| a.to_canonical().is_ipv6() && list.contains(**a))
         .count();
-    assert!(v6_hits > 0 && v6_hits < probes / 5, "{v6_hits} IPv6 hits");
+    assert!(v6_hits > 0, "no IPv6 hits");
     println!(
         "{count} networks: built in {build:?}, {probes} lookups in {lookups:?} ({:?} each), {hits} hits",
         lookups / u32::try_from(probes).unwrap()

@@ -351,7 +351,7 @@ fn random_networks(rng: &mut Rng, count: usize) -> (Vec<String>, Reference, Vec<
     let mut v6_networks = Vec::new();
     for _ in 0..count {
         let r = rng.next();
-        if r % 5 == 0 {
+        if r.is_multiple_of(5) {
             let len = [44u8, 48, 56, 64, 128][(r >> 8) as usize % 5];
             let addr = (0x2001_0db8u128 << 96) | (u128::from(rng.next()) << 32);
             let network = addr & u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);

@@ -12,6 +12,7 @@ mod local_time;
 mod national_id;
 mod population;
 mod user_agent;
+mod watchlist;
 
 // Identifiers.
 pub use national_id::{IdKind, IdRule, MAX_NATIONAL_ID_LEN, NationalId, NationalIdError};
@@ -41,6 +42,10 @@ pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // Provider-wide data: watchlists and population frequencies, bundled per request.
 pub use population::{
     POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
+};
+pub use watchlist::{
+    BlockedSubjectList, BlockedSubjectSpec, CredentialList, IpList, SubjectList, Watchlist,
+    WatchlistError, WatchlistKind, WatchlistSpec, Watchlists, WatchlistsSpec,
 };
 // The Freeman et al. likelihood-ratio score (detector `stats.anomaly`).
 pub use anomaly::{

@@ -2,15 +2,22 @@
 #![forbid(unsafe_code)]
 
 mod anomaly;
+mod assessment;
 mod claims;
 mod context;
 mod count_table;
+mod decision;
+mod detectors;
 mod digest;
+mod environment;
 mod features;
 mod geo;
 mod local_time;
 mod national_id;
+mod policy;
 mod population;
+mod profile;
+mod signal;
 mod user_agent;
 mod watchlist;
 
@@ -38,8 +45,13 @@ pub use features::{
     FeatureCaps, FeatureHistory, IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, LoginFeatures,
     UserAgentFeatures, network_of,
 };
+pub use profile::{
+    Feedback, FeedbackMark, LastLogin, MAX_DEVICES, MAX_FEEDBACK, MAX_HOUR_COUNT,
+    MAX_RECENT_LOGINS, PROFILE_CAPS, PROFILE_FORMAT_VERSION, Profile, ProfileError,
+};
 pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // Provider-wide data: watchlists and population frequencies, bundled per request.
+pub use environment::Environment;
 pub use population::{
     POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
 };
@@ -51,4 +63,21 @@ pub use watchlist::{
 pub use anomaly::{
     AnomalyFeature, AnomalyParams, AnomalyParamsError, AnomalyScore, DEFAULT_ANOMALY_THRESHOLD,
     FeatureTerm, HierarchyLevel, anomaly_score, anomaly_score_with,
+};
+// Detectors: codes, results, parameters, and the trait for custom ones.
+pub use detectors::{
+    ActivationAfterContactChange, Anomaly, Assurance, ClockSkew, ColdStart, Detector,
+    DetectorError, DetectorInput, DetectorParams, FreshActivation, ImpossibleTravel, ListParams,
+    LocationMismatch, MultipleActive, NoParams, PushFatigue, PushReported, RecentChange, Stale,
+    UnusualHour, VelocityBurst,
+};
+pub use signal::{Evidence, Missing, Signal, SignalCode};
+// Policies: the spec security teams write, its compiled form, and what evaluation returns.
+pub use assessment::{Assessment, Failure, MAX_REASONS, Outcome, Reason, SignalName};
+pub use decision::{Decision, Level, StepUpMethod};
+pub use policy::{
+    CompareSpec, ConditionSpec, DetectorRegistry, EffectSpec, ExampleMismatch, ExampleSpec, Fact,
+    MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS, MAX_EXAMPLES, MAX_RULES, Mode,
+    Policy, PolicyError, PolicySpec, RuleSpec, StepUpMethodSpec, ThresholdsSpec, ValueSpec,
+    default_watchlists,
 };

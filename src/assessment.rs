@@ -1,0 +1,522 @@
+//! [`Assessment`]: what evaluating a login returns — score, level, decision, reasons (the rules
+//! that fired, with their detectors' evidence), signals not evaluated, the policy fingerprint,
+//! report-only outcomes, and any failure that made the decision fail closed.
+//!
+//! It borrows the [`Policy`] that produced it (rule ids and descriptions are not copied) and
+//! stores signals and fired rules in fixed-size arrays, so building it allocates nothing.
+//! Serialize it (JSON for audit logs) or `Display` it (for people) to keep it.
+
+use std::fmt;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::decision::{Decision, Level};
+use crate::detectors::DetectorError;
+use crate::digest::Fingerprint;
+use crate::policy::SignalRef;
+use crate::policy::{EffectSpec, MAX_CUSTOM_DETECTORS, Policy};
+use crate::signal::{Missing, Signal, SignalCode};
+
+/// At most this many fired rules are listed as reasons; every fired rule still counts in the
+/// score and decision, and [`Assessment::reasons_truncated`] says how many were left out.
+pub const MAX_REASONS: usize = 64;
+
+const N_BUILTIN: usize = SignalCode::ALL.len();
+
+/// The signals of one evaluation, indexed by detector.
+#[derive(Clone, Debug)]
+pub(crate) struct SignalSlots {
+    builtin: [Option<Signal>; N_BUILTIN],
+    custom: [Option<Signal>; MAX_CUSTOM_DETECTORS],
+}
+
+impl Default for SignalSlots {
+    fn default() -> Self {
+        SignalSlots {
+            builtin: [None; N_BUILTIN],
+            custom: [None; MAX_CUSTOM_DETECTORS],
+        }
+    }
+}
+
+impl SignalSlots {
+    pub(crate) fn set(&mut self, r: SignalRef, signal: Signal) {
+        let slot = match r {
+            SignalRef::Builtin(c) => self.builtin.get_mut(c as usize),
+            SignalRef::Custom(i) => self.custom.get_mut(i),
+        };
+        if let Some(slot) = slot {
+            *slot = Some(signal);
+        }
+    }
+
+    pub(crate) fn get(&self, r: SignalRef) -> Option<&Signal> {
+        match r {
+            SignalRef::Builtin(c) => self.builtin.get(c as usize),
+            SignalRef::Custom(i) => self.custom.get(i),
+        }
+        .and_then(Option::as_ref)
+    }
+}
+
+/// Indices of the rules that fired, in rule order.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fired {
+    rules: [u32; MAX_REASONS],
+    len: usize,
+    total: usize,
+}
+
+impl Default for Fired {
+    fn default() -> Self {
+        Fired {
+            rules: [0; MAX_REASONS],
+            len: 0,
+            total: 0,
+        }
+    }
+}
+
+impl Fired {
+    pub(crate) fn push(&mut self, index: usize) {
+        self.total += 1;
+        if let (Some(slot), Ok(i)) = (self.rules.get_mut(self.len), u32::try_from(index)) {
+            *slot = i;
+            self.len += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.rules.iter().take(self.len).map(|i| *i as usize)
+    }
+}
+
+/// Why an evaluation failed closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure<'p> {
+    /// A custom detector returned an error.
+    Detector {
+        /// Its name.
+        detector: &'p str,
+        /// Its error.
+        error: DetectorError,
+    },
+    /// A custom detector panicked.
+    DetectorPanicked {
+        /// Its name.
+        detector: &'p str,
+    },
+    /// A custom detector returned evidence with a NaN or infinite number.
+    Nonsense {
+        /// Its name.
+        detector: &'p str,
+    },
+    /// The profile belongs to another professional (a caller bug that must not score as a
+    /// cold start nor as a familiar login).
+    ProfileMismatch,
+}
+
+impl fmt::Display for Failure<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Detector { detector, error } => {
+                write!(f, "custom detector `{detector}` failed: {error}")
+            }
+            Failure::DetectorPanicked { detector } => {
+                write!(f, "custom detector `{detector}` panicked")
+            }
+            Failure::Nonsense { detector } => {
+                write!(
+                    f,
+                    "custom detector `{detector}` returned a non-finite value"
+                )
+            }
+            Failure::ProfileMismatch => f.write_str("the profile belongs to another professional"),
+        }
+    }
+}
+
+/// A score and the decision it led to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The score.
+    pub score: i32,
+    /// The decision.
+    pub decision: Decision,
+}
+
+/// The result of scoring one login (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Assessment<'p> {
+    policy: &'p Policy,
+    score: i32,
+    decision: Decision,
+    level: Level,
+    report_only: Option<Outcome>,
+    slots: SignalSlots,
+    fired: Fired,
+    failure: Option<Failure<'p>>,
+    step_up_passed: bool,
+}
+
+/// One rule that fired.
+#[derive(Clone, Copy, Debug)]
+pub struct Reason<'a> {
+    assessment: &'a Assessment<'a>,
+    index: usize,
+}
+
+impl<'p> Assessment<'p> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        policy: &'p Policy,
+        score: i32,
+        decision: Decision,
+        level: Level,
+        report_only: Option<Outcome>,
+        slots: SignalSlots,
+        fired: Fired,
+        failure: Option<Failure<'p>>,
+    ) -> Self {
+        Assessment {
+            policy,
+            score,
+            decision,
+            level,
+            report_only,
+            slots,
+            fired,
+            failure,
+            step_up_passed: false,
+        }
+    }
+
+    /// The decision to enforce.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// The score of the enforced rules.
+    pub fn score(&self) -> i32 {
+        self.score
+    }
+
+    /// The risk level.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// What the policy would have decided with its report-only parts enforced: present when
+    /// the policy is report-only or a report-only rule fired.
+    pub fn report_only(&self) -> Option<Outcome> {
+        self.report_only
+    }
+
+    /// The policy that produced this assessment.
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
+    /// The policy's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.policy.fingerprint()
+    }
+
+    /// Why the evaluation failed closed, if it did.
+    pub fn failure(&self) -> Option<&Failure<'p>> {
+        self.failure.as_ref()
+    }
+
+    /// The rules that fired, in rule-id order (at most [`MAX_REASONS`]).
+    pub fn reasons(&self) -> impl Iterator<Item = Reason<'_>> + '_ {
+        self.fired.iter().map(move |index| Reason {
+            assessment: self,
+            index,
+        })
+    }
+
+    /// How many fired rules are not listed in [`Assessment::reasons`].
+    pub fn reasons_truncated(&self) -> usize {
+        self.fired.total - self.fired.len
+    }
+
+    /// The result of a built-in detector, if the policy ran it.
+    pub fn signal(&self, code: SignalCode) -> Option<&Signal> {
+        self.slots.get(SignalRef::Builtin(code))
+    }
+
+    /// Every detector the policy ran, with its code and result: built-in ones in catalog
+    /// order, then custom ones (`custom.<name>`) in name order.
+    pub fn signals(&self) -> impl Iterator<Item = (SignalName<'p>, &Signal)> + '_ {
+        let builtin = SignalCode::ALL.iter().filter_map(move |code| {
+            self.slots
+                .get(SignalRef::Builtin(*code))
+                .map(|s| (SignalName::Builtin(*code), s))
+        });
+        let custom = (0..self.policy.custom_count()).filter_map(move |i| {
+            let name = self.policy.custom_name(i)?;
+            self.slots
+                .get(SignalRef::Custom(i))
+                .map(|s| (SignalName::Custom(name), s))
+        });
+        builtin.chain(custom)
+    }
+
+    /// The detectors that could not be evaluated, and what they lacked.
+    pub fn not_evaluated(&self) -> impl Iterator<Item = (SignalName<'p>, Missing)> + '_ {
+        self.signals().filter_map(|(name, s)| match s {
+            Signal::NotEvaluated { missing } => Some((name, *missing)),
+            _ => None,
+        })
+    }
+
+    /// Record that the professional passed the step-up this assessment asked for, so that
+    /// [`Profile::learn`](crate::Profile::learn) learns from the login.
+    pub fn mark_step_up_passed(&mut self) {
+        if matches!(self.decision, Decision::StepUp(_)) {
+            self.step_up_passed = true;
+        }
+    }
+
+    /// True for a login the profile may learn from: allowed, or stepped up and passed.
+    pub fn is_good_login(&self) -> bool {
+        self.decision == Decision::Allow || self.step_up_passed
+    }
+
+    fn signal_ref_name(&self, r: SignalRef) -> Option<SignalName<'p>> {
+        match r {
+            SignalRef::Builtin(c) => Some(SignalName::Builtin(c)),
+            SignalRef::Custom(i) => self.policy.custom_name(i).map(SignalName::Custom),
+        }
+    }
+}
+
+/// A detector's name: a built-in code or a custom detector's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalName<'p> {
+    /// A built-in detector.
+    Builtin(SignalCode),
+    /// A custom detector (shown as `custom.<name>`).
+    Custom(&'p str),
+}
+
+impl fmt::Display for SignalName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignalName::Builtin(c) => f.write_str(c.as_str()),
+            SignalName::Custom(n) => write!(f, "custom.{n}"),
+        }
+    }
+}
+
+impl Serialize for SignalName<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'a> Reason<'a> {
+    fn compiled(&self) -> Option<&'a crate::policy::Rule> {
+        self.assessment.policy.rules().get(self.index)
+    }
+
+    /// The rule's id (stable: the reason's code).
+    pub fn rule_id(&self) -> &'a str {
+        self.compiled().map_or("", |r| r.id.as_str())
+    }
+
+    /// The rule's description.
+    pub fn description(&self) -> &'a str {
+        self.compiled().map_or("", |r| r.description.as_str())
+    }
+
+    /// The rule's effect.
+    pub fn effect(&self) -> Option<EffectSpec> {
+        self.compiled().map(|r| r.effect)
+    }
+
+    /// Points the rule adds (0 for floors and forced decisions).
+    pub fn points(&self) -> i32 {
+        match self.effect() {
+            Some(EffectSpec::Points(p)) => p,
+            _ => 0,
+        }
+    }
+
+    /// True when the rule is report-only, or the whole policy is.
+    pub fn is_report_only(&self) -> bool {
+        self.assessment.policy.is_report_only() || self.compiled().is_some_and(|r| r.report_only)
+    }
+
+    /// The detectors the rule's condition refers to, with their results (the evidence).
+    pub fn signals(&self) -> impl Iterator<Item = (SignalName<'a>, &'a Signal)> + 'a {
+        let a = self.assessment;
+        self.compiled()
+            .into_iter()
+            .flat_map(|r| r.signals.iter())
+            .filter_map(move |r| Some((a.signal_ref_name(*r)?, a.slots.get(*r)?)))
+    }
+}
+
+impl Reason<'_> {
+    /// Alias of [`Reason::rule_id`], reading better in filters.
+    pub fn rule(&self) -> &str {
+        self.rule_id()
+    }
+}
+
+impl Serialize for Reason<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Hits<'r>(&'r Reason<'r>);
+        impl Serialize for Hits<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                for (name, signal) in self.0.signals() {
+                    seq.serialize_element(&NamedSignal { code: name, signal })?;
+                }
+                seq.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("rule", self.rule_id())?;
+        m.serialize_entry("description", self.description())?;
+        m.serialize_entry("effect", &self.effect())?;
+        m.serialize_entry("report_only", &self.is_report_only())?;
+        m.serialize_entry("signals", &Hits(self))?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct NamedSignal<'a> {
+    code: SignalName<'a>,
+    #[serde(flatten)]
+    signal: &'a Signal,
+}
+
+impl Serialize for Assessment<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Seq<I>(std::cell::Cell<Option<I>>);
+        impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                for item in self.0.take().into_iter().flatten() {
+                    seq.serialize_element(&item)?;
+                }
+                seq.end()
+            }
+        }
+        fn seq<I>(iter: I) -> Seq<I> {
+            Seq(std::cell::Cell::new(Some(iter)))
+        }
+        #[derive(Serialize)]
+        struct PolicyRef<'a> {
+            id: &'a str,
+            version: &'a str,
+            fingerprint: Fingerprint,
+        }
+        #[derive(Serialize)]
+        struct NotEvaluated<'a> {
+            code: SignalName<'a>,
+            #[serde(flatten)]
+            missing: Missing,
+        }
+
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(
+            "policy",
+            &PolicyRef {
+                id: self.policy.id(),
+                version: self.policy.version(),
+                fingerprint: self.fingerprint(),
+            },
+        )?;
+        m.serialize_entry("decision", &self.decision)?;
+        m.serialize_entry("level", &self.level)?;
+        m.serialize_entry("score", &self.score)?;
+        m.serialize_entry("report_only", &self.report_only)?;
+        m.serialize_entry("reasons", &seq(self.reasons()))?;
+        if self.reasons_truncated() > 0 {
+            m.serialize_entry("reasons_truncated", &self.reasons_truncated())?;
+        }
+        m.serialize_entry(
+            "signals",
+            &seq(self
+                .signals()
+                .map(|(code, signal)| NamedSignal { code, signal })),
+        )?;
+        m.serialize_entry(
+            "not_evaluated",
+            &seq(self
+                .not_evaluated()
+                .map(|(code, missing)| NotEvaluated { code, missing })),
+        )?;
+        if let Some(f) = &self.failure {
+            m.serialize_entry("failure", &f.to_string())?;
+        }
+        m.end()
+    }
+}
+
+impl fmt::Display for Assessment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} (score {}, {} risk) — policy `{}` {} [{}]",
+            self.decision,
+            self.score,
+            self.level,
+            self.policy.id(),
+            self.policy.version(),
+            self.fingerprint().to_string().get(..12).unwrap_or_default()
+        )?;
+        if let Some(failure) = &self.failure {
+            writeln!(f, "  failed closed: {failure}")?;
+        }
+        if let Some(ro) = self.report_only {
+            writeln!(
+                f,
+                "  report-only: would be {} (score {})",
+                ro.decision, ro.score
+            )?;
+        }
+        for r in self.reasons() {
+            let effect = match r.effect() {
+                Some(EffectSpec::Points(p)) => format!("{p:+}"),
+                Some(EffectSpec::AtLeast(d)) => format!("at least {d}"),
+                Some(EffectSpec::Force(d)) => format!("force {d}"),
+                None => String::new(),
+            };
+            write!(
+                f,
+                "  {}{} {effect}:",
+                r.rule_id(),
+                if r.is_report_only() {
+                    " (report-only)"
+                } else {
+                    ""
+                }
+            )?;
+            for (name, signal) in r.signals() {
+                if let Signal::Hit { evidence } = signal {
+                    write!(f, " {name} [{evidence}]")?;
+                }
+            }
+            writeln!(f)?;
+        }
+        if self.reasons_truncated() > 0 {
+            writeln!(f, "  … and {} more rules", self.reasons_truncated())?;
+        }
+        let mut missing = self.not_evaluated().peekable();
+        if missing.peek().is_some() {
+            write!(f, "  not evaluated:")?;
+            for (name, m) in missing {
+                write!(f, " {name} ({m})")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! PSC / OIDC hygiene: assurance level, age of the authentication, clocks.
+
+use time::Duration;
+
+use super::{Assurance, ClockSkew, DetectorInput, Stale};
+use crate::signal::{Evidence, Missing, Signal};
+
+/// The `acr` is below what the policy requires (an unknown value ranks lowest).
+pub(super) fn assurance_below_required(p: &Assurance, i: &DetectorInput<'_>) -> Signal {
+    match i.context.event().auth.acr {
+        None => Signal::missing(Missing::Input("auth.acr")),
+        Some(got) => Signal::when(
+            got < p.required,
+            Evidence::Assurance {
+                got,
+                required: p.required,
+            },
+        ),
+    }
+}
+
+/// The PSC authentication is older than the maximum age (PSC reuses SSO sessions, so
+/// `auth_time` is often well before the token).
+pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
+    let Some(at) = i.context.event().auth.auth_time else {
+        return Signal::missing(Missing::Input("auth.auth_time"));
+    };
+    let age = i.context.now() - at;
+    Signal::when(
+        age > Duration::minutes(i64::from(p.max_age_minutes)),
+        Evidence::Age {
+            seconds: age.whole_seconds(),
+        },
+    )
+}
+
+/// `auth_time` or `iat` lies after the login time by more than the tolerance (a clock problem
+/// at one end, or a replayed or crafted token).
+pub(super) fn clock_skew(p: &ClockSkew, i: &DetectorInput<'_>) -> Signal {
+    let auth = &i.context.event().auth;
+    let now = i.context.now();
+    let skew = [auth.auth_time, auth.issued_at]
+        .into_iter()
+        .flatten()
+        .map(|t| t - now)
+        .max();
+    match skew {
+        None => Signal::missing(Missing::Input("auth.auth_time")),
+        Some(skew) => Signal::when(
+            skew > Duration::seconds(i64::from(p.tolerance_seconds)),
+            Evidence::Skew {
+                seconds: skew.whole_seconds(),
+            },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::super::test_support::{NOW, builder};
+    use super::super::{DetectorInput, DetectorParams, detect};
+    use crate::context::{Acr, RiskContext};
+    use crate::environment::Environment;
+    use crate::profile::Profile;
+    use crate::signal::{Evidence, Signal, SignalCode as C};
+    use time::Duration;
+
+    fn run_p(code: C, ctx: &RiskContext, params: &DetectorParams) -> Signal {
+        let profile = Profile::new();
+        let env = Environment::empty();
+        detect(
+            code,
+            params,
+            &DetectorInput {
+                context: ctx,
+                profile: &profile,
+                environment: &env,
+            },
+        )
+    }
+
+    fn run(code: C, ctx: &RiskContext) -> Signal {
+        run_p(code, ctx, &DetectorParams::defaults())
+    }
+
+    #[test]
+    fn assurance() {
+        let mut p = DetectorParams::defaults();
+        p.auth_assurance_below_required.required = Acr::Eidas2;
+        let ctx = |acr: &str| builder().acr(acr).build().unwrap();
+        assert_eq!(
+            run_p(C::AuthAssuranceBelowRequired, &ctx("eidas1"), &p),
+            Signal::hit(Evidence::Assurance {
+                got: Acr::Eidas1,
+                required: Acr::Eidas2
+            })
+        );
+        assert_eq!(
+            run_p(C::AuthAssuranceBelowRequired, &ctx("eidas2"), &p),
+            Signal::NoHit
+        );
+        assert_eq!(
+            run_p(C::AuthAssuranceBelowRequired, &ctx("eidas3"), &p),
+            Signal::NoHit
+        );
+        // Unknown acr counts as the lowest level, below even the default eidas1.
+        assert!(run(C::AuthAssuranceBelowRequired, &ctx("something-new")).is_hit());
+        assert_eq!(
+            run(C::AuthAssuranceBelowRequired, &ctx("eidas1")),
+            Signal::NoHit
+        );
+        assert!(run(C::AuthAssuranceBelowRequired, &builder().build().unwrap()).is_not_evaluated());
+    }
+
+    #[test]
+    fn stale() {
+        let ctx = |m: i64| {
+            builder()
+                .auth_time(NOW - Duration::minutes(m))
+                .build()
+                .unwrap()
+        };
+        assert_eq!(run(C::AuthStale, &ctx(720)), Signal::NoHit);
+        assert_eq!(run(C::AuthStale, &ctx(75)), Signal::NoHit);
+        assert_eq!(
+            run(C::AuthStale, &ctx(721)),
+            Signal::hit(Evidence::Age { seconds: 721 * 60 })
+        );
+        assert!(run(C::AuthStale, &builder().build().unwrap()).is_not_evaluated());
+    }
+
+    #[test]
+    fn clock_skew() {
+        let ctx = builder()
+            .auth_time(NOW + Duration::seconds(90))
+            .build()
+            .unwrap();
+        assert_eq!(
+            run(C::AuthClockSkew, &ctx),
+            Signal::hit(Evidence::Skew { seconds: 90 })
+        );
+        let ctx = builder()
+            .auth_time(NOW - Duration::hours(1))
+            .issued_at(NOW + Duration::seconds(61))
+            .build()
+            .unwrap();
+        assert!(run(C::AuthClockSkew, &ctx).is_hit());
+        let ctx = builder()
+            .issued_at(NOW + Duration::seconds(60))
+            .build()
+            .unwrap();
+        assert_eq!(run(C::AuthClockSkew, &ctx), Signal::NoHit);
+        assert!(run(C::AuthClockSkew, &builder().build().unwrap()).is_not_evaluated());
+    }
+}

@@ -1,0 +1,360 @@
+//! The built-in detectors, their parameters, and the trait custom detectors implement.
+//!
+//! A detector reads the context, the professional's profile and the provider-wide
+//! [`Environment`], and returns a [`Signal`]. Built-in detectors never fail: a missing input is
+//! [`Signal::NotEvaluated`]. They are grouped by what they look at: `ecps` (the credential and
+//! the professional's partners' data), `auth` (PSC claims hygiene), `history` (the learned
+//! profile), `network` (addresses, watchlists, client).
+
+mod auth;
+mod ecps;
+mod history;
+mod network;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::context::{Acr, RiskContext};
+use crate::environment::Environment;
+use crate::geo::CountryCode;
+use crate::profile::Profile;
+use crate::signal::{Missing, Signal, SignalCode};
+
+/// What a detector sees.
+#[derive(Clone, Copy, Debug)]
+pub struct DetectorInput<'a> {
+    /// The login.
+    pub context: &'a RiskContext,
+    /// The professional's history.
+    pub profile: &'a Profile,
+    /// Provider-wide watchlists and population statistics.
+    pub environment: &'a Environment<'a>,
+}
+
+/// A detector written by the caller, in Rust, registered by name when a policy is compiled
+/// (see [`Policy::compile_with`](crate::Policy::compile_with)) and usable in rule conditions
+/// as `custom.<name>`.
+///
+/// An error, a panic, or a nonsensical result (evidence with a NaN or infinite number) makes
+/// the evaluation **fail closed**: the decision is at least the policy's `fail_closed` floor.
+pub trait Detector: Send + Sync {
+    /// Look at one login.
+    fn detect(&self, input: &DetectorInput<'_>) -> Result<Signal, DetectorError>;
+}
+
+/// A custom detector could not decide.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DetectorError {
+    message: String,
+}
+
+impl DetectorError {
+    /// An error with a message for the audit log.
+    pub fn new(message: impl fmt::Display) -> Self {
+        DetectorError {
+            message: message.to_string(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+macro_rules! params {
+    ($( $(#[$doc:meta])* $field:ident : $ty:ident = $code:literal, )*) => {
+        /// Parameters of every built-in detector, keyed by detector code in a policy
+        /// (`[detectors."ecps.fresh_activation"]` in TOML). Omitted ones take their defaults.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct DetectorParams {
+            $( $(#[$doc])* #[serde(rename = $code)] pub $field: $ty, )*
+        }
+
+        impl DetectorParams {
+            /// Every field at its type's default (list names empty).
+            fn base() -> Self {
+                DetectorParams { $( $field: $ty::default(), )* }
+            }
+        }
+    };
+}
+
+params! {
+    /// `ecps.revoked`.
+    ecps_revoked: ListParams = "ecps.revoked",
+    /// `ecps.activated_after_block`.
+    ecps_activated_after_block: ListParams = "ecps.activated_after_block",
+    /// `ecps.fresh_activation`.
+    ecps_fresh_activation: FreshActivation = "ecps.fresh_activation",
+    /// `ecps.remote_activation`.
+    ecps_remote_activation: NoParams = "ecps.remote_activation",
+    /// `ecps.activation_after_contact_change`.
+    ecps_activation_after_contact_change: ActivationAfterContactChange = "ecps.activation_after_contact_change",
+    /// `ecps.multiple_active`.
+    ecps_multiple_active: MultipleActive = "ecps.multiple_active",
+    /// `contact.recent_change`.
+    contact_recent_change: RecentChange = "contact.recent_change",
+    /// `push.fatigue`.
+    push_fatigue: PushFatigue = "push.fatigue",
+    /// `push.reported`.
+    push_reported: PushReported = "push.reported",
+    /// `session.remote_control`.
+    session_remote_control: NoParams = "session.remote_control",
+    /// `subject.under_alert`.
+    subject_under_alert: ListParams = "subject.under_alert",
+    /// `practice.location_mismatch`.
+    practice_location_mismatch: LocationMismatch = "practice.location_mismatch",
+    /// `auth.assurance_below_required`.
+    auth_assurance_below_required: Assurance = "auth.assurance_below_required",
+    /// `auth.stale`.
+    auth_stale: Stale = "auth.stale",
+    /// `auth.clock_skew`.
+    auth_clock_skew: ClockSkew = "auth.clock_skew",
+    /// `device.new`.
+    device_new: NoParams = "device.new",
+    /// `network.unfamiliar`.
+    network_unfamiliar: NoParams = "network.unfamiliar",
+    /// `geo.new_country`.
+    geo_new_country: NoParams = "geo.new_country",
+    /// `geo.impossible_travel`.
+    geo_impossible_travel: ImpossibleTravel = "geo.impossible_travel",
+    /// `network.anonymizer`.
+    network_anonymizer: ListParams = "network.anonymizer",
+    /// `network.denied`.
+    network_denied: ListParams = "network.denied",
+    /// `network.trusted`.
+    network_trusted: ListParams = "network.trusted",
+    /// `time.unusual_hour`.
+    time_unusual_hour: UnusualHour = "time.unusual_hour",
+    /// `velocity.burst`.
+    velocity_burst: VelocityBurst = "velocity.burst",
+    /// `history.cold_start`.
+    history_cold_start: ColdStart = "history.cold_start",
+    /// `client.automation`.
+    client_automation: NoParams = "client.automation",
+    /// `stats.anomaly`.
+    stats_anomaly: Anomaly = "stats.anomaly",
+}
+
+/// A detector without parameters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// Which watchlists a list-based detector consults (any match fires). A named list the caller
+/// does not supply makes the detector "not evaluated" unless another list already matched.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Watchlist names.
+    pub lists: Vec<String>,
+}
+
+macro_rules! numeric_params {
+    ($( $(#[$doc:meta])* $name:ident { $( $(#[$fdoc:meta])* $field:ident : $ty:ty = $default:expr ),* $(,)? } )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+            #[serde(deny_unknown_fields, default)]
+            pub struct $name { $( $(#[$fdoc])* pub $field: $ty, )* }
+
+            impl Default for $name {
+                fn default() -> Self { $name { $( $field: $default, )* } }
+            }
+        )*
+    };
+}
+
+numeric_params! {
+    /// `ecps.fresh_activation`: fires when the e-CPS is younger than this.
+    FreshActivation { /** Hours (default 72). */ max_age_hours: u32 = 72 }
+    /// `ecps.activation_after_contact_change`: fires when the activation follows an RPPS
+    /// contact change by less than this.
+    ActivationAfterContactChange { /** Days (default 30). */ max_gap_days: u32 = 30 }
+    /// `ecps.multiple_active`: fires from this many active e-CPS.
+    MultipleActive { /** Count (default 2). */ min_count: u32 = 2 }
+    /// `contact.recent_change`: fires when the contact data changed less than this ago.
+    RecentChange { /** Days (default 30). */ max_age_days: u32 = 30 }
+    /// `push.fatigue`: fires from this many denied or expired requests in the window.
+    PushFatigue {
+        /** Count (default 3). */ min_failures: u32 = 3,
+        /** Window in minutes (default 60). */ window_minutes: u32 = 60,
+    }
+    /// `push.reported`: fires when a report is this recent.
+    PushReported { /** Days (default 30). */ window_days: u32 = 30 }
+    /// `auth.assurance_below_required`: the lowest acceptable `acr`.
+    Assurance { /** Level (default `eidas1`). */ required: Acr = Acr::Eidas1 }
+    /// `auth.stale`: fires when `auth_time` is older than this.
+    Stale { /** Minutes (default 720, PSC SSO sessions are long). */ max_age_minutes: u32 = 720 }
+    /// `auth.clock_skew`: fires when `auth_time` or `iat` is later than the login by more.
+    ClockSkew { /** Seconds (default 60). */ tolerance_seconds: u32 = 60 }
+    /// `geo.impossible_travel`.
+    ImpossibleTravel {
+        /** Fastest plausible travel, km/h (default 900, an airliner). */ max_speed_kmh: f64 = 900.0,
+        /** Distances (after accuracy margins) below this never fire, km (default 100). */ min_distance_km: f64 = 100.0,
+    }
+    /// `time.unusual_hour`.
+    UnusualHour {
+        /** Logins needed before habits count (default 10). */ min_logins: u32 = 10,
+        /** Fires below this share of past logins around the hour (default 0.02). */ max_share: f64 = 0.02,
+    }
+    /// `velocity.burst`: fires from this many good logins in the window, this one included.
+    VelocityBurst {
+        /** Count (default 5). */ min_logins: u32 = 5,
+        /** Window in minutes (default 10). */ window_minutes: u32 = 10,
+    }
+    /// `history.cold_start`: fires while the profile has fewer good logins than this.
+    ColdStart { /** Count (default 1: only a first login). */ min_logins: u32 = 1 }
+    /// `stats.anomaly`: fires above this log-likelihood ratio.
+    Anomaly { /** Natural-log threshold (default 4.6, a ratio of 100). */ threshold: f64 = 4.6 }
+}
+
+/// `practice.location_mismatch`: countries always accepted besides those of the registered
+/// activities (e.g. a border region).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocationMismatch {
+    /// ISO codes.
+    pub also_allowed: Vec<CountryCode>,
+}
+
+/// Default watchlist names of the list-based detectors.
+pub(crate) fn default_lists(code: SignalCode) -> &'static [&'static str] {
+    match code {
+        SignalCode::EcpsRevoked => &["deactivated_ecps"],
+        SignalCode::EcpsActivatedAfterBlock => &["blocked_activations"],
+        SignalCode::SubjectUnderAlert => &["under_alert"],
+        SignalCode::NetworkAnonymizer => &["anonymizers"],
+        SignalCode::NetworkDenied => &["denied_networks"],
+        SignalCode::NetworkTrusted => &["trusted_networks"],
+        _ => &[],
+    }
+}
+
+impl Default for DetectorParams {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+impl DetectorParams {
+    /// Parameters with every default, list names included.
+    pub fn defaults() -> Self {
+        let lists = |code| ListParams {
+            lists: default_lists(code)
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+        DetectorParams {
+            ecps_revoked: lists(SignalCode::EcpsRevoked),
+            ecps_activated_after_block: lists(SignalCode::EcpsActivatedAfterBlock),
+            subject_under_alert: lists(SignalCode::SubjectUnderAlert),
+            network_anonymizer: lists(SignalCode::NetworkAnonymizer),
+            network_denied: lists(SignalCode::NetworkDenied),
+            network_trusted: lists(SignalCode::NetworkTrusted),
+            ..DetectorParams::base()
+        }
+    }
+
+    /// The watchlists a list-based detector consults (empty for the others).
+    pub(crate) fn lists(&self, code: SignalCode) -> &[String] {
+        match code {
+            SignalCode::EcpsRevoked => &self.ecps_revoked.lists,
+            SignalCode::EcpsActivatedAfterBlock => &self.ecps_activated_after_block.lists,
+            SignalCode::SubjectUnderAlert => &self.subject_under_alert.lists,
+            SignalCode::NetworkAnonymizer => &self.network_anonymizer.lists,
+            SignalCode::NetworkDenied => &self.network_denied.lists,
+            SignalCode::NetworkTrusted => &self.network_trusted.lists,
+            _ => &[],
+        }
+    }
+}
+
+/// Run one built-in detector.
+pub(crate) fn detect(code: SignalCode, p: &DetectorParams, input: &DetectorInput<'_>) -> Signal {
+    use SignalCode as C;
+    match code {
+        C::EcpsRevoked => ecps::revoked(&p.ecps_revoked, input),
+        C::EcpsActivatedAfterBlock => {
+            ecps::activated_after_block(&p.ecps_activated_after_block, input)
+        }
+        C::EcpsFreshActivation => ecps::fresh_activation(&p.ecps_fresh_activation, input),
+        C::EcpsRemoteActivation => ecps::remote_activation(input),
+        C::EcpsActivationAfterContactChange => {
+            ecps::activation_after_contact_change(&p.ecps_activation_after_contact_change, input)
+        }
+        C::EcpsMultipleActive => ecps::multiple_active(&p.ecps_multiple_active, input),
+        C::ContactRecentChange => ecps::recent_contact_change(&p.contact_recent_change, input),
+        C::PushFatigue => ecps::push_fatigue(&p.push_fatigue, input),
+        C::PushReported => ecps::push_reported(&p.push_reported, input),
+        C::SessionRemoteControl => ecps::remote_control(input),
+        C::SubjectUnderAlert => ecps::under_alert(&p.subject_under_alert, input),
+        C::PracticeLocationMismatch => {
+            ecps::location_mismatch(&p.practice_location_mismatch, input)
+        }
+        C::AuthAssuranceBelowRequired => {
+            auth::assurance_below_required(&p.auth_assurance_below_required, input)
+        }
+        C::AuthStale => auth::stale(&p.auth_stale, input),
+        C::AuthClockSkew => auth::clock_skew(&p.auth_clock_skew, input),
+        C::DeviceNew => history::new_device(input),
+        C::NetworkUnfamiliar => history::unfamiliar_network(input),
+        C::GeoNewCountry => history::new_country(input),
+        C::GeoImpossibleTravel => history::impossible_travel(&p.geo_impossible_travel, input),
+        C::TimeUnusualHour => history::unusual_hour(&p.time_unusual_hour, input),
+        C::VelocityBurst => history::velocity_burst(&p.velocity_burst, input),
+        C::HistoryColdStart => history::cold_start(&p.history_cold_start, input),
+        C::StatsAnomaly => history::anomaly(&p.stats_anomaly, input),
+        C::NetworkAnonymizer => network::anonymizer(&p.network_anonymizer, input),
+        C::NetworkDenied => network::ip_listed(&p.network_denied, input),
+        C::NetworkTrusted => network::ip_listed(&p.network_trusted, input),
+        C::ClientAutomation => network::automation(input),
+    }
+}
+
+/// The common shape of list-based detectors: a match in any supplied list is a hit; no match
+/// is a no-hit only if every named list was supplied.
+pub(crate) fn any_list<'l, L: 'l>(
+    names: &[String],
+    get: impl Fn(&str) -> Option<&'l L>,
+    mut matches: impl FnMut(&L) -> Option<crate::signal::Evidence>,
+) -> Signal {
+    let mut missing = false;
+    for name in names {
+        match get(name) {
+            Some(list) => {
+                if let Some(evidence) = matches(list) {
+                    return Signal::hit(evidence);
+                }
+            }
+            None => missing = true,
+        }
+    }
+    if missing {
+        Signal::missing(Missing::Watchlist)
+    } else {
+        Signal::NoHit
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    //! Shared fixtures for the detector unit tests.
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    use crate::context::{RiskContext, RiskContextBuilder};
+
+    pub const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+    pub const SUBJECT: &str = "810001234565";
+
+    pub fn builder() -> RiskContextBuilder {
+        RiskContext::builder(NOW, SUBJECT.parse().unwrap())
+    }
+}

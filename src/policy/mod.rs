@@ -1,0 +1,477 @@
+//! [`Policy`]: a validated, immutable policy, compiled once from a [`PolicySpec`] and shared by
+//! every request thread; and its evaluation, which returns an [`Assessment`] — never an error.
+//!
+//! Evaluation order: run the detectors the rules use (built-in, then custom), evaluate every
+//! rule, then combine: points add up (saturating) into the score, the thresholds map the score to
+//! a decision, a `force` replaces that decision (the most severe force wins), and `at_least`
+//! floors and the fail-closed floor raise it. Report-only rules and report-only policies are
+//! evaluated the same way but reported apart, not enforced.
+
+mod compile;
+mod condition;
+mod error;
+mod spec;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+pub use compile::{
+    DetectorRegistry, MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS, MAX_EXAMPLES,
+    MAX_RULES,
+};
+pub use condition::Fact;
+pub use error::PolicyError;
+pub use spec::{
+    CompareSpec, ConditionSpec, EffectSpec, ExampleSpec, Mode, PolicySpec, RuleSpec,
+    StepUpMethodSpec, ThresholdsSpec, ValueSpec, default_watchlists,
+};
+
+use crate::assessment::{Assessment, Failure, Outcome, SignalSlots};
+use crate::context::RiskContext;
+use crate::decision::{Decision, Level, StepUpMethod};
+use crate::detectors::{Detector, DetectorInput, detect};
+use crate::digest::Fingerprint;
+use crate::environment::Environment;
+use crate::profile::Profile;
+use crate::signal::{Evidence, Missing, Signal, SignalCode};
+use crate::watchlist::Watchlists;
+use condition::{Facts, Observed, Truth};
+
+pub(crate) use condition::{Condition, SignalRef};
+
+/// A compiled policy (see the module docs). `Send + Sync`; share it behind an `Arc`.
+///
+/// ```
+/// use ecps_risk::{ActivationChannel, Decision, Environment, Policy, Profile, RiskContext, StepUpMethod};
+/// use time::{Duration, macros::datetime};
+///
+/// let policy = Policy::recommended();
+/// let now = datetime!(2025-10-08 09:30 UTC);
+/// // The kill chain of the ANS alert: an e-CPS activated remotely an hour ago.
+/// let ctx = RiskContext::builder(now, "810001234565".parse()?)
+///     .activation(now - Duration::hours(1), ActivationChannel::EmailSms)
+///     .device_id("fraudster-phone")
+///     .build()?;
+/// let assessment = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+/// assert!(assessment.decision() >= Decision::StepUp(StepUpMethod::CpsCard));
+/// assert!(assessment.reasons().any(|r| r.rule() == "fresh-remote-activation"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Policy {
+    spec: PolicySpec,
+    thresholds: Thresholds,
+    report_only: bool,
+    builtins: Vec<SignalCode>,
+    customs: Vec<CustomDetector>,
+    rules: Vec<Rule>,
+    fingerprint: Fingerprint,
+    examples: Vec<Example>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("id", &self.spec.id)
+            .field("version", &self.spec.version)
+            .field("rules", &self.rules.len())
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Thresholds {
+    step_up: i32,
+    review: i32,
+    deny: i32,
+    method: StepUpMethod,
+}
+
+pub(crate) struct CustomDetector {
+    pub(crate) name: String,
+    detector: Arc<dyn Detector>,
+}
+
+/// A compiled rule.
+pub(crate) struct Rule {
+    pub(crate) id: String,
+    pub(crate) description: String,
+    condition: Condition,
+    pub(crate) effect: EffectSpec,
+    pub(crate) report_only: bool,
+    /// Detectors the condition refers to, for the reasons' evidence.
+    pub(crate) signals: Vec<SignalRef>,
+}
+
+struct Example {
+    name: String,
+    context: RiskContext,
+    profile: Profile,
+    watchlists: Option<Watchlists>,
+    expect: Decision,
+}
+
+/// An example of the policy that did not reach its expected decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExampleMismatch {
+    /// The example's name.
+    pub name: String,
+    /// What it expected.
+    pub expected: Decision,
+    /// What the policy decided.
+    pub got: Decision,
+    /// The rules that fired.
+    pub fired: Vec<String>,
+}
+
+impl std::fmt::Display for ExampleMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "example `{}`: expected `{}`, got `{}` (rules fired: {})",
+            self.name,
+            self.expected.as_str(),
+            self.got.as_str(),
+            if self.fired.is_empty() {
+                "none".to_owned()
+            } else {
+                self.fired.join(", ")
+            }
+        )
+    }
+}
+
+/// The recommended policy, as JSON: the canonical copy is `policies/recommended.toml`, and a
+/// test checks both compile to the same fingerprint.
+const RECOMMENDED: &str = include_str!("recommended.json");
+
+impl Policy {
+    /// Compile a spec that uses only built-in detectors.
+    pub fn compile(spec: PolicySpec) -> Result<Policy, PolicyError> {
+        compile::compile(spec, &DetectorRegistry::new())
+    }
+
+    /// Compile a spec whose rules may use the custom detectors of `registry`.
+    pub fn compile_with(
+        spec: PolicySpec,
+        registry: &DetectorRegistry,
+    ) -> Result<Policy, PolicyError> {
+        compile::compile(spec, registry)
+    }
+
+    /// The policy recommended after the ANS alert of October 2025 (see
+    /// `policies/recommended.toml` for every rule and why).
+    pub fn recommended() -> Policy {
+        let compiled = serde_json::from_str::<PolicySpec>(RECOMMENDED)
+            .map_err(|e| e.to_string())
+            .and_then(|spec| Policy::compile(spec).map_err(|e| e.to_string()));
+        // A test compiles the embedded policy, so the fallback never ships; should it ever be
+        // reached, it fails closed rather than panicking.
+        compiled.unwrap_or_else(|_| Policy::deny_everything())
+    }
+
+    /// A policy whose one rule denies every login: the fallback of [`Policy::recommended`].
+    fn deny_everything() -> Policy {
+        let spec = PolicySpec {
+            id: "deny-everything".into(),
+            version: "1".into(),
+            description: "fallback: the recommended policy could not be built".into(),
+            mode: Mode::Enforce,
+            thresholds: ThresholdsSpec {
+                step_up: 1,
+                review: 2,
+                deny: 3,
+                step_up_method: StepUpMethodSpec::CpsCard,
+            },
+            fail_closed: Decision::Deny,
+            detectors: crate::detectors::DetectorParams::defaults(),
+            watchlists: default_watchlists(),
+            rules: Vec::new(),
+            examples: Vec::new(),
+        };
+        let fingerprint = Fingerprint::new(crate::digest::sha256("deny-everything", &[]));
+        Policy {
+            spec,
+            thresholds: Thresholds {
+                step_up: 1,
+                review: 2,
+                deny: 3,
+                method: StepUpMethod::CpsCard,
+            },
+            report_only: false,
+            builtins: Vec::new(),
+            customs: Vec::new(),
+            rules: vec![Rule {
+                id: "deny-everything".into(),
+                description: "fallback policy".into(),
+                condition: Condition::All(Vec::new()),
+                effect: EffectSpec::Force(Decision::Deny),
+                report_only: false,
+                signals: Vec::new(),
+            }],
+            fingerprint,
+            examples: Vec::new(),
+        }
+    }
+
+    /// The policy's id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// The policy's version label.
+    pub fn version(&self) -> &str {
+        &self.spec.version
+    }
+
+    /// SHA-256 of the policy's canonical form: identical for the same policy written in TOML
+    /// or JSON, with keys or rules in any order.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The normalized spec (rules sorted by id).
+    pub fn spec(&self) -> &PolicySpec {
+        &self.spec
+    }
+
+    /// True when the policy is in report-only mode.
+    pub fn is_report_only(&self) -> bool {
+        self.report_only
+    }
+
+    /// The built-in detectors the rules use.
+    pub fn detectors(&self) -> &[SignalCode] {
+        &self.builtins
+    }
+
+    pub(crate) fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub(crate) fn custom_name(&self, i: usize) -> Option<&str> {
+        self.customs.get(i).map(|c| c.name.as_str())
+    }
+
+    pub(crate) fn custom_count(&self) -> usize {
+        self.customs.len()
+    }
+
+    /// The decision a score reaches by the thresholds alone.
+    pub fn decision_for_score(&self, score: i32) -> Decision {
+        let t = &self.thresholds;
+        if score >= t.deny {
+            Decision::Deny
+        } else if score >= t.review {
+            Decision::Review
+        } else if score >= t.step_up {
+            Decision::StepUp(t.method)
+        } else {
+            Decision::Allow
+        }
+    }
+
+    /// The band of a score.
+    pub(crate) fn level_for_score(&self, score: i32) -> Level {
+        let t = &self.thresholds;
+        if score >= t.deny {
+            Level::Critical
+        } else if score >= t.review {
+            Level::High
+        } else if score >= t.step_up {
+            Level::Medium
+        } else {
+            Level::Low
+        }
+    }
+
+    /// The floor applied when evaluation meets an error.
+    pub fn fail_closed(&self) -> Decision {
+        self.spec.fail_closed
+    }
+
+    /// Score one login. Never fails: a custom detector that errors, panics or returns
+    /// nonsense, or a profile that belongs to someone else, makes the decision at least the
+    /// policy's `fail_closed` floor, and the assessment says why. Allocation-free unless a
+    /// custom detector allocates or fails.
+    pub fn evaluate<'p>(
+        &'p self,
+        ctx: &RiskContext,
+        profile: &Profile,
+        env: &Environment<'_>,
+    ) -> Assessment<'p> {
+        let mut failure = None;
+        if profile.subject().is_some_and(|s| s != ctx.subject()) {
+            failure = Some(Failure::ProfileMismatch);
+        }
+        let input = DetectorInput {
+            context: ctx,
+            profile,
+            environment: env,
+        };
+        let mut slots = SignalSlots::default();
+        for code in &self.builtins {
+            slots.set(
+                SignalRef::Builtin(*code),
+                detect(*code, &self.spec.detectors, &input),
+            );
+        }
+        for (i, custom) in self.customs.iter().enumerate() {
+            let signal = match run_custom(custom, &input) {
+                Ok(signal) => signal,
+                Err(f) => {
+                    failure.get_or_insert(f);
+                    Signal::missing(Missing::Failed)
+                }
+            };
+            slots.set(SignalRef::Custom(i), signal);
+        }
+
+        let facts = EvalFacts {
+            slots: &slots,
+            ctx,
+            profile,
+        };
+        let mut enforced = Accumulator::new();
+        let mut full = Accumulator::new();
+        let mut fired = crate::assessment::Fired::default();
+        let mut report_only_fired = false;
+        for (index, rule) in self.rules.iter().enumerate() {
+            if rule.condition.eval(&facts) != Truth::True {
+                continue;
+            }
+            fired.push(index);
+            full.apply(rule.effect);
+            if rule.report_only || self.report_only {
+                report_only_fired |= rule.report_only;
+            } else {
+                enforced.apply(rule.effect);
+            }
+        }
+
+        let floor = if failure.is_some() {
+            self.spec.fail_closed
+        } else {
+            Decision::Allow
+        };
+        let decide = |acc: &Accumulator| {
+            acc.force
+                .unwrap_or_else(|| self.decision_for_score(acc.score))
+                .max(acc.floor)
+                .max(floor)
+        };
+        let decision = decide(&enforced);
+        let report_only = (self.report_only || report_only_fired).then(|| Outcome {
+            score: full.score,
+            decision: decide(&full),
+        });
+        let level = self.level_for_score(enforced.score).max(decision.level());
+        Assessment::new(
+            self,
+            enforced.score,
+            decision,
+            level,
+            report_only,
+            slots,
+            fired,
+            failure,
+        )
+    }
+
+    /// Run the examples the spec carries; `Ok` with how many passed, or every mismatch.
+    pub fn check_examples(&self) -> Result<usize, Vec<ExampleMismatch>> {
+        let mut mismatches = Vec::new();
+        for ex in &self.examples {
+            let env = match &ex.watchlists {
+                Some(w) => Environment::new().with_watchlists(w),
+                None => Environment::empty(),
+            };
+            let a = self.evaluate(&ex.context, &ex.profile, &env);
+            if a.decision() != ex.expect {
+                mismatches.push(ExampleMismatch {
+                    name: ex.name.clone(),
+                    expected: ex.expect,
+                    got: a.decision(),
+                    fired: a.reasons().map(|r| r.rule().to_owned()).collect(),
+                });
+            }
+        }
+        if mismatches.is_empty() {
+            Ok(self.examples.len())
+        } else {
+            Err(mismatches)
+        }
+    }
+}
+
+/// Run a custom detector, turning errors, panics and nonsense into failures.
+fn run_custom<'p>(c: &'p CustomDetector, input: &DetectorInput<'_>) -> Result<Signal, Failure<'p>> {
+    let name = c.name.as_str();
+    match catch_unwind(AssertUnwindSafe(|| c.detector.detect(input))) {
+        Err(_) => Err(Failure::DetectorPanicked { detector: name }),
+        Ok(Err(error)) => Err(Failure::Detector {
+            detector: name,
+            error,
+        }),
+        Ok(Ok(signal)) if !is_sane(&signal) => Err(Failure::Nonsense { detector: name }),
+        Ok(Ok(signal)) => Ok(signal),
+    }
+}
+
+/// Evidence numbers must be finite (an infinite travel speed is the one legitimate infinity,
+/// and only built-in detectors produce it).
+fn is_sane(signal: &Signal) -> bool {
+    match signal {
+        Signal::Hit { evidence } => match *evidence {
+            Evidence::Travel {
+                distance_km,
+                hours,
+                speed_kmh,
+            } => distance_km.is_finite() && hours.is_finite() && !speed_kmh.is_nan(),
+            Evidence::Hour { share, .. } => share.is_finite() && (0.0..=1.0).contains(&share),
+            Evidence::Score { value } => value.is_finite(),
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
+struct Accumulator {
+    score: i32,
+    floor: Decision,
+    force: Option<Decision>,
+}
+
+impl Accumulator {
+    fn new() -> Self {
+        Accumulator {
+            score: 0,
+            floor: Decision::Allow,
+            force: None,
+        }
+    }
+
+    fn apply(&mut self, effect: EffectSpec) {
+        match effect {
+            EffectSpec::Points(p) => self.score = self.score.saturating_add(p),
+            EffectSpec::AtLeast(d) => self.floor = self.floor.max(d),
+            EffectSpec::Force(d) => self.force = Some(self.force.map_or(d, |f| f.max(d))),
+        }
+    }
+}
+
+struct EvalFacts<'a> {
+    slots: &'a SignalSlots,
+    ctx: &'a RiskContext,
+    profile: &'a Profile,
+}
+
+impl Facts for EvalFacts<'_> {
+    fn signal(&self, r: SignalRef) -> Option<&Signal> {
+        self.slots.get(r)
+    }
+
+    fn fact(&self, fact: Fact) -> Option<Observed<'_>> {
+        fact.observe(self.ctx, self.profile)
+    }
+}

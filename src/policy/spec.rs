@@ -1,0 +1,265 @@
+//! [`PolicySpec`]: the serde ("wire") form of a policy, as security teams write it in TOML,
+//! JSON or YAML. It is only data; [`Policy::compile`](crate::Policy::compile) validates it.
+//!
+//! ```toml
+//! id = "my-portal"
+//! version = "2025-10"
+//! description = "e-CPS takeover checks for the regional portal"
+//! mode = "enforce"                      # or "report_only"
+//! fail_closed = "step_up_cps_card"      # the floor when a detector fails
+//!
+//! [thresholds]                          # score → decision (score >= threshold)
+//! step_up = 30
+//! review = 60
+//! deny = 90
+//! step_up_method = "cps_card"           # or "fresh_authentication"
+//!
+//! [detectors."ecps.fresh_activation"]   # parameters, by detector code
+//! max_age_hours = 48
+//!
+//! [watchlists]                          # the lists this policy expects, by name and kind
+//! deactivated_ecps = "credentials"
+//!
+//! [[rules]]
+//! id = "revoked-ecps"
+//! description = "ANS alert: deactivated e-CPS are refused"
+//! when = { hit = "ecps.revoked" }
+//! effect = { force = "deny" }
+//!
+//! [[rules]]
+//! id = "fresh-remote"
+//! when = { all = [{ hit = "ecps.fresh_activation" }, { hit = "ecps.remote_activation" }] }
+//! effect = { points = 40 }
+//! report_only = true                    # evaluated and reported, not enforced
+//! ```
+//!
+//! Conditions: `{ hit = "code" }`, `{ not_evaluated = "code" }`, `{ all = [...] }`,
+//! `{ any = [...] }`, `{ not = {...} }`, and comparisons on context facts:
+//! `{ compare = { fact = "credential.active_count", ge = 2 } }` with one of `eq`, `ne`, `lt`,
+//! `le`, `gt`, `ge`, `in` (see [`Fact`](crate::Fact) for the facts). Conditions use three-valued
+//! logic: a hit test on a detector that was not evaluated, or a comparison on a missing fact,
+//! is *unknown*, and a rule fires only when its condition is *true* — so `not` of an unknown
+//! stays unknown, and missing data is never read as safe nor as risky.
+//!
+//! Effects: `{ points = n }` (−1000..=1000; negative for trusted signals), `{ at_least =
+//! "decision" }` (a floor), `{ force = "decision" }` (replaces the score's decision; floors
+//! still apply; the most severe forced decision wins).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::context::LoginEvent;
+use crate::decision::{Decision, StepUpMethod};
+use crate::detectors::DetectorParams;
+use crate::profile::Profile;
+use crate::watchlist::{WatchlistKind, WatchlistsSpec};
+
+/// A policy as written (see the module docs for the format).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// Stable id (letters, digits, `-`, `_`, `.`; at most 64 bytes).
+    pub id: String,
+    /// Version label.
+    pub version: String,
+    /// What the policy is for.
+    #[serde(default)]
+    pub description: String,
+    /// Enforce, or only report.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Score thresholds.
+    pub thresholds: ThresholdsSpec,
+    /// The least decision when a detector fails (default `step_up_cps_card`; never `allow`).
+    #[serde(default = "default_fail_closed")]
+    pub fail_closed: Decision,
+    /// Detector parameters.
+    #[serde(default)]
+    pub detectors: DetectorParams,
+    /// The watchlists the policy expects, by name (default: the six standard names).
+    #[serde(default = "default_watchlists")]
+    pub watchlists: BTreeMap<String, WatchlistKind>,
+    /// The rules.
+    pub rules: Vec<RuleSpec>,
+    /// Example logins with their expected decisions, run by
+    /// [`Policy::check_examples`](crate::Policy::check_examples). Not part of the fingerprint.
+    #[serde(default)]
+    pub examples: Vec<ExampleSpec>,
+}
+
+pub(crate) fn default_fail_closed() -> Decision {
+    Decision::StepUp(StepUpMethod::CpsCard)
+}
+
+/// The standard watchlist names the built-in detectors consult by default.
+pub fn default_watchlists() -> BTreeMap<String, WatchlistKind> {
+    [
+        ("deactivated_ecps", WatchlistKind::Credentials),
+        ("blocked_activations", WatchlistKind::BlockedSubjects),
+        ("under_alert", WatchlistKind::Subjects),
+        ("anonymizers", WatchlistKind::Ip),
+        ("denied_networks", WatchlistKind::Ip),
+        ("trusted_networks", WatchlistKind::Ip),
+    ]
+    .into_iter()
+    .map(|(n, k)| (n.to_owned(), k))
+    .collect()
+}
+
+/// Enforce the policy, or only report what it would do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Decisions are enforced.
+    #[default]
+    Enforce,
+    /// Everything is evaluated and reported; the enforced decision stays `allow` (unless a
+    /// detector fails: evaluation errors fail closed in every mode).
+    ReportOnly,
+}
+
+/// Score thresholds: a score at or above a threshold reaches that decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsSpec {
+    /// Step-up from this score.
+    pub step_up: i32,
+    /// Review from this score.
+    pub review: i32,
+    /// Deny from this score.
+    pub deny: i32,
+    /// How to step up (default: the CPS card).
+    #[serde(default = "default_method")]
+    pub step_up_method: StepUpMethodSpec,
+}
+
+fn default_method() -> StepUpMethodSpec {
+    StepUpMethodSpec::CpsCard
+}
+
+/// Step-up method names in a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepUpMethodSpec {
+    /// [`StepUpMethod::FreshAuthentication`].
+    FreshAuthentication,
+    /// [`StepUpMethod::CpsCard`].
+    CpsCard,
+}
+
+impl From<StepUpMethodSpec> for StepUpMethod {
+    fn from(m: StepUpMethodSpec) -> Self {
+        match m {
+            StepUpMethodSpec::FreshAuthentication => StepUpMethod::FreshAuthentication,
+            StepUpMethodSpec::CpsCard => StepUpMethod::CpsCard,
+        }
+    }
+}
+
+/// One rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable id, unique in the policy (same characters as policy ids).
+    pub id: String,
+    /// What the rule implements (shown to security teams in reasons).
+    #[serde(default)]
+    pub description: String,
+    /// When it fires.
+    pub when: ConditionSpec,
+    /// What it does.
+    pub effect: EffectSpec,
+    /// Evaluate and report, do not enforce.
+    #[serde(default)]
+    pub report_only: bool,
+}
+
+/// A rule condition (see the module docs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConditionSpec {
+    /// The detector fired.
+    Hit(String),
+    /// The detector lacked an input.
+    NotEvaluated(String),
+    /// Every condition holds.
+    All(Vec<ConditionSpec>),
+    /// At least one condition holds.
+    Any(Vec<ConditionSpec>),
+    /// The condition does not hold.
+    Not(Box<ConditionSpec>),
+    /// A comparison on a fact of the context.
+    Compare(CompareSpec),
+}
+
+/// `{ fact = "…", <op> = value }` with exactly one operator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareSpec {
+    /// The fact's name.
+    pub fact: String,
+    /// Equal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eq: Option<ValueSpec>,
+    /// Not equal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ne: Option<ValueSpec>,
+    /// Less than.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lt: Option<ValueSpec>,
+    /// Less than or equal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub le: Option<ValueSpec>,
+    /// Greater than.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gt: Option<ValueSpec>,
+    /// Greater than or equal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ge: Option<ValueSpec>,
+    /// One of a list.
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Vec<ValueSpec>>,
+}
+
+/// A literal in a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ValueSpec {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string (country code, enum name, `acr` level…).
+    Text(String),
+}
+
+/// A rule's effect (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum EffectSpec {
+    /// Add points to the score.
+    Points(i32),
+    /// The decision is at least this.
+    AtLeast(Decision),
+    /// The decision is this, whatever the score (floors still apply).
+    Force(Decision),
+}
+
+/// A login with its expected decision: a test carried by the policy itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSpec {
+    /// Name of the example.
+    pub name: String,
+    /// The login.
+    pub login: LoginEvent,
+    /// The professional's profile (default: empty).
+    #[serde(default)]
+    pub profile: Option<Profile>,
+    /// Watchlists to evaluate with (default: none).
+    #[serde(default)]
+    pub watchlists: Option<WatchlistsSpec>,
+    /// The decision the policy must reach.
+    pub expect: Decision,
+}

@@ -1,0 +1,377 @@
+//! What detectors say: a stable code, and *hit* (with evidence), *no hit* or *not evaluated*.
+//!
+//! Everything here is `Copy` and fixed-size, so evaluation can fill an assessment without
+//! allocating.
+
+use std::fmt;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::context::Acr;
+use crate::geo::CountryCode;
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, )*) => {
+        /// The stable code of a built-in detector (public API: codes never change meaning).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum SignalCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl SignalCode {
+            /// Every built-in code, in catalog order.
+            pub const ALL: &'static [SignalCode] = &[$(SignalCode::$variant,)*];
+
+            /// The code as written in policies and reports.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(SignalCode::$variant => $code,)* }
+            }
+
+            /// The built-in detector with this code.
+            pub fn parse(code: &str) -> Option<SignalCode> {
+                match code { $($code => Some(SignalCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The e-CPS is on a deactivated-credentials watchlist.
+    EcpsRevoked = "ecps.revoked",
+    /// The subject's new activations are blocked and this e-CPS was activated after the block.
+    EcpsActivatedAfterBlock = "ecps.activated_after_block",
+    /// The e-CPS was activated shortly before the login.
+    EcpsFreshActivation = "ecps.fresh_activation",
+    /// The e-CPS was activated remotely with the e-mail QR code and SMS code.
+    EcpsRemoteActivation = "ecps.remote_activation",
+    /// The e-CPS was activated shortly after the RPPS e-mail or phone changed.
+    EcpsActivationAfterContactChange = "ecps.activation_after_contact_change",
+    /// The professional has more than one active e-CPS.
+    EcpsMultipleActive = "ecps.multiple_active",
+    /// The RPPS e-mail or phone changed recently.
+    ContactRecentChange = "contact.recent_change",
+    /// Several validation requests were denied or left to expire in a short window.
+    PushFatigue = "push.fatigue",
+    /// The professional reported an unsolicited validation request.
+    PushReported = "push.reported",
+    /// Client telemetry suspects screen sharing or remote control.
+    SessionRemoteControl = "session.remote_control",
+    /// The professional is on an under-alert watchlist.
+    SubjectUnderAlert = "subject.under_alert",
+    /// The login country is outside every country of the registered activities.
+    PracticeLocationMismatch = "practice.location_mismatch",
+    /// The `acr` is below the level the policy requires.
+    AuthAssuranceBelowRequired = "auth.assurance_below_required",
+    /// `auth_time` is older than the policy's maximum age.
+    AuthStale = "auth.stale",
+    /// `auth_time` or `iat` lies in the future beyond the tolerance.
+    AuthClockSkew = "auth.clock_skew",
+    /// The device was never seen for this professional.
+    DeviceNew = "device.new",
+    /// Neither the network prefix nor the ASN was seen for this professional.
+    NetworkUnfamiliar = "network.unfamiliar",
+    /// The country was never seen for this professional.
+    GeoNewCountry = "geo.new_country",
+    /// The distance from the last login cannot be covered at a plausible speed.
+    GeoImpossibleTravel = "geo.impossible_travel",
+    /// The address is a VPN, proxy or Tor exit.
+    NetworkAnonymizer = "network.anonymizer",
+    /// The address is on a deny watchlist.
+    NetworkDenied = "network.denied",
+    /// The address is on a trusted watchlist (a negative-weight signal).
+    NetworkTrusted = "network.trusted",
+    /// The local hour of the week is one the professional rarely logs in at.
+    TimeUnusualHour = "time.unusual_hour",
+    /// Many logins in a short window.
+    VelocityBurst = "velocity.burst",
+    /// Too little history to judge habits.
+    HistoryColdStart = "history.cold_start",
+    /// Scripted or automated client.
+    ClientAutomation = "client.automation",
+    /// The Freeman et al. likelihood ratio is above its threshold.
+    StatsAnomaly = "stats.anomaly",
+}
+
+impl fmt::Display for SignalCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SignalCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SignalCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        SignalCode::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown detector `{s}`")))
+    }
+}
+
+/// Which input a detector lacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "missing", content = "input")]
+pub enum Missing {
+    /// A field of the login event (its JSON path).
+    Input(&'static str),
+    /// A watchlist the policy names was not supplied.
+    Watchlist,
+    /// The professional's profile has no login yet (see `history.cold_start`).
+    History,
+    /// Population statistics were not supplied, or are empty.
+    Population,
+    /// A custom detector failed (the assessment's failure says how).
+    Failed,
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Missing::Input(field) => write!(f, "no `{field}`"),
+            Missing::Watchlist => f.write_str("watchlist not supplied"),
+            Missing::History => f.write_str("no history yet"),
+            Missing::Population => f.write_str("no population statistics"),
+            Missing::Failed => f.write_str("detector failed"),
+        }
+    }
+}
+
+/// The values that made a detector fire.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
+pub enum Evidence {
+    /// A flag was raised; nothing more to show.
+    Flag,
+    /// How old something was, in seconds (activation, authentication, contact change).
+    Age {
+        /// Seconds.
+        seconds: i64,
+    },
+    /// How far in the future a timestamp was, in seconds.
+    Skew {
+        /// Seconds.
+        seconds: i64,
+    },
+    /// How many events in a window.
+    Count {
+        /// Events counted.
+        count: u32,
+        /// Window, seconds (0 when the count has no window).
+        window_seconds: i64,
+    },
+    /// Assurance level got versus required.
+    Assurance {
+        /// The login's `acr`.
+        got: Acr,
+        /// The policy's requirement.
+        required: Acr,
+    },
+    /// A country.
+    Country {
+        /// ISO code.
+        country: CountryCode,
+    },
+    /// A network (the request's prefix, or the watchlist network that matched) and ASN.
+    Network {
+        /// The network.
+        network: Option<IpNet>,
+        /// The ASN.
+        asn: Option<u32>,
+    },
+    /// A watchlist entry's date (e.g. when the subject's activations were blocked).
+    Since {
+        /// The date.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A travel between the last login and this one.
+    Travel {
+        /// Great-circle distance minus both accuracy radii, km.
+        distance_km: f64,
+        /// Time elapsed, hours.
+        hours: f64,
+        /// Implied speed, km/h (infinite when no time elapsed is shown as `null`).
+        speed_kmh: f64,
+    },
+    /// An hour of the week and how often the professional logs in around it.
+    Hour {
+        /// Local hour of the week (0 = Monday 00:00).
+        hour_of_week: u8,
+        /// Share of past logins in that hour and its neighbours.
+        share: f64,
+    },
+    /// A score (log-likelihood ratio, custom detector value).
+    Score {
+        /// The value.
+        value: f64,
+    },
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Evidence::Flag => f.write_str("flag"),
+            Evidence::Age { seconds } => write!(f, "age {}", human_duration(seconds)),
+            Evidence::Skew { seconds } => write!(f, "{seconds} s in the future"),
+            Evidence::Count {
+                count,
+                window_seconds: 0,
+            } => write!(f, "count {count}"),
+            Evidence::Count {
+                count,
+                window_seconds,
+            } => write!(f, "{count} in {}", human_duration(window_seconds)),
+            Evidence::Assurance { got, required } => {
+                write!(f, "acr {got:?} below {required:?}")
+            }
+            Evidence::Country { country } => write!(f, "country {country}"),
+            Evidence::Network { network, asn } => {
+                match network {
+                    Some(n) => write!(f, "network {n}")?,
+                    None => f.write_str("network ?")?,
+                }
+                match asn {
+                    Some(a) => write!(f, " AS{a}"),
+                    None => Ok(()),
+                }
+            }
+            Evidence::Since { at } => write!(f, "since {}", at.date()),
+            Evidence::Travel {
+                distance_km,
+                hours,
+                speed_kmh,
+            } => write!(
+                f,
+                "{distance_km:.0} km in {hours:.2} h ({speed_kmh:.0} km/h)"
+            ),
+            Evidence::Hour {
+                hour_of_week,
+                share,
+            } => write!(
+                f,
+                "{} {:02}h, {:.1}% of past logins",
+                ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+                    .get(usize::from(hour_of_week / 24))
+                    .unwrap_or(&"?"),
+                hour_of_week % 24,
+                share * 100.0
+            ),
+            Evidence::Score { value } => write!(f, "score {value:.2}"),
+        }
+    }
+}
+
+fn human_duration(seconds: i64) -> String {
+    match seconds.unsigned_abs() {
+        s if s < 120 => format!("{seconds} s"),
+        s if s < 7_200 => format!("{} min", seconds / 60),
+        s if s < 172_800 => format!("{} h", seconds / 3_600),
+        _ => format!("{} d", seconds / 86_400),
+    }
+}
+
+/// A detector's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum Signal {
+    /// The detector fired, for these values.
+    Hit {
+        /// Why.
+        evidence: Evidence,
+    },
+    /// The detector looked and found nothing.
+    NoHit,
+    /// An input was missing: neither risky nor safe.
+    NotEvaluated {
+        /// What was missing.
+        #[serde(flatten)]
+        missing: Missing,
+    },
+}
+
+impl Signal {
+    /// A hit with evidence.
+    pub const fn hit(evidence: Evidence) -> Signal {
+        Signal::Hit { evidence }
+    }
+
+    /// Not evaluated for lack of `missing`.
+    pub const fn missing(missing: Missing) -> Signal {
+        Signal::NotEvaluated { missing }
+    }
+
+    /// Hit when `cond`, with the evidence, else no hit.
+    pub fn when(cond: bool, evidence: Evidence) -> Signal {
+        if cond {
+            Signal::hit(evidence)
+        } else {
+            Signal::NoHit
+        }
+    }
+
+    /// True for a hit.
+    pub fn is_hit(&self) -> bool {
+        matches!(self, Signal::Hit { .. })
+    }
+
+    /// True when not evaluated.
+    pub fn is_not_evaluated(&self) -> bool {
+        matches!(self, Signal::NotEvaluated { .. })
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Signal::Hit { evidence } => write!(f, "hit ({evidence})"),
+            Signal::NoHit => f.write_str("no hit"),
+            Signal::NotEvaluated { missing } => write!(f, "not evaluated ({missing})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in SignalCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(SignalCode::parse(code.as_str()), Some(*code));
+        }
+        assert_eq!(SignalCode::ALL.len(), 27);
+        assert_eq!(SignalCode::parse("ecps.nope"), None);
+    }
+
+    #[test]
+    fn signals_serialize_readably() {
+        let s = Signal::hit(Evidence::Age { seconds: 3600 });
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"result":"hit","evidence":{"kind":"age","seconds":3600}}"#
+        );
+        let s = Signal::missing(Missing::Input("credential.activated_at"));
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"result":"not_evaluated","missing":"input","input":"credential.activated_at"}"#
+        );
+        assert_eq!(
+            s.to_string(),
+            "not evaluated (no `credential.activated_at`)"
+        );
+        assert_eq!(
+            Signal::hit(Evidence::Age { seconds: 7200 }).to_string(),
+            "hit (age 2 h)"
+        );
+    }
+}

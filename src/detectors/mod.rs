@@ -210,7 +210,7 @@ numeric_params! {
     /// `history.cold_start`: fires while the profile has fewer good logins than this.
     ColdStart { /** Count (default 1: only a first login). */ min_logins: u32 = 1 }
     /// `stats.anomaly`: fires above this log-likelihood ratio.
-    Anomaly { /** Natural-log threshold (default 4.6, a ratio of 100). */ threshold: f64 = 4.6 }
+    Anomaly { /** Natural-log threshold (default [`DEFAULT_ANOMALY_THRESHOLD`](crate::DEFAULT_ANOMALY_THRESHOLD), 1.0). */ threshold: f64 = crate::anomaly::DEFAULT_ANOMALY_THRESHOLD }
 }
 
 /// `practice.location_mismatch`: countries always accepted besides those of the registered

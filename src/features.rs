@@ -100,7 +100,7 @@ pub struct FeatureCaps {
 /// Counts of every feature value seen, bounded by [`FeatureCaps`]. The browser, OS and device
 /// tables have few possible values and are never evicted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct FeatureHistory {
     /// Networks (/24, /48).
     pub networks: CountTable<IpNet>,

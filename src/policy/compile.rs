@@ -213,6 +213,17 @@ pub(crate) fn compile(
 
     let mut examples = Vec::with_capacity(spec.examples.len());
     for ex in &spec.examples {
+        if let Some(rule) = ex
+            .fires
+            .iter()
+            .find(|id| !spec.rules.iter().any(|r| &r.id == *id))
+        {
+            return Err(PolicyError::ExampleRule {
+                policy: policy(),
+                example: ex.name.clone(),
+                rule: crate::national_id::shorten(rule),
+            });
+        }
         let context =
             crate::context::RiskContext::try_from(ex.login.clone()).map_err(|source| {
                 PolicyError::ExampleLogin {
@@ -236,7 +247,9 @@ pub(crate) fn compile(
             context,
             profile: ex.profile.clone().unwrap_or_default(),
             watchlists,
+            population: ex.population.clone(),
             expect: ex.expect,
+            fires: ex.fires.clone(),
         });
     }
 

@@ -195,6 +195,16 @@ pub enum PolicyError {
         /// Why.
         source: Box<WatchlistError>,
     },
+    /// An example expects a rule the policy does not have.
+    #[error("policy `{policy}`: example `{example}`: unknown rule `{rule}` in `fires`")]
+    ExampleRule {
+        /// Policy id.
+        policy: String,
+        /// Example name.
+        example: String,
+        /// The rule id.
+        rule: String,
+    },
     /// A custom detector registration is invalid (bad or duplicate name).
     #[error("custom detector `{name}`: {problem}")]
     CustomDetector {

@@ -32,6 +32,7 @@ use crate::decision::{Decision, Level, StepUpMethod};
 use crate::detectors::{Detector, DetectorInput, detect};
 use crate::digest::Fingerprint;
 use crate::environment::Environment;
+use crate::population::PopulationStats;
 use crate::profile::Profile;
 use crate::signal::{Evidence, Missing, Signal, SignalCode};
 use crate::watchlist::Watchlists;
@@ -108,7 +109,9 @@ struct Example {
     context: RiskContext,
     profile: Profile,
     watchlists: Option<Watchlists>,
+    population: Option<PopulationStats>,
     expect: Decision,
+    fires: Vec<String>,
 }
 
 /// An example of the policy that did not reach its expected decision.
@@ -122,6 +125,8 @@ pub struct ExampleMismatch {
     pub got: Decision,
     /// The rules that fired.
     pub fired: Vec<String>,
+    /// Rules the example expected to fire that did not.
+    pub missing: Vec<String>,
 }
 
 impl std::fmt::Display for ExampleMismatch {
@@ -137,7 +142,11 @@ impl std::fmt::Display for ExampleMismatch {
             } else {
                 self.fired.join(", ")
             }
-        )
+        )?;
+        if !self.missing.is_empty() {
+            write!(f, "; expected to fire: {}", self.missing.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -382,17 +391,28 @@ impl Policy {
     pub fn check_examples(&self) -> Result<usize, Vec<ExampleMismatch>> {
         let mut mismatches = Vec::new();
         for ex in &self.examples {
-            let env = match &ex.watchlists {
-                Some(w) => Environment::new().with_watchlists(w),
-                None => Environment::empty(),
-            };
+            let mut env = Environment::new();
+            if let Some(w) = &ex.watchlists {
+                env = env.with_watchlists(w);
+            }
+            if let Some(p) = &ex.population {
+                env = env.with_population(p);
+            }
             let a = self.evaluate(&ex.context, &ex.profile, &env);
-            if a.decision() != ex.expect {
+            let fired: Vec<String> = a.reasons().map(|r| r.rule().to_owned()).collect();
+            let missing: Vec<String> = ex
+                .fires
+                .iter()
+                .filter(|id| !fired.contains(id))
+                .cloned()
+                .collect();
+            if a.decision() != ex.expect || !missing.is_empty() {
                 mismatches.push(ExampleMismatch {
                     name: ex.name.clone(),
                     expected: ex.expect,
                     got: a.decision(),
-                    fired: a.reasons().map(|r| r.rule().to_owned()).collect(),
+                    fired,
+                    missing,
                 });
             }
         }

@@ -52,6 +52,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::LoginEvent;
 use crate::decision::{Decision, StepUpMethod};
 use crate::detectors::DetectorParams;
+use crate::population::PopulationStats;
 use crate::profile::Profile;
 use crate::watchlist::{WatchlistKind, WatchlistsSpec};
 
@@ -260,6 +261,12 @@ pub struct ExampleSpec {
     /// Watchlists to evaluate with (default: none).
     #[serde(default)]
     pub watchlists: Option<WatchlistsSpec>,
+    /// Population statistics to evaluate with (default: none).
+    #[serde(default)]
+    pub population: Option<PopulationStats>,
     /// The decision the policy must reach.
     pub expect: Decision,
+    /// Rules that must fire (others may fire too).
+    #[serde(default)]
+    pub fires: Vec<String>,
 }

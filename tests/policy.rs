@@ -1,0 +1,851 @@
+//! Policies as data: compilation, validation errors, fingerprints, effects, report-only,
+//! custom detectors and fail-closed evaluation.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use ecps_risk::{
+    ActivationChannel, Decision, Detector, DetectorError, DetectorInput, DetectorRegistry,
+    Environment, Evidence, Failure, Mode, Policy, PolicyError, PolicySpec, Profile, RiskContext,
+    Signal, SignalCode, StepUpMethod,
+};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+const CARD: Decision = Decision::StepUp(StepUpMethod::CpsCard);
+
+fn toml_spec(text: &str) -> PolicySpec {
+    toml::from_str(text).unwrap()
+}
+
+fn compile(text: &str) -> Result<Policy, PolicyError> {
+    Policy::compile(toml_spec(text))
+}
+
+fn compile_err(text: &str) -> PolicyError {
+    compile(text).unwrap_err()
+}
+
+/// A policy header with the given rules appended.
+fn with_rules(rules: &str) -> String {
+    format!(
+        r#"
+id = "test-policy"
+version = "1"
+[thresholds]
+step_up = 30
+review = 60
+deny = 90
+{rules}"#
+    )
+}
+
+fn login() -> ecps_risk::RiskContextBuilder {
+    RiskContext::builder(NOW, "810001234565".parse().unwrap())
+}
+
+#[test]
+fn recommended_policy_compiles_and_matches_its_toml_file() {
+    let embedded = Policy::recommended();
+    assert_eq!(embedded.id(), "ans-ecps-2025-10");
+    let text = std::fs::read_to_string("policies/recommended.toml").unwrap();
+    let from_toml = Policy::compile(toml_spec(&text)).unwrap();
+    assert_eq!(
+        embedded.fingerprint(),
+        from_toml.fingerprint(),
+        "policies/recommended.toml and src/policy/recommended.json have drifted apart"
+    );
+    // Examples are not part of the fingerprint: compare the whole specs too.
+    assert_eq!(embedded.spec(), from_toml.spec());
+    assert!(embedded.spec().rules.len() >= 20);
+    for rule in &embedded.spec().rules {
+        assert!(
+            !rule.description.is_empty(),
+            "rule `{}` must say which part of the alert it implements",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn recommended_policy_examples_pass() {
+    let policy = Policy::recommended();
+    let passed = policy.check_examples().unwrap_or_else(|mismatches| {
+        panic!(
+            "{}",
+            mismatches
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert!(passed >= 10, "only {passed} examples");
+}
+
+#[test]
+fn toml_and_json_give_the_same_fingerprint_and_decisions() {
+    let toml_text = with_rules(
+        r#"
+[detectors."ecps.fresh_activation"]
+max_age_hours = 48
+
+[[rules]]
+id = "b-fresh"
+when = { hit = "ecps.fresh_activation" }
+effect = { points = 35 }
+
+[[rules]]
+id = "a-remote"
+when = { all = [{ hit = "ecps.remote_activation" }, { compare = { fact = "credential.active_count", ge = 2 } }] }
+effect = { force = "deny" }
+"#,
+    );
+    // Same policy in JSON, keys and rules in another order.
+    let json_text = r#"{
+        "rules": [
+            {"effect": {"force": "deny"}, "id": "a-remote",
+             "when": {"all": [{"compare": {"ge": 2, "fact": "credential.active_count"}}, {"hit": "ecps.remote_activation"}]}},
+            {"when": {"hit": "ecps.fresh_activation"}, "id": "b-fresh", "effect": {"points": 35}}
+        ],
+        "thresholds": {"deny": 90, "review": 60, "step_up": 30},
+        "detectors": {"ecps.fresh_activation": {"max_age_hours": 48}},
+        "version": "1", "id": "test-policy"
+    }"#;
+    let a = compile(&toml_text).unwrap();
+    let b = Policy::compile(serde_json::from_str(json_text).unwrap()).unwrap();
+    // The order of conditions inside `all` is part of the written policy; reorder it back.
+    let json_same_all = json_text.replace(
+        r#"[{"compare": {"ge": 2, "fact": "credential.active_count"}}, {"hit": "ecps.remote_activation"}]"#,
+        r#"[{"hit": "ecps.remote_activation"}, {"compare": {"ge": 2, "fact": "credential.active_count"}}]"#,
+    );
+    let c = Policy::compile(serde_json::from_str(&json_same_all).unwrap()).unwrap();
+    assert_eq!(a.fingerprint(), c.fingerprint());
+    assert_ne!(a.fingerprint(), b.fingerprint());
+
+    let ctx = login()
+        .activation(NOW - Duration::hours(30), ActivationChannel::EmailSms)
+        .active_credentials(2)
+        .build()
+        .unwrap();
+    let env = Environment::empty();
+    let (ra, rc) = (
+        a.evaluate(&ctx, &Profile::new(), &env),
+        c.evaluate(&ctx, &Profile::new(), &env),
+    );
+    assert_eq!(ra.decision(), Decision::Deny);
+    assert_eq!(rc.decision(), Decision::Deny);
+    assert_eq!(ra.score(), 35);
+    assert_eq!(
+        serde_json::to_string(&ra).unwrap(),
+        serde_json::to_string(&rc).unwrap()
+    );
+}
+
+#[test]
+fn defaults_written_out_do_not_change_the_fingerprint() {
+    let implicit = compile(&with_rules(
+        r#"
+[[rules]]
+id = "fresh"
+when = { hit = "ecps.fresh_activation" }
+effect = { points = 10 }
+"#,
+    ))
+    .unwrap();
+    let explicit = compile(
+        r#"
+id = "test-policy"
+version = "1"
+mode = "enforce"
+fail_closed = "step_up_cps_card"
+[thresholds]
+step_up = 30
+review = 60
+deny = 90
+step_up_method = "cps_card"
+[detectors."ecps.fresh_activation"]
+max_age_hours = 72
+
+[[rules]]
+id = "fresh"
+description = ""
+report_only = false
+when = { hit = "ecps.fresh_activation" }
+effect = { points = 10 }
+"#,
+    )
+    .unwrap();
+    assert_eq!(implicit.fingerprint(), explicit.fingerprint());
+    let changed = compile(&with_rules(
+        r#"
+[[rules]]
+id = "fresh"
+when = { hit = "ecps.fresh_activation" }
+effect = { points = 11 }
+"#,
+    ))
+    .unwrap();
+    assert_ne!(implicit.fingerprint(), changed.fingerprint());
+}
+
+// ---- Validation errors: each names the policy, the rule or detector, and the value. ----
+
+#[test]
+fn unknown_detector() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "r1"
+when = { hit = "ecps.stolen" }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(matches!(e, PolicyError::UnknownDetector { .. }));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `r1`: unknown detector `ecps.stolen`"
+    );
+}
+
+#[test]
+fn unknown_custom_detector() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "r1"
+when = { hit = "custom.nope" }
+effect = { points = 10 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `r1`: unknown detector `custom.nope`"
+    );
+}
+
+#[test]
+fn unknown_watchlist() {
+    let e = compile_err(&with_rules(
+        r#"
+[detectors."network.trusted"]
+lists = ["chu_networks"]
+
+[[rules]]
+id = "trusted"
+when = { hit = "network.trusted" }
+effect = { points = -10 }
+"#,
+    ));
+    assert!(matches!(e, PolicyError::UnknownWatchlist { .. }));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: detector `network.trusted`: unknown watchlist `chu_networks`"
+    );
+}
+
+#[test]
+fn watchlist_of_the_wrong_kind() {
+    let e = compile_err(&with_rules(
+        r#"
+[detectors."network.trusted"]
+lists = ["deactivated_ecps"]
+
+[[rules]]
+id = "trusted"
+when = { hit = "network.trusted" }
+effect = { points = -10 }
+"#,
+    ));
+    assert!(matches!(e, PolicyError::WatchlistKind { .. }), "{e}");
+    assert!(e.to_string().contains("`deactivated_ecps`"), "{e}");
+}
+
+#[test]
+fn declared_custom_watchlist_is_accepted() {
+    let p = compile(&with_rules(
+        r#"
+[watchlists]
+chu_networks = "ip"
+
+[detectors."network.trusted"]
+lists = ["chu_networks"]
+
+[[rules]]
+id = "trusted"
+when = { hit = "network.trusted" }
+effect = { points = -10 }
+"#,
+    ));
+    assert!(p.is_ok(), "{p:?}");
+}
+
+#[test]
+fn duplicate_rule_ids() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "same"
+when = { hit = "device.new" }
+effect = { points = 10 }
+
+[[rules]]
+id = "same"
+when = { hit = "geo.new_country" }
+effect = { points = 10 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule id `same` is used twice"
+    );
+}
+
+#[test]
+fn thresholds_out_of_order() {
+    let e = compile_err(
+        r#"
+id = "test-policy"
+version = "1"
+rules = []
+[thresholds]
+step_up = 60
+review = 30
+deny = 90
+"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: thresholds must satisfy 1 <= step_up < review < deny <= 100000, got `60`, `30`, `90`"
+    );
+    let e = compile_err(
+        r#"
+id = "test-policy"
+version = "1"
+rules = []
+[thresholds]
+step_up = 0
+review = 30
+deny = 90
+"#,
+    );
+    assert!(matches!(e, PolicyError::Thresholds { step_up: 0, .. }));
+}
+
+#[test]
+fn contradictory_comparisons_never_fire() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "impossible"
+when = { all = [
+    { compare = { fact = "credential.active_count", gt = 5 } },
+    { compare = { fact = "credential.active_count", lt = 3 } },
+] }
+effect = { points = 10 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `impossible` can never fire: comparisons on `credential.active_count` can never all hold"
+    );
+}
+
+#[test]
+fn contradictory_signal_tests_never_fire() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "both"
+when = { all = [{ hit = "device.new" }, { not = { hit = "device.new" } }] }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(matches!(e, PolicyError::NeverFires { .. }));
+    assert!(e.to_string().contains("rule `both`"), "{e}");
+    assert!(e.to_string().contains("`device.new`"), "{e}");
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "empty-any"
+when = { any = [] }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(matches!(e, PolicyError::NeverFires { .. }));
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "hour"
+when = { compare = { fact = "local.hour", gt = 23 } }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(e.to_string().contains("`local.hour`"), "{e}");
+}
+
+#[test]
+fn points_out_of_range() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "huge"
+when = { hit = "device.new" }
+effect = { points = 1001 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `huge`: points `1001` outside -1000..=1000"
+    );
+    // Beyond i32 is a parse error from the format, not a panic.
+    let text = with_rules(
+        r#"
+[[rules]]
+id = "overflow"
+when = { hit = "device.new" }
+effect = { points = 99999999999 }
+"#,
+    );
+    assert!(toml::from_str::<PolicySpec>(&text).is_err());
+}
+
+#[test]
+fn comparison_errors_name_fact_and_value() {
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "r"
+when = { compare = { fact = "request.colour", eq = "red" } }
+effect = { points = 10 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `r`: unknown fact `request.colour`"
+    );
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "r"
+when = { compare = { fact = "request.country", eq = "FRA" } }
+effect = { points = 10 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `r`: fact `request.country`: `FRA` is not a valid value"
+    );
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "r"
+when = { compare = { fact = "request.country", gt = "FR" } }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(e.to_string().contains("is not ordered"), "{e}");
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "r"
+when = { compare = { fact = "credential.active_count", ge = 2, le = 5 } }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(e.to_string().contains("exactly one"), "{e}");
+}
+
+#[test]
+fn fail_closed_cannot_be_allow_and_ids_are_checked() {
+    let e = compile_err(
+        r#"
+id = "test-policy"
+version = "1"
+fail_closed = "allow"
+rules = []
+[thresholds]
+step_up = 30
+review = 60
+deny = 90
+"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: `fail_closed` cannot be `allow`"
+    );
+    let e = compile_err(&with_rules(
+        r#"
+[[rules]]
+id = "has space"
+when = { hit = "device.new" }
+effect = { points = 10 }
+"#,
+    ));
+    assert!(e.to_string().contains("`has space`"), "{e}");
+}
+
+#[test]
+fn unknown_fields_are_rejected() {
+    let text = with_rules(
+        r#"
+[[rules]]
+id = "r"
+when = { hit = "device.new" }
+effect = { points = 10 }
+weight = 3
+"#,
+    );
+    let e = toml::from_str::<PolicySpec>(&text).unwrap_err();
+    assert!(e.to_string().contains("weight"), "{e}");
+}
+
+#[test]
+fn bad_detector_parameter() {
+    let e = compile_err(&with_rules(
+        r#"
+[detectors."push.fatigue"]
+min_failures = 0
+
+[[rules]]
+id = "r"
+when = { hit = "push.fatigue" }
+effect = { points = 10 }
+"#,
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: detector `push.fatigue`: parameter `min_failures` = `0` must be at least 1"
+    );
+}
+
+// ---- Effects and modes. ----
+
+#[test]
+fn force_floor_and_points_combine() {
+    let p = compile(&with_rules(
+        r#"
+[[rules]]
+id = "points"
+when = { hit = "ecps.fresh_activation" }
+effect = { points = 65 }
+
+[[rules]]
+id = "floor"
+when = { hit = "ecps.remote_activation" }
+effect = { at_least = "step_up_cps_card" }
+
+[[rules]]
+id = "force-allow"
+when = { compare = { fact = "credential.active_count", eq = 1 } }
+effect = { force = "allow" }
+"#,
+    ))
+    .unwrap();
+    let env = Environment::empty();
+    let fresh = |channel, count| {
+        login()
+            .activation(NOW - Duration::hours(1), channel)
+            .active_credentials(count)
+            .build()
+            .unwrap()
+    };
+    // 65 points: review.
+    let a = p.evaluate(&fresh(ActivationChannel::CpsCard, 2), &Profile::new(), &env);
+    assert_eq!((a.score(), a.decision()), (65, Decision::Review));
+    // A forced allow replaces the score's decision...
+    let a = p.evaluate(&fresh(ActivationChannel::CpsCard, 1), &Profile::new(), &env);
+    assert_eq!(a.decision(), Decision::Allow);
+    // ...but floors still apply.
+    let a = p.evaluate(
+        &fresh(ActivationChannel::EmailSms, 1),
+        &Profile::new(),
+        &env,
+    );
+    assert_eq!(a.decision(), CARD);
+    let reasons: Vec<&str> = a.reasons().map(|r| r.rule_id()).collect();
+    assert_eq!(reasons, vec!["floor", "force-allow", "points"]);
+}
+
+#[test]
+fn negative_points_and_saturation() {
+    let p = compile(&with_rules(
+        r#"
+[[rules]]
+id = "trusted"
+when = { hit = "ecps.remote_activation" }
+effect = { points = -1000 }
+"#,
+    ))
+    .unwrap();
+    let ctx = login()
+        .activation(NOW - Duration::days(100), ActivationChannel::EmailSms)
+        .build()
+        .unwrap();
+    let a = p.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert_eq!((a.score(), a.decision()), (-1000, Decision::Allow));
+}
+
+#[test]
+fn missing_inputs_are_neither_risky_nor_safe() {
+    let p = compile(&with_rules(
+        r#"
+[[rules]]
+id = "not-new"
+when = { not = { hit = "device.new" } }
+effect = { points = -50 }
+
+[[rules]]
+id = "new"
+when = { hit = "device.new" }
+effect = { points = 50 }
+
+[[rules]]
+id = "no-device"
+when = { not_evaluated = "device.new" }
+effect = { points = 5 }
+"#,
+    ))
+    .unwrap();
+    let a = p.evaluate(
+        &login().build().unwrap(),
+        &Profile::new(),
+        &Environment::empty(),
+    );
+    let reasons: Vec<&str> = a.reasons().map(|r| r.rule_id()).collect();
+    assert_eq!(reasons, vec!["no-device"]);
+    assert_eq!(a.score(), 5);
+    let missing: Vec<String> = a.not_evaluated().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(missing, vec!["device.new"]);
+}
+
+#[test]
+fn report_only_rule_and_policy() {
+    let text = with_rules(
+        r#"
+[[rules]]
+id = "enforced"
+when = { hit = "ecps.fresh_activation" }
+effect = { points = 35 }
+
+[[rules]]
+id = "trial"
+when = { hit = "ecps.remote_activation" }
+effect = { force = "deny" }
+report_only = true
+"#,
+    );
+    let p = compile(&text).unwrap();
+    let ctx = login()
+        .activation(NOW - Duration::hours(1), ActivationChannel::EmailSms)
+        .build()
+        .unwrap();
+    let a = p.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert_eq!(a.decision(), CARD);
+    let ro = a.report_only().unwrap();
+    assert_eq!((ro.decision, ro.score), (Decision::Deny, 35));
+    assert!(
+        a.reasons()
+            .any(|r| r.rule_id() == "trial" && r.is_report_only())
+    );
+
+    let mut spec = toml_spec(&text);
+    spec.mode = Mode::ReportOnly;
+    let p2 = Policy::compile(spec).unwrap();
+    assert_ne!(p.fingerprint(), p2.fingerprint());
+    let a = p2.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert_eq!((a.decision(), a.score()), (Decision::Allow, 0));
+    assert_eq!(a.report_only().unwrap().decision, Decision::Deny);
+}
+
+// ---- Custom detectors and failing closed. ----
+
+struct Fixed(Result<Signal, DetectorError>);
+impl Detector for Fixed {
+    fn detect(&self, _: &DetectorInput<'_>) -> Result<Signal, DetectorError> {
+        self.0.clone()
+    }
+}
+
+struct Panics;
+impl Detector for Panics {
+    fn detect(&self, _: &DetectorInput<'_>) -> Result<Signal, DetectorError> {
+        panic!("detector bug")
+    }
+}
+
+fn custom_policy(registry: &DetectorRegistry) -> Policy {
+    Policy::compile_with(
+        toml_spec(&with_rules(
+            r#"
+[[rules]]
+id = "custom"
+when = { hit = "custom.probe" }
+effect = { points = 40 }
+"#,
+        )),
+        registry,
+    )
+    .unwrap()
+}
+
+fn registry(detector: impl Detector + 'static) -> DetectorRegistry {
+    let mut r = DetectorRegistry::new();
+    r.register("probe", detector).unwrap();
+    r
+}
+
+#[test]
+fn custom_detector_is_used_like_a_builtin() {
+    let reg = registry(Fixed(Ok(Signal::hit(Evidence::Score { value: 0.9 }))));
+    let p = custom_policy(&reg);
+    let a = p.evaluate(
+        &login().build().unwrap(),
+        &Profile::new(),
+        &Environment::empty(),
+    );
+    assert_eq!((a.score(), a.decision()), (40, CARD));
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(json.contains("\"code\":\"custom.probe\""), "{json}");
+    assert!(a.failure().is_none());
+}
+
+#[test]
+fn failing_custom_detectors_fail_closed() {
+    let cases: Vec<DetectorRegistry> = vec![
+        registry(Fixed(Err(DetectorError::new("backend timeout")))),
+        registry(Panics),
+        registry(Fixed(Ok(Signal::hit(Evidence::Score { value: f64::NAN })))),
+        registry(Fixed(Ok(Signal::hit(Evidence::Score {
+            value: f64::INFINITY,
+        })))),
+    ];
+    for reg in &cases {
+        let p = custom_policy(reg);
+        let a = p.evaluate(
+            &login().build().unwrap(),
+            &Profile::new(),
+            &Environment::empty(),
+        );
+        assert_eq!(a.decision(), CARD, "{a}");
+        assert!(a.failure().is_some());
+        assert!(a.to_string().contains("failed closed"), "{a}");
+    }
+    let p = custom_policy(&cases[0]);
+    let a = p.evaluate(
+        &login().build().unwrap(),
+        &Profile::new(),
+        &Environment::empty(),
+    );
+    assert_eq!(
+        a.failure().unwrap().to_string(),
+        "custom detector `probe` failed: backend timeout"
+    );
+    assert!(matches!(a.failure(), Some(Failure::Detector { .. })));
+}
+
+#[test]
+fn report_only_policies_still_fail_closed() {
+    let reg = registry(Fixed(Err(DetectorError::new("down"))));
+    let mut spec = toml_spec(&with_rules(
+        r#"
+[[rules]]
+id = "custom"
+when = { hit = "custom.probe" }
+effect = { points = 40 }
+"#,
+    ));
+    spec.mode = Mode::ReportOnly;
+    let p = Policy::compile_with(spec, &reg).unwrap();
+    let a = p.evaluate(
+        &login().build().unwrap(),
+        &Profile::new(),
+        &Environment::empty(),
+    );
+    assert_eq!(a.decision(), CARD);
+}
+
+#[test]
+fn another_professionals_profile_fails_closed() {
+    let p = Policy::recommended();
+    let other = RiskContext::builder(NOW, "810023456782".parse().unwrap())
+        .build()
+        .unwrap();
+    let profile = Profile::new().confirm_safe(&other).unwrap();
+    let a = p.evaluate(&login().build().unwrap(), &profile, &Environment::empty());
+    assert!(matches!(a.failure(), Some(Failure::ProfileMismatch)));
+    assert!(a.decision() >= CARD);
+}
+
+#[test]
+fn registry_rejects_bad_names() {
+    let mut r = DetectorRegistry::new();
+    let e = r.register("Bad Name", Panics).unwrap_err();
+    assert!(e.to_string().contains("`Bad Name`"), "{e}");
+}
+
+#[test]
+fn policies_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Policy>();
+    assert_send_sync::<ecps_risk::Watchlists>();
+    assert_send_sync::<ecps_risk::PopulationStats>();
+    assert_send_sync::<Profile>();
+}
+
+#[test]
+fn fresh_activation_hits_under_recommended_policy() {
+    let p = Policy::recommended();
+    let ctx = login()
+        .activation(NOW - Duration::hours(2), ActivationChannel::EmailSms)
+        .build()
+        .unwrap();
+    let a = p.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert!(matches!(
+        a.signal(SignalCode::EcpsFreshActivation),
+        Some(Signal::Hit { .. })
+    ));
+    assert_eq!(a.decision(), CARD);
+}
+
+#[test]
+fn examples_are_checked_at_compile_and_run() {
+    let base = with_rules(
+        r#"
+[[rules]]
+id = "remote"
+when = { hit = "ecps.remote_activation" }
+effect = { at_least = "review" }
+
+[[examples]]
+name = "remote-activation"
+expect = "review"
+fires = ["remote"]
+[examples.login]
+at = "2025-10-08T09:30:00Z"
+subject = "810001234565"
+credential = { activated_at = "2025-10-01T09:30:00Z", channel = "email_sms" }
+"#,
+    );
+    assert_eq!(compile(&base).unwrap().check_examples(), Ok(1));
+    let wrong = compile(&base.replace("expect = \"review\"", "expect = \"deny\""))
+        .unwrap()
+        .check_examples()
+        .unwrap_err();
+    assert_eq!(
+        wrong[0].to_string(),
+        "example `remote-activation`: expected `deny`, got `review` (rules fired: remote)"
+    );
+    let e = compile_err(&base.replace("fires = [\"remote\"]", "fires = [\"ghost\"]"));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: example `remote-activation`: unknown rule `ghost` in `fires`"
+    );
+    let e = compile_err(&base.replace("2025-10-01T09:30:00Z", "2025-10-09T09:30:00Z"));
+    assert!(matches!(e, PolicyError::ExampleLogin { .. }), "{e}");
+    assert!(e.to_string().contains("`credential.activated_at`"), "{e}");
+}

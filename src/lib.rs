@@ -1,4 +1,4 @@
-//! Risk scoring for Pro Santé Connect logins made with an e-CPS.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod anomaly;

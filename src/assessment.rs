@@ -159,6 +159,7 @@ pub struct Assessment<'p> {
     fired: Fired,
     failure: Option<Failure<'p>>,
     step_up_passed: bool,
+    login_time: time::OffsetDateTime,
 }
 
 /// One rule that fired.
@@ -179,6 +180,7 @@ impl<'p> Assessment<'p> {
         slots: SignalSlots,
         fired: Fired,
         failure: Option<Failure<'p>>,
+        login_time: time::OffsetDateTime,
     ) -> Self {
         Assessment {
             policy,
@@ -190,6 +192,7 @@ impl<'p> Assessment<'p> {
             fired,
             failure,
             step_up_passed: false,
+            login_time,
         }
     }
 
@@ -280,9 +283,19 @@ impl<'p> Assessment<'p> {
         }
     }
 
-    /// True for a login the profile may learn from: allowed, or stepped up and passed.
+    /// The time of the login this assessment is of.
+    pub fn login_time(&self) -> time::OffsetDateTime {
+        self.login_time
+    }
+
+    /// True for a login the profile may learn from: allowed, or stepped up and passed — and,
+    /// while a policy or rule runs report-only, allowed by the report-only outcome too, so a
+    /// rollout in report-only mode cannot teach the profile an attacker's device.
     pub fn is_good_login(&self) -> bool {
-        self.decision == Decision::Allow || self.step_up_passed
+        let would_allow = self
+            .report_only
+            .is_none_or(|o| o.decision == Decision::Allow);
+        (self.decision == Decision::Allow && would_allow) || self.step_up_passed
     }
 
     fn signal_ref_name(&self, r: SignalRef) -> Option<SignalName<'p>> {

@@ -268,9 +268,14 @@ impl Activity {
             .as_deref()
             .and_then(country_from_code)
             .or_else(|| self.libelle_pays.as_deref().and_then(country_from_name));
-        let french = from_country.is_none_or(|c| c == CountryCode::FR);
-        match self.code_postal.as_deref().and_then(postal_area) {
-            Some(area) if french => Some(ActivityLocation {
+        let area = self.code_postal.as_deref().and_then(postal_area);
+        // A French postal code wins unless the country fields name another country: `FR`, or
+        // the territory's own code (`RE` with 97400), agree with it.
+        let agrees = |a: &crate::geo::PostalArea| {
+            from_country.is_none_or(|c| c == CountryCode::FR || c == a.country)
+        };
+        match area {
+            Some(area) if agrees(&area) => Some(ActivityLocation {
                 country: area.country,
                 department: Some(area.department),
             }),
@@ -422,6 +427,20 @@ mod tests {
             })
             .collect();
         assert_eq!(shown, vec!["BE:", "FR:", "FR:01", "FR:75", "RE:974"]);
+    }
+
+    #[test]
+    fn territory_code_agrees_with_its_postal_code() {
+        let a = Activity {
+            code_postal: Some("97400".into()),
+            code_pays: Some("RE".into()),
+            ..Activity::default()
+        };
+        let l = a.location().unwrap();
+        assert_eq!(
+            (l.country.as_str(), l.department.map(|d| d.to_string())),
+            ("RE", Some("974".into()))
+        );
     }
 
     #[test]

@@ -298,7 +298,11 @@ pub enum ContextError {
         field: &'static str,
     },
     /// A timestamp lies after the login time by more than [`FUTURE_TOLERANCE`].
-    #[error("`{field}` `{value}` is after the login time `{now}` by more than {tolerance}")]
+    #[error(
+        "`{field}` `{}` is after the login time `{}` by more than {tolerance}",
+        rfc3339(value),
+        rfc3339(now)
+    )]
     InFuture {
         /// Field path.
         field: &'static str,
@@ -437,8 +441,12 @@ impl RiskContext {
         if let Some(acr) = &claims.acr {
             b = b.acr(acr);
         }
+        // PSC integrations send empty strings for absent values: absent, not invalid.
         if let Some(amr) = &claims.amr {
-            b.event.auth.amr = Some(amr.clone());
+            let methods: Vec<String> = amr.iter().filter(|m| !m.is_empty()).cloned().collect();
+            if !methods.is_empty() {
+                b.event.auth.amr = Some(methods);
+            }
         }
         if let Some(t) = claims.auth_time {
             b = b.auth_time_unix(t);
@@ -446,11 +454,22 @@ impl RiskContext {
         if let Some(t) = claims.iat {
             b = b.issued_at_unix(t);
         }
-        if let Some(mode) = &claims.auth_mode {
+        if let Some(mode) = claims.auth_mode.as_ref().filter(|m| !m.is_empty()) {
             b.event.auth.auth_mode = Some(mode.clone());
         }
         if claims.subject_ref_pro.is_some() {
-            b.event.practice = Some(claims.activity_locations());
+            let places = claims.activity_locations();
+            // Habits are learned in the professional's wall-clock time: when every place of
+            // practice is in one overseas territory, use its offset rather than Paris time.
+            let mut rules = places
+                .iter()
+                .filter_map(|p| LocalTime::for_territory(p.country));
+            if let Some(first) = rules.next()
+                && rules.all(|r| r == first)
+            {
+                b.event.local_time = first;
+            }
+            b.event.practice = Some(places);
         }
         Ok(b)
     }
@@ -562,7 +581,13 @@ impl RiskContextBuilder {
             });
         }
         if device_id.len() > MAX_DEVICE_ID_LEN {
-            return self.fail(too_long("request.device", device_id, MAX_DEVICE_ID_LEN));
+            // The raw cookie is a bearer secret of sorts: never quoted, even in errors.
+            return self.fail(ContextError::TooLong {
+                field: "request.device",
+                value: "(not shown)".into(),
+                len: device_id.len(),
+                max: MAX_DEVICE_ID_LEN,
+            });
         }
         let subject = self.event.subject.as_str().as_bytes();
         self.event.request.device = Some(Digest128::of("device", &[subject, device_id.as_bytes()]));
@@ -716,7 +741,8 @@ impl RiskContextBuilder {
         self
     }
 
-    /// Registered places of activity (replaces those taken from the claims).
+    /// Registered places of activity (replaces those taken from the claims; the time-zone
+    /// rule is left as it is).
     pub fn practice(mut self, places: impl IntoIterator<Item = ActivityLocation>) -> Self {
         self.event.practice = Some(places.into_iter().collect());
         self
@@ -735,6 +761,12 @@ impl RiskContextBuilder {
         }
         RiskContext::from_event(self.event)
     }
+}
+
+/// Times in messages as in the JSON form, so a message can be matched with its record.
+fn rfc3339(t: &OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
 }
 
 /// A claim's Unix seconds, from 1970 on.
@@ -787,7 +819,7 @@ fn check_time(
     if value.unix_timestamp() < 0 {
         return Err(ContextError::Timestamp {
             field,
-            value: value.to_string(),
+            value: rfc3339(&value),
         });
     }
     if value - now > FUTURE_TOLERANCE {
@@ -801,6 +833,24 @@ fn check_time(
     Ok(())
 }
 
+/// Every time in UTC, so equal logins serialize identically.
+fn normalize_times(e: &mut LoginEvent) {
+    let utc = |t: &mut OffsetDateTime| *t = t.to_offset(time::UtcOffset::UTC);
+    utc(&mut e.at);
+    e.auth.auth_time.iter_mut().for_each(utc);
+    e.auth.issued_at.iter_mut().for_each(utc);
+    e.credential.activated_at.iter_mut().for_each(utc);
+    e.contact_changes
+        .iter_mut()
+        .flatten()
+        .for_each(|c| utc(&mut c.at));
+    e.validation_requests
+        .iter_mut()
+        .flatten()
+        .for_each(|v| utc(&mut v.at));
+    e.reports.iter_mut().flatten().for_each(|r| utc(&mut r.at));
+}
+
 /// The checks of `build`, also run on deserialized events. Normalizes in place: IPv4-mapped
 /// addresses become IPv4, times become UTC, lists are sorted so equal logins compare equal.
 fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
@@ -808,10 +858,10 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
     if now.unix_timestamp() < 0 {
         return Err(ContextError::Timestamp {
             field: "at",
-            value: now.to_string(),
+            value: rfc3339(&now),
         });
     }
-    e.at = now.to_offset(time::UtcOffset::UTC);
+    normalize_times(e);
 
     if let Some(acr_amr) = &e.auth.amr {
         check_len("auth.amr", acr_amr)?;
@@ -932,7 +982,7 @@ mod tests {
         ));
         assert!(
             e.to_string()
-                .contains("`credential.activated_at` `2025-10-08 10:30:00.0 +00:00:00`"),
+                .contains("`credential.activated_at` `2025-10-08T10:30:00Z`"),
             "{e}"
         );
         // Within the tolerance is accepted (clock skew between partners).

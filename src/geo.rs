@@ -171,18 +171,41 @@ impl Department {
     }
 }
 
-impl TryFrom<String> for Department {
-    type Error = CountryCodeError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        match s.as_bytes() {
-            [a, b] if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => {
-                Ok(Department([*a, b.to_ascii_uppercase(), b' ']))
+/// A string that is not a French department code.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("department `{0}` is not a French department code (`01`–`95`, `2A`, `2B`, `971`–`988`)")]
+pub struct DepartmentError(String);
+
+impl Department {
+    /// Parse a department code: `01`–`95` (not `20`), `2A`/`2B` (any case), or an overseas
+    /// code `971`–`978`, `986`–`988`.
+    pub fn parse(text: &str) -> Result<Self, DepartmentError> {
+        let err = || DepartmentError(crate::national_id::shorten(text));
+        match text.as_bytes() {
+            [b'2', c] if c.eq_ignore_ascii_case(&b'a') || c.eq_ignore_ascii_case(&b'b') => {
+                Ok(Department([b'2', c.to_ascii_uppercase(), b' ']))
             }
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_digit()) => {
-                Ok(Department([*a, *b, *c]))
+            [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {
+                match (a - b'0') * 10 + (b - b'0') {
+                    1..=19 | 21..=95 => Ok(Department([*a, *b, b' '])),
+                    _ => Err(err()),
+                }
             }
-            _ => Err(CountryCodeError(crate::national_id::shorten(&s))),
+            [b'9', b, c] if b.is_ascii_digit() && c.is_ascii_digit() => {
+                match 900 + u16::from(b - b'0') * 10 + u16::from(c - b'0') {
+                    971..=978 | 986..=988 => Ok(Department([b'9', *b, *c])),
+                    _ => Err(err()),
+                }
+            }
+            _ => Err(err()),
         }
+    }
+}
+
+impl TryFrom<String> for Department {
+    type Error = DepartmentError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Department::parse(&s)
     }
 }
 
@@ -314,6 +337,23 @@ mod tests {
         let a = GeoPoint::new(0.0, 0.0, 0.0).unwrap();
         let b = GeoPoint::new(0.0, 180.0, 0.0).unwrap();
         assert!((a.distance_km(&b) - 20015.1).abs() < 1.0);
+    }
+
+    #[test]
+    fn departments() {
+        for ok in ["01", "75", "95", "2A", "2b", "971", "974", "988"] {
+            assert!(Department::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(Department::parse("2b").unwrap().as_str(), "2B");
+        for bad in [
+            "", "7", "00", "20", "96", "ZZ", "a1", "979", "985", "989", "1000",
+        ] {
+            let e = Department::parse(bad).unwrap_err();
+            assert!(
+                e.to_string().starts_with(&format!("department `{bad}`")),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -25,7 +25,8 @@ mod watchlist;
 pub use national_id::{IdKind, IdRule, MAX_NATIONAL_ID_LEN, NationalId, NationalIdError};
 // Places.
 pub use geo::{
-    CountryCode, CountryCodeError, Department, GeoPoint, GeoPointError, PostalArea, postal_area,
+    CountryCode, CountryCodeError, Department, DepartmentError, GeoPoint, GeoPointError,
+    PostalArea, postal_area,
 };
 // Hashes.
 pub use digest::{Digest128, Fingerprint, HexError};
@@ -46,7 +47,7 @@ pub use features::{
     UserAgentFeatures, network_of,
 };
 pub use profile::{
-    Feedback, FeedbackMark, LastLogin, MAX_DEVICES, MAX_FEEDBACK, MAX_HOUR_COUNT,
+    Feedback, FeedbackMark, LastPosition, MAX_DEVICES, MAX_FEEDBACK, MAX_HOUR_COUNT,
     MAX_RECENT_LOGINS, PROFILE_CAPS, PROFILE_FORMAT_VERSION, Profile, ProfileError,
 };
 pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset, Weekday};
 
+use crate::geo::CountryCode;
+
 /// How to turn a UTC instant into the professional's wall-clock time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -48,6 +50,27 @@ impl LocalTime {
                     .unwrap_or(UtcOffset::UTC)
             }
         }
+    }
+
+    /// The rule of a French territory, by its ISO code: Europe/Paris for metropolitan France
+    /// (and Monaco), the territory's standard offset overseas. Saint-Pierre-et-Miquelon
+    /// observes North American summer time, which a fixed offset cannot follow: its standard
+    /// offset is used, an hour off in summer. `None` for other countries.
+    pub fn for_territory(country: CountryCode) -> Option<LocalTime> {
+        let minutes = match country.as_str() {
+            "FR" | "MC" => return Some(LocalTime::EuropeParis),
+            "GP" | "MQ" | "BL" | "MF" => -240,
+            "GF" | "PM" => -180,
+            "RE" => 240,
+            "YT" => 180,
+            "NC" => 660,
+            "WF" => 720,
+            "PF" => -600,
+            _ => return None,
+        };
+        Some(LocalTime::Fixed {
+            offset_minutes: minutes,
+        })
     }
 
     /// True when a fixed offset is a real one (−12:00 to +14:00).
@@ -158,6 +181,30 @@ mod tests {
             martinique.hour_of_week(datetime!(2025-07-07 02:00 UTC)),
             6 * 24 + 22
         );
+    }
+
+    #[test]
+    fn territories() {
+        let t = |c: &str| LocalTime::for_territory(c.parse().unwrap());
+        assert_eq!(t("FR"), Some(LocalTime::EuropeParis));
+        assert_eq!(
+            t("RE"),
+            Some(LocalTime::Fixed {
+                offset_minutes: 240
+            })
+        );
+        assert_eq!(
+            t("MQ"),
+            Some(LocalTime::Fixed {
+                offset_minutes: -240
+            })
+        );
+        assert_eq!(t("BE"), None);
+        for c in [
+            "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC",
+        ] {
+            assert!(t(c).unwrap().is_valid(), "{c}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::context::RiskContext;
 use crate::count_table::CountTable;
 use crate::digest::Digest128;
 use crate::features::{FeatureCaps, FeatureHistory};
-use crate::geo::{CountryCode, GeoPoint};
+use crate::geo::GeoPoint;
 use crate::local_time::HOURS_PER_WEEK;
 use crate::national_id::NationalId;
 
@@ -42,18 +42,15 @@ pub const MAX_FEEDBACK: usize = 8;
 /// fade and the histogram's size is fixed.
 pub const MAX_HOUR_COUNT: u16 = 1000;
 
-/// The last good login: where and when, for `geo.impossible_travel`.
+/// Where the professional last logged in from, for `geo.impossible_travel`: the last good
+/// login that had coordinates (a login without GeoIP data does not erase it).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LastLogin {
+pub struct LastPosition {
     /// When, Unix seconds.
     pub at: i64,
-    /// Where, when geolocated.
-    #[serde(default)]
-    pub geo: Option<GeoPoint>,
-    /// Country, when known.
-    #[serde(default)]
-    pub country: Option<CountryCode>,
+    /// Where.
+    pub geo: GeoPoint,
 }
 
 /// What a person said about a login.
@@ -101,7 +98,7 @@ pub struct Profile {
     subject: Option<NationalId>,
     first_seen: Option<i64>,
     login_count: u64,
-    last_login: Option<LastLogin>,
+    last_position: Option<LastPosition>,
     devices: CountTable<Digest128>,
     history: FeatureHistory,
     #[serde(with = "hours_serde")]
@@ -122,7 +119,7 @@ struct ProfileWire {
     #[serde(default)]
     login_count: u64,
     #[serde(default)]
-    last_login: Option<LastLogin>,
+    last_position: Option<LastPosition>,
     #[serde(default)]
     devices: CountTable<Digest128>,
     #[serde(default)]
@@ -164,9 +161,19 @@ pub enum ProfileError {
         /// The cap.
         cap: usize,
     },
-    /// A stored last-login position is invalid.
-    #[error("profile `last_login.geo`: {0}")]
-    LastLogin(crate::geo::GeoPointError),
+    /// A stored last position is invalid.
+    #[error("profile `last_position.geo`: {0}")]
+    LastPosition(crate::geo::GeoPointError),
+    /// The assessment is of another login than the context given with it.
+    #[error(
+        "the assessment is of the login at `{assessment}`, the context of the login at `{context}`"
+    )]
+    AssessmentMismatch {
+        /// Login time of the assessment (Unix seconds).
+        assessment: i64,
+        /// Login time of the context (Unix seconds).
+        context: i64,
+    },
     /// The login is another professional's.
     #[error("profile belongs to `{profile}`, the login to `{login}`")]
     SubjectMismatch {
@@ -214,8 +221,8 @@ impl TryFrom<ProfileWire> for Profile {
                 return Err(ProfileError::OverCap { table, len, cap });
             }
         }
-        if let Some(geo) = w.last_login.and_then(|l| l.geo) {
-            geo.validate().map_err(ProfileError::LastLogin)?;
+        if let Some(p) = w.last_position {
+            p.geo.validate().map_err(ProfileError::LastPosition)?;
         }
         let mut recent_logins = w.recent_logins;
         recent_logins.sort_unstable();
@@ -226,7 +233,7 @@ impl TryFrom<ProfileWire> for Profile {
             subject: w.subject,
             first_seen: w.first_seen,
             login_count: w.login_count,
-            last_login: w.last_login,
+            last_position: w.last_position,
             devices: w.devices,
             history: w.history,
             hours: w.hours,
@@ -243,7 +250,7 @@ impl Default for Profile {
             subject: None,
             first_seen: None,
             login_count: 0,
-            last_login: None,
+            last_position: None,
             devices: CountTable::new(),
             history: FeatureHistory::default(),
             hours: [0; HOURS_PER_WEEK],
@@ -274,9 +281,14 @@ impl Profile {
         self.first_seen
     }
 
-    /// The last good login.
-    pub fn last_login(&self) -> Option<&LastLogin> {
-        self.last_login.as_ref()
+    /// Where the last good login with coordinates came from.
+    pub fn last_position(&self) -> Option<&LastPosition> {
+        self.last_position.as_ref()
+    }
+
+    /// Time of the last good login, Unix seconds.
+    pub fn last_login_at(&self) -> Option<i64> {
+        self.recent_logins.last().copied()
     }
 
     /// Known devices (hashed ids).
@@ -313,6 +325,13 @@ impl Profile {
         assessment: &Assessment<'_>,
     ) -> Result<Profile, ProfileError> {
         self.check_subject(ctx)?;
+        let (assessed, context) = (assessment.login_time(), ctx.now());
+        if assessed != context {
+            return Err(ProfileError::AssessmentMismatch {
+                assessment: assessed.unix_timestamp(),
+                context: context.unix_timestamp(),
+            });
+        }
         if !assessment.is_good_login() {
             return Ok(self.clone());
         }
@@ -352,8 +371,8 @@ impl Profile {
             next.history.user_agents.remove(&ua.hash);
         }
         let at = ctx.now().unix_timestamp();
-        if next.last_login.is_some_and(|l| l.at == at) {
-            next.last_login = None;
+        if next.last_position.is_some_and(|l| l.at == at) {
+            next.last_position = None;
         }
         next.recent_logins.retain(|t| *t != at);
         next.mark(ctx.now(), Feedback::ConfirmedCompromised);
@@ -386,12 +405,10 @@ impl Profile {
         self.subject = Some(ctx.subject().clone());
         self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
         self.login_count = self.login_count.saturating_add(1);
-        if self.last_login.is_none_or(|l| l.at <= at) {
-            self.last_login = Some(LastLogin {
-                at,
-                geo: request.geo,
-                country: request.country,
-            });
+        if let Some(geo) = request.geo
+            && self.last_position.is_none_or(|l| l.at <= at)
+        {
+            self.last_position = Some(LastPosition { at, geo });
         }
         if let Some(d) = request.device {
             self.devices.observe(d, at, MAX_DEVICES);

@@ -228,7 +228,7 @@ impl Fact {
             Fact::TestIdentity => Observed::Bool(ctx.subject().is_test_identity()),
             Fact::LoginCount => Observed::Number(profile.login_count() as f64),
             Fact::DaysSinceLastLogin => {
-                let last = profile.last_login()?.at;
+                let last = profile.last_login_at()?;
                 Observed::Number(((now.unix_timestamp() - last) as f64 / 86_400.0).max(0.0))
             }
             Fact::LocalHour => Observed::Number(f64::from(ctx.hour_of_week() % 24)),

@@ -384,6 +384,7 @@ impl Policy {
             slots,
             fired,
             failure,
+            ctx.now(),
         )
     }
 

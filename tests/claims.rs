@@ -1,0 +1,728 @@
+//! Integration tests of PSC claim parsing through the public API: realistic ID-token / UserInfo
+//! payloads in `tests/data/claims_*.json`, the subject and places they yield, the login facts
+//! `RiskContext::from_psc_claims` takes from them, and malformed claim sets.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use ecps_risk::{
+    Acr, ActivityLocation, AuthFacts, ClaimsError, ContextError, IdKind, IdRule, LocalTime,
+    OtherId, PscClaims, RiskContext,
+};
+use time::Duration;
+use time::macros::datetime;
+
+const LYON_PHYSICIAN: &str = include_str!("data/claims_lyon_hospital_physician_card.json");
+const REUNION_NURSE: &str = include_str!("data/claims_reunion_liberal_nurse_ecps.json");
+const SANDBOX: &str = include_str!("data/claims_sandbox_test_identity.json");
+const MINIMAL: &str = include_str!("data/claims_minimal.json");
+const PHARMACIST: &str = include_str!("data/claims_pharmacist_unknown_acr_foreign_activity.json");
+const MIDWIFE: &str = include_str!("data/claims_userinfo_midwife_preferred_username.json");
+
+/// Every fixture, with the subject it must yield.
+const FIXTURES: [(&str, &str); 6] = [
+    (LYON_PHYSICIAN, "810001234565"),
+    (REUNION_NURSE, "0976012345"),
+    (SANDBOX, "899700771191"),
+    (MINIMAL, "810023456782"),
+    (PHARMACIST, "810031415929"),
+    (MIDWIFE, "810098765430"),
+];
+
+fn parse(json: &str) -> PscClaims {
+    serde_json::from_str(json).unwrap()
+}
+
+/// Places as `(country, department)` text, for literal comparison.
+fn places(locations: &[ActivityLocation]) -> Vec<(&str, Option<&str>)> {
+    locations
+        .iter()
+        .map(|l| {
+            (
+                l.country.as_str(),
+                l.department.as_ref().map(|d| d.as_str()),
+            )
+        })
+        .collect()
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn every_fixture_loads_and_names_its_subject() {
+    for (json, subject) in FIXTURES {
+        let claims = parse(json);
+        assert_eq!(claims.subject().unwrap().as_str(), subject);
+        // `sub` is a technical id, never the subject.
+        assert_ne!(claims.sub, subject);
+        // Every fixture also goes through the serde_json `Value` path untouched.
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::from_value::<PscClaims>(value).unwrap(), claims);
+    }
+}
+
+#[test]
+fn lyon_hospital_physician_with_card() {
+    let claims = parse(LYON_PHYSICIAN);
+    assert_eq!(
+        claims.sub,
+        "f:550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd:810001234565"
+    );
+    let subject = claims.subject().unwrap();
+    assert_eq!(subject.as_str(), "810001234565");
+    assert_eq!(subject.number(), "10001234565");
+    assert_eq!(subject.kind(), IdKind::Rpps);
+    assert!(!subject.is_test_identity());
+
+    assert_eq!(claims.given_name.as_deref(), Some("CAMILLE"));
+    assert_eq!(claims.family_name.as_deref(), Some("VERNADEAU"));
+    assert_eq!(claims.acr.as_deref(), Some("eidas3"));
+    assert_eq!(claims.amr, None);
+    assert_eq!(claims.auth_time, Some(1_763_453_688));
+    assert_eq!(claims.iat, Some(1_763_453_700));
+    assert_eq!(
+        claims.sid.as_deref(),
+        Some("3b1f7a2e-8c4d-4e0a-9f61-2d7b5c9e0a14")
+    );
+    assert_eq!(claims.auth_mode.as_deref(), Some("CARD"));
+    assert_eq!(
+        claims.palier_authentification.as_deref(),
+        Some("APPPRIP3^1.2.250.1.213.1.5.1.1.1")
+    );
+    assert_eq!(
+        claims.other_ids,
+        Some(vec![
+            OtherId {
+                identifiant: Some("810001234565".into()),
+                origine: Some("RPPS".into()),
+                qualite: Some("1".into()),
+            },
+            OtherId {
+                identifiant: Some("10001234565".into()),
+                origine: Some("EDIT".into()),
+                qualite: Some("0".into()),
+            },
+        ])
+    );
+    assert_eq!(
+        claims.subject_organization.as_deref(),
+        Some("CHU FICTIF DE LYON - HOPITAL EST")
+    );
+    assert_eq!(claims.subject_organization_id.as_deref(), Some("690000011"));
+    assert_eq!(
+        claims.subject_role,
+        Some(strings(&["10^1.2.250.1.213.1.1.5.5"]))
+    );
+    assert_eq!(
+        claims.secteur_activite,
+        Some(strings(&["SA01^1.2.250.1.71.4.2.4"]))
+    );
+
+    let ref_pro = claims.subject_ref_pro.as_ref().unwrap();
+    assert_eq!(ref_pro.code_civilite.as_deref(), Some("M"));
+    let exercices = ref_pro.exercices.as_ref().unwrap();
+    assert_eq!(exercices.len(), 1);
+    assert_eq!(exercices[0].code_profession.as_deref(), Some("10"));
+    assert_eq!(
+        exercices[0].code_categorie_professionnelle.as_deref(),
+        Some("C")
+    );
+    assert_eq!(exercices[0].nom_dexercice.as_deref(), Some("VERNADEAU"));
+    let activities = exercices[0].activities.as_ref().unwrap();
+    assert_eq!(activities.len(), 2);
+    let chu = &activities[0];
+    assert_eq!(chu.code_mode_exercice.as_deref(), Some("S"));
+    assert_eq!(chu.code_secteur_dactivite.as_deref(), Some("SA01"));
+    assert_eq!(chu.numero_finess_site.as_deref(), Some("690000011"));
+    assert_eq!(
+        chu.numero_finess_etablissement_juridique.as_deref(),
+        Some("690000003")
+    );
+    assert_eq!(chu.numero_siret_site.as_deref(), Some("26690000100017"));
+    assert_eq!(chu.code_postal.as_deref(), Some("69003"));
+    assert_eq!(chu.code_commune.as_deref(), Some("69383"));
+    assert_eq!(chu.code_pays.as_deref(), Some("99000"));
+    assert_eq!(chu.code_departement.as_deref(), Some("69"));
+    assert_eq!(
+        chu.autorite_denregistrement.as_deref(),
+        Some("CNOM/CNOM/CNOM")
+    );
+    let cabinet = &activities[1];
+    assert_eq!(cabinet.code_mode_exercice.as_deref(), Some("L"));
+    assert_eq!(
+        cabinet.raison_sociale_site.as_deref(),
+        Some("CABINET DU DR VERNADEAU")
+    );
+    assert_eq!(cabinet.code_postal.as_deref(), Some("69006"));
+    // PSC sends absent values as empty strings.
+    assert_eq!(cabinet.code_pays.as_deref(), Some(""));
+    assert_eq!(cabinet.numero_finess_site.as_deref(), Some(""));
+
+    // One place per activity, both in the Rhône; the list is deduplicated.
+    assert_eq!(
+        places(&[chu.location().unwrap(), cabinet.location().unwrap()]),
+        vec![("FR", Some("69")), ("FR", Some("69"))]
+    );
+    assert_eq!(
+        places(&claims.activity_locations()),
+        vec![("FR", Some("69"))]
+    );
+
+    // Tuesday 2025-11-18 08:15:02 UTC is 09:15 in Paris (winter time): hour 24 + 9.
+    let now = datetime!(2025-11-18 08:15:02 UTC);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.subject().as_str(), "810001234565");
+    assert_eq!(ctx.now(), now);
+    assert_eq!(
+        ctx.event().auth,
+        AuthFacts {
+            acr: Some(Acr::Eidas3),
+            amr: None,
+            auth_time: Some(datetime!(2025-11-18 08:14:48 UTC)),
+            issued_at: Some(datetime!(2025-11-18 08:15:00 UTC)),
+            auth_mode: Some("CARD".into()),
+        }
+    );
+    assert_eq!(
+        places(ctx.event().practice.as_deref().unwrap()),
+        vec![("FR", Some("69"))]
+    );
+    assert_eq!(ctx.event().local_time, LocalTime::EuropeParis);
+    assert_eq!(ctx.hour_of_week(), 33);
+}
+
+#[test]
+fn reunion_liberal_nurse_ecps_with_sso_reuse() {
+    let claims = parse(REUNION_NURSE);
+    let subject = claims.subject().unwrap();
+    assert_eq!(subject.as_str(), "0976012345");
+    assert_eq!(subject.kind(), IdKind::Adeli);
+    assert!(!subject.is_test_identity());
+
+    // The `otherIDs` spelling is read into `other_ids`; the numeric `qualite` becomes text.
+    assert_eq!(
+        claims.other_ids,
+        Some(vec![OtherId {
+            identifiant: Some("0976012345".into()),
+            origine: Some("EDIT".into()),
+            qualite: Some("1".into()),
+        }])
+    );
+    assert_eq!(claims.acr.as_deref(), Some("eidas1"));
+    assert_eq!(claims.auth_time, Some(1_764_558_900));
+    assert_eq!(claims.iat, Some(1_764_563_400));
+    // PSC reused its SSO session: authenticated 75 minutes before the token was issued.
+    assert_eq!(
+        claims.iat.unwrap() - claims.auth_time.unwrap(),
+        75 * 60,
+        "fixture invariant"
+    );
+    assert_eq!(
+        claims.secteur_activite,
+        Some(strings(&["SA07^1.2.250.1.71.4.2.4"]))
+    );
+
+    let exercice = &claims
+        .subject_ref_pro
+        .as_ref()
+        .unwrap()
+        .exercices
+        .as_ref()
+        .unwrap()[0];
+    // Directory codes sent as numbers are kept as text.
+    assert_eq!(exercice.code_profession.as_deref(), Some("60"));
+    let activity = &exercice.activities.as_ref().unwrap()[0];
+    assert_eq!(activity.code_postal.as_deref(), Some("97400"));
+    assert_eq!(activity.code_commune.as_deref(), Some("97411"));
+    assert_eq!(activity.code_departement.as_deref(), Some("974"));
+    // La Réunion is `RE` (as GeoIP reports it), even with the INSEE code of France.
+    assert_eq!(
+        places(&claims.activity_locations()),
+        vec![("RE", Some("974"))]
+    );
+
+    // Monday 2025-12-01 04:30:01 UTC.
+    let now = datetime!(2025-12-01 04:30:01 UTC);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        ctx.event().auth,
+        AuthFacts {
+            acr: Some(Acr::Eidas1),
+            amr: None,
+            auth_time: Some(datetime!(2025-12-01 03:15:00 UTC)),
+            issued_at: Some(datetime!(2025-12-01 04:30:00 UTC)),
+            auth_mode: Some("CARD".into()),
+        }
+    );
+    assert_eq!(
+        places(ctx.event().practice.as_deref().unwrap()),
+        vec![("RE", Some("974"))]
+    );
+    // Every place of practice is in La Réunion: its UTC+4 applies (08:30), not Paris time
+    // (05:30), unless the caller says otherwise.
+    assert_eq!(
+        ctx.event().local_time,
+        LocalTime::Fixed {
+            offset_minutes: 240
+        }
+    );
+    assert_eq!(ctx.hour_of_week(), 8);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .local_time(LocalTime::EuropeParis)
+        .build()
+        .unwrap();
+    assert_eq!(ctx.hour_of_week(), 5);
+}
+
+#[test]
+fn sandbox_identity_is_flagged() {
+    let claims = parse(SANDBOX);
+    assert_eq!(
+        claims.sub,
+        "f:550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd:899700771191"
+    );
+    let subject = claims.subject().unwrap();
+    assert_eq!(subject.as_str(), "899700771191");
+    assert_eq!(subject.kind(), IdKind::Rpps);
+    assert!(subject.is_test_identity());
+    assert_eq!(claims.acr.as_deref(), Some("eidas1"));
+    assert_eq!(claims.auth_time, Some(1_759_915_790));
+    assert_eq!(claims.iat, Some(1_759_915_800));
+    assert_eq!(
+        places(&claims.activity_locations()),
+        vec![("FR", Some("75"))]
+    );
+
+    // Wednesday 2025-10-08 09:30:05 UTC is 11:30 in Paris (summer time): hour 2 * 24 + 11.
+    let now = datetime!(2025-10-08 09:30:05 UTC);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(ctx.subject().is_test_identity());
+    assert_eq!(ctx.event().auth.acr, Some(Acr::Eidas1));
+    assert_eq!(
+        ctx.event().auth.auth_time,
+        Some(datetime!(2025-10-08 09:29:50 UTC))
+    );
+    assert_eq!(
+        ctx.event().auth.issued_at,
+        Some(datetime!(2025-10-08 09:30:00 UTC))
+    );
+    assert_eq!(
+        places(ctx.event().practice.as_deref().unwrap()),
+        vec![("FR", Some("75"))]
+    );
+    assert_eq!(ctx.hour_of_week(), 59);
+}
+
+#[test]
+fn minimal_claims() {
+    let claims = parse(MINIMAL);
+    // `sub` ends with another RPPS number: the subject comes from `SubjectNameID` only.
+    assert_eq!(
+        claims.sub,
+        "f:2c8e61d4-7b90-4a3f-9e15-c04d8b7a6f32:810011111118"
+    );
+    let subject = claims.subject().unwrap();
+    assert_eq!(subject.as_str(), "810023456782");
+    assert_eq!(subject.kind(), IdKind::Rpps);
+    assert!(!subject.is_test_identity());
+    assert_eq!(claims.preferred_username, None);
+    assert_eq!(claims.acr, None);
+    assert_eq!(claims.amr, None);
+    assert_eq!(claims.auth_time, None);
+    assert_eq!(claims.iat, Some(1_768_223_100));
+    assert_eq!(claims.auth_mode, None);
+    assert_eq!(claims.other_ids, None);
+    assert_eq!(claims.subject_role, None);
+    assert_eq!(claims.subject_ref_pro, None);
+    assert_eq!(places(&claims.activity_locations()), vec![]);
+
+    // Monday 2026-01-12 13:05 UTC is 14:05 in Paris: hour 14.
+    let now = datetime!(2026-01-12 13:05:00 UTC);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.subject().as_str(), "810023456782");
+    assert_eq!(
+        ctx.event().auth,
+        AuthFacts {
+            acr: None,
+            amr: None,
+            auth_time: None,
+            issued_at: Some(datetime!(2026-01-12 13:05:00 UTC)),
+            auth_mode: None,
+        }
+    );
+    // No `SubjectRefPro`: places not provided (not "no places").
+    assert_eq!(ctx.event().practice, None);
+    assert_eq!(ctx.hour_of_week(), 14);
+}
+
+#[test]
+fn pharmacist_with_unknown_claim_unknown_acr_and_foreign_activity() {
+    let claims = parse(PHARMACIST);
+    let subject = claims.subject().unwrap();
+    assert_eq!(subject.as_str(), "810031415929");
+    assert_eq!(subject.kind(), IdKind::Rpps);
+    assert!(!subject.is_test_identity());
+    // An unknown acr value is kept as data, not rejected.
+    assert_eq!(claims.acr.as_deref(), Some("urn:esante:loa:substantial"));
+    // `SubjectRole` sent as one string.
+    assert_eq!(
+        claims.subject_role,
+        Some(strings(&["21^1.2.250.1.213.1.1.5.5"]))
+    );
+    assert_eq!(
+        claims.secteur_activite,
+        Some(strings(&["SA33^1.2.250.1.71.4.2.4"]))
+    );
+    let activities = claims
+        .subject_ref_pro
+        .as_ref()
+        .unwrap()
+        .exercices
+        .as_ref()
+        .unwrap()[0]
+        .activities
+        .as_ref()
+        .unwrap();
+    assert_eq!(activities[1].code_pays.as_deref(), Some("BE"));
+    assert_eq!(activities[1].code_postal.as_deref(), Some("7500"));
+    // Belgium (no department) sorts before France.
+    assert_eq!(
+        places(&claims.activity_locations()),
+        vec![("BE", None), ("FR", Some("59"))]
+    );
+
+    // The unknown claim is dropped: serializing the claims does not carry it.
+    let back = serde_json::to_string(&claims).unwrap();
+    assert!(!back.contains("esante_assurance_context"), "{back}");
+
+    // Tuesday 2025-06-03 18:40:01 UTC is 20:40 in Paris (summer time): hour 24 + 20.
+    let now = datetime!(2025-06-03 18:40:01 UTC);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        ctx.event().auth,
+        AuthFacts {
+            acr: Some(Acr::Unknown),
+            amr: None,
+            auth_time: Some(datetime!(2025-06-03 18:39:30 UTC)),
+            issued_at: Some(datetime!(2025-06-03 18:40:00 UTC)),
+            auth_mode: Some("CARD".into()),
+        }
+    );
+    assert!(Acr::Unknown < Acr::Eidas1);
+    assert_eq!(
+        places(ctx.event().practice.as_deref().unwrap()),
+        vec![("BE", None), ("FR", Some("59"))]
+    );
+    assert_eq!(ctx.hour_of_week(), 44);
+}
+
+#[test]
+fn userinfo_midwife_identified_by_preferred_username() {
+    let claims = parse(MIDWIFE);
+    assert_eq!(claims.subject_name_id, None);
+    assert_eq!(claims.preferred_username.as_deref(), Some("810098765430"));
+    let subject = claims.subject().unwrap();
+    assert_eq!(subject.as_str(), "810098765430");
+    assert_eq!(subject.kind(), IdKind::Rpps);
+    // `amr` sent as one string.
+    assert_eq!(claims.amr, Some(strings(&["mfa"])));
+    assert_eq!(claims.acr.as_deref(), Some("eidas2"));
+    // Ajaccio (20090) is Corse-du-Sud.
+    assert_eq!(
+        places(&claims.activity_locations()),
+        vec![("FR", Some("2A"))]
+    );
+
+    // Sunday 2025-03-30 00:30 UTC is 01:30 in Paris, half an hour before the switch to summer
+    // time: hour 6 * 24 + 1.
+    let now = datetime!(2025-03-30 00:30:00 UTC);
+    let ctx = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.subject().as_str(), "810098765430");
+    assert_eq!(
+        ctx.event().auth,
+        AuthFacts {
+            acr: Some(Acr::Eidas2),
+            amr: Some(strings(&["mfa"])),
+            auth_time: Some(datetime!(2025-03-30 00:29:40 UTC)),
+            issued_at: Some(datetime!(2025-03-30 00:30:00 UTC)),
+            auth_mode: None,
+        }
+    );
+    assert_eq!(
+        places(ctx.event().practice.as_deref().unwrap()),
+        vec![("FR", Some("2A"))]
+    );
+    assert_eq!(ctx.hour_of_week(), 145);
+}
+
+#[test]
+fn claim_names_are_case_sensitive() {
+    // `subjectNameID` and `Sub` are not PSC claims: ignored, so `sub` is missing.
+    let e = serde_json::from_str::<PscClaims>(r#"{"Sub": "x", "SubjectNameID": "810001234565"}"#)
+        .unwrap_err();
+    assert!(e.to_string().contains("missing field `sub`"), "{e}");
+    let claims = parse(r#"{"sub": "x", "subjectNameID": "810001234565", "ACR": "eidas3"}"#);
+    assert_eq!(claims.subject(), Err(ClaimsError::NoSubject));
+    assert_eq!(claims.acr, None);
+}
+
+#[test]
+fn missing_sub_is_rejected() {
+    for json in [
+        r#"{"SubjectNameID": "810001234565", "iat": 1759915800}"#,
+        r#"{}"#,
+    ] {
+        let e = serde_json::from_str::<PscClaims>(json).unwrap_err();
+        assert!(e.to_string().contains("missing field `sub`"), "{json}: {e}");
+    }
+    let e = serde_json::from_str::<PscClaims>(r#"{"sub": null, "SubjectNameID": "810001234565"}"#)
+        .unwrap_err();
+    assert!(e.to_string().contains("invalid type: null"), "{e}");
+}
+
+#[test]
+fn no_subject_claim() {
+    let claims = parse(r#"{"sub": "f:0e3c:810001234565", "iat": 1759915800}"#);
+    assert_eq!(claims.subject(), Err(ClaimsError::NoSubject));
+    let e = RiskContext::from_psc_claims(datetime!(2025-10-08 09:30 UTC), &claims).unwrap_err();
+    assert_eq!(e, ContextError::Claims(ClaimsError::NoSubject));
+    assert_eq!(
+        e.to_string(),
+        "claims carry neither `SubjectNameID` nor `preferred_username`"
+    );
+}
+
+#[test]
+fn subject_with_bad_luhn_names_claim_and_value() {
+    let claims = parse(
+        r#"{"sub": "f:550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd:810001234564",
+            "SubjectNameID": "810001234564", "preferred_username": "810001234565"}"#,
+    );
+    // A bad `SubjectNameID` is an error even when `preferred_username` is valid.
+    let e = claims.subject().unwrap_err();
+    match &e {
+        ClaimsError::Subject { claim, source } => {
+            assert_eq!(*claim, "SubjectNameID");
+            assert_eq!(source.value(), "810001234564");
+            assert_eq!(source.rule(), IdRule::RppsLuhn);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(
+        e.to_string(),
+        "claim `SubjectNameID`: national id `810001234564`: RPPS number fails its Luhn check"
+    );
+    let e = RiskContext::from_psc_claims(datetime!(2025-10-08 09:30 UTC), &claims).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ContextError::Claims(ClaimsError::Subject {
+                claim: "SubjectNameID",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "claim `SubjectNameID`: national id `810001234564`: RPPS number fails its Luhn check"
+    );
+
+    // The fallback claim is named when it is the one used.
+    let claims = parse(r#"{"sub": "x", "preferred_username": "8100012345"}"#);
+    assert_eq!(
+        claims.subject().unwrap_err().to_string(),
+        "claim `preferred_username`: national id `8100012345`: RPPS form is `8` followed by 11 digits"
+    );
+}
+
+#[test]
+fn wrong_types_are_errors_not_panics() {
+    let cases = [
+        r#"{"sub": 12}"#,
+        r#"{"sub": ["x"]}"#,
+        r#"{"sub": "x", "SubjectNameID": 810001234565}"#,
+        r#"{"sub": "x", "iat": "1759915800"}"#,
+        r#"{"sub": "x", "auth_time": 1759915800.5}"#,
+        r#"{"sub": "x", "auth_time": 1e30}"#,
+        r#"{"sub": "x", "iat": 18446744073709551615}"#,
+        r#"{"sub": "x", "acr": 3}"#,
+        r#"{"sub": "x", "acr": ["eidas1"]}"#,
+        r#"{"sub": "x", "amr": 5}"#,
+        r#"{"sub": "x", "amr": [1, 2]}"#,
+        r#"{"sub": "x", "authMode": {"mode": "CARD"}}"#,
+        r#"{"sub": "x", "SubjectRole": {"role": "10"}}"#,
+        r#"{"sub": "x", "Secteur_Activite": [["SA07"]]}"#,
+        r#"{"sub": "x", "otherIds": {"identifiant": "810001234565"}}"#,
+        r#"{"sub": "x", "otherIDs": ["810001234565"]}"#,
+        r#"{"sub": "x", "otherIds": [{"identifiant": {"v": 1}}]}"#,
+        r#"{"sub": "x", "SubjectRefPro": "text"}"#,
+        r#"{"sub": "x", "SubjectRefPro": {"exercices": {"codeProfession": "10"}}}"#,
+        r#"{"sub": "x", "SubjectRefPro": {"exercices": [{"activities": "69003"}]}}"#,
+        r#"{"sub": "x", "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": ["69003"]}]}]}}"#,
+        r#"{"sub": "x", "SubjectRefPro": {"exercices": [{"activities": [{"codePays": {"iso": "FR"}}]}]}}"#,
+        r#"[]"#,
+        r#"[12]"#,
+        r#"null"#,
+        r#""sub""#,
+        r#"{"sub": "x", "iat": 1759915800"#,
+        "",
+    ];
+    for json in cases {
+        assert!(
+            serde_json::from_str::<PscClaims>(json).is_err(),
+            "accepted: {json}"
+        );
+    }
+}
+
+#[test]
+fn numeric_directory_codes_are_text() {
+    let claims = parse(
+        r#"{"sub": "x", "SubjectNameID": "810001234565",
+            "otherIds": [{"identifiant": 10001234565, "origine": "RPPS", "qualite": 1}],
+            "SubjectRefPro": {"codeCivilite": 1, "exercices": [{"codeProfession": 10,
+                "activities": [{"codePostal": 1000, "codeCommune": 1053, "codeDepartement": 1}]}]}}"#,
+    );
+    assert_eq!(
+        claims.other_ids.as_ref().unwrap()[0].identifiant.as_deref(),
+        Some("10001234565")
+    );
+    let ref_pro = claims.subject_ref_pro.as_ref().unwrap();
+    assert_eq!(ref_pro.code_civilite.as_deref(), Some("1"));
+    let activity = &ref_pro.exercices.as_ref().unwrap()[0]
+        .activities
+        .as_ref()
+        .unwrap()[0];
+    // A postal code sent as a number gets its leading zero back (Bourg-en-Bresse, Ain).
+    assert_eq!(activity.code_postal.as_deref(), Some("01000"));
+    assert_eq!(activity.code_commune.as_deref(), Some("1053"));
+    assert_eq!(
+        places(&claims.activity_locations()),
+        vec![("FR", Some("01"))]
+    );
+}
+
+#[test]
+fn negative_auth_time_is_a_timestamp_error() {
+    let claims = parse(r#"{"sub": "x", "SubjectNameID": "810001234565", "auth_time": -5}"#);
+    assert_eq!(claims.auth_time, Some(-5));
+    let e = RiskContext::from_psc_claims(datetime!(2025-10-08 09:30 UTC), &claims)
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ContextError::Timestamp {
+            field: "auth.auth_time",
+            value: "-5".into(),
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "`auth.auth_time` `-5` is not a time between 1970 and 9999"
+    );
+
+    // Beyond year 9999 is not representable either.
+    let claims = parse(r#"{"sub": "x", "SubjectNameID": "810001234565", "iat": 253402300800}"#);
+    let e = RiskContext::from_psc_claims(datetime!(2025-10-08 09:30 UTC), &claims)
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ContextError::Timestamp {
+            field: "auth.issued_at",
+            value: "253402300800".into(),
+        }
+    );
+}
+
+#[test]
+fn auth_time_two_hours_after_now_is_in_future() {
+    // auth_time 1759923000 is 2025-10-08 11:30 UTC, two hours after the login; iat is 09:30 UTC.
+    let claims = parse(
+        r#"{"sub": "x", "SubjectNameID": "810001234565", "auth_time": 1759923000, "iat": 1759915800}"#,
+    );
+    let now = datetime!(2025-10-08 09:30 UTC);
+    let e = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ContextError::InFuture {
+            field: "auth.auth_time",
+            value: datetime!(2025-10-08 11:30 UTC),
+            now,
+            tolerance: Duration::minutes(5),
+        }
+    );
+    let text = e.to_string();
+    assert!(
+        text.starts_with("`auth.auth_time` `2025-10-08T11:30:00Z`"),
+        "{text}"
+    );
+
+    // `iat` in the future is named the same way.
+    let claims = parse(r#"{"sub": "x", "SubjectNameID": "810001234565", "iat": 1759916401}"#);
+    let e = RiskContext::from_psc_claims(now, &claims)
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ContextError::InFuture {
+            field: "auth.issued_at",
+            value: datetime!(2025-10-08 09:40:01 UTC),
+            now,
+            tolerance: Duration::minutes(5),
+        }
+    );
+}
+
+#[test]
+fn over_long_acr_claim_is_rejected() {
+    let json = format!(
+        r#"{{"sub": "x", "SubjectNameID": "810001234565", "acr": "{}"}}"#,
+        "a".repeat(129)
+    );
+    let claims = parse(&json);
+    let e = RiskContext::from_psc_claims(datetime!(2025-10-08 09:30 UTC), &claims)
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ContextError::TooLong {
+            field: "auth.acr",
+            value: format!("{}…", "a".repeat(64)),
+            len: 129,
+            max: 128,
+        }
+    );
+}

@@ -177,7 +177,12 @@ pub(super) fn anomaly(p: &Anomaly, i: &DetectorInput<'_>) -> Signal {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
     use super::super::test_support::{NOW, builder};
     use super::super::{DetectorInput, DetectorParams, detect};
     use crate::context::{RiskContext, RiskContextBuilder};

@@ -448,3 +448,212 @@ mod hours_serde {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::environment::Environment;
+    use crate::geo::CountryCode;
+    use crate::policy::Policy;
+    use time::Duration;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+
+    fn login(at: OffsetDateTime, device: &str, ip: &str) -> RiskContext {
+        RiskContext::builder(at, "810001234565".parse().unwrap())
+            .device_id(device)
+            .ip(ip.parse().unwrap())
+            .country("FR")
+            .asn(3215)
+            .geo(48.85, 2.35, 10.0)
+            .user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn caps_hold_with_least_recently_seen_eviction() {
+        let mut p = Profile::new();
+        for i in 0..100u32 {
+            let at = NOW - Duration::hours(i64::from(100 - i));
+            let ctx = login(
+                at,
+                &format!("device-{i}"),
+                &format!("10.{}.{}.1", i / 250, i % 250),
+            );
+            p = p.confirm_safe(&ctx).unwrap();
+        }
+        assert_eq!(p.login_count(), 100);
+        assert_eq!(p.devices().len(), MAX_DEVICES);
+        assert_eq!(p.history().networks.len(), PROFILE_CAPS.networks);
+        assert_eq!(p.recent_logins().len(), MAX_RECENT_LOGINS);
+        assert_eq!(p.feedback().len(), MAX_FEEDBACK);
+        // The survivors are the most recent devices.
+        let newest = login(NOW - Duration::hours(1), "device-99", "10.0.99.1");
+        let oldest = login(NOW - Duration::hours(100), "device-0", "10.0.0.1");
+        assert_eq!(
+            p.devices().count(&newest.event().request.device.unwrap()),
+            1
+        );
+        assert_eq!(
+            p.devices().count(&oldest.event().request.device.unwrap()),
+            0
+        );
+        // Bounded size: a full profile stays within a few KiB of JSON.
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.len() < 8 * 1024, "{} bytes", json.len());
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let mut p = Profile::new();
+        for d in 0..5 {
+            p = p
+                .confirm_safe(&login(NOW - Duration::days(d), "laptop", "192.0.2.1"))
+                .unwrap();
+        }
+        let json = serde_json::to_string(&p).unwrap();
+        let back: Profile = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn future_and_zero_versions_are_errors() {
+        let e = serde_json::from_str::<Profile>(r#"{"format_version": 2}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("format version `2` is not supported"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<Profile>(r#"{"format_version": 0}"#).unwrap_err();
+        assert!(e.to_string().contains("`0`"), "{e}");
+        let p: Profile = serde_json::from_str(r#"{"format_version": 1}"#).unwrap();
+        assert_eq!(p, Profile::new());
+        assert!(serde_json::from_str::<Profile>(r#"{"format_version": 1, "extra": 1}"#).is_err());
+    }
+
+    #[test]
+    fn stored_tables_over_cap_are_refused() {
+        let entries: Vec<String> = (0..=MAX_RECENT_LOGINS).map(|i| i.to_string()).collect();
+        let json = format!(
+            r#"{{"format_version": 1, "recent_logins": [{}]}}"#,
+            entries.join(",")
+        );
+        let e = serde_json::from_str::<Profile>(&json).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`recent_logins` has 17 entries, above its cap of 16"),
+            "{e}"
+        );
+        let json = r#"{"format_version": 1, "hours": [1, 2]}"#;
+        assert!(serde_json::from_str::<Profile>(json).is_err());
+        let json =
+            r#"{"format_version": 1, "last_position": {"at": 1, "geo": {"lat": 95, "lon": 0}}}"#;
+        assert!(serde_json::from_str::<Profile>(json).is_err());
+    }
+
+    #[test]
+    fn learns_only_from_good_logins() {
+        let policy = Policy::recommended();
+        let env = Environment::empty();
+        let ctx = login(NOW, "laptop", "192.0.2.1");
+        let allowed = policy.evaluate(&ctx, &Profile::new(), &env);
+        assert_eq!(allowed.decision(), crate::decision::Decision::Allow);
+        let p = Profile::new().learn(&ctx, &allowed).unwrap();
+        assert_eq!(p.login_count(), 1);
+
+        // A fresh remote activation on an unknown device is stepped up: not learned...
+        let risky = RiskContext::builder(NOW + Duration::hours(1), "810001234565".parse().unwrap())
+            .device_id("other-phone")
+            .activation(NOW, crate::context::ActivationChannel::EmailSms)
+            .build()
+            .unwrap();
+        let mut a = policy.evaluate(&risky, &p, &env);
+        assert!(matches!(a.decision(), crate::decision::Decision::StepUp(_)));
+        assert_eq!(p.learn(&risky, &a).unwrap(), p);
+        // ...until the step-up passed.
+        a.mark_step_up_passed();
+        assert_eq!(p.learn(&risky, &a).unwrap().login_count(), 2);
+        // An assessment of another login is refused.
+        let e = p.learn(&ctx, &a).unwrap_err();
+        assert!(matches!(e, ProfileError::AssessmentMismatch { .. }));
+    }
+
+    #[test]
+    fn another_professionals_login_is_refused() {
+        let p = Profile::new()
+            .confirm_safe(&login(NOW, "laptop", "192.0.2.1"))
+            .unwrap();
+        let other = RiskContext::builder(NOW, "810023456782".parse().unwrap())
+            .build()
+            .unwrap();
+        let e = p.confirm_safe(&other).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "profile belongs to `810001234565`, the login to `810023456782`"
+        );
+    }
+
+    #[test]
+    fn confirm_compromised_forgets_what_the_login_taught() {
+        let mut p = Profile::new();
+        for d in 1..=3 {
+            p = p
+                .confirm_safe(&login(NOW - Duration::days(d), "laptop", "192.0.2.1"))
+                .unwrap();
+        }
+        let attack = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("fraud-phone")
+            .ip("203.0.113.5".parse().unwrap())
+            .asn(64512)
+            .country("CI")
+            .geo(5.3, -4.0, 50.0)
+            .build()
+            .unwrap();
+        // Wrongly confirmed safe, then found out.
+        let poisoned = p.confirm_safe(&attack).unwrap();
+        let device = attack.event().request.device.unwrap();
+        assert_eq!(poisoned.devices().count(&device), 1);
+        let cleaned = poisoned.confirm_compromised(&attack).unwrap();
+        assert_eq!(cleaned.devices().count(&device), 0);
+        assert_eq!(cleaned.history().countries.count(&"CI".parse().unwrap()), 0);
+        assert_eq!(cleaned.history().asns.count(&64512), 0);
+        assert!(cleaned.last_position().is_none());
+        assert_eq!(cleaned.recent_logins().len(), 3);
+        let marks: Vec<Feedback> = cleaned.feedback().iter().map(|m| m.feedback).collect();
+        assert_eq!(marks.last(), Some(&Feedback::ConfirmedCompromised));
+        // What the real professional taught stays.
+        assert_eq!(cleaned.history().countries.count(&CountryCode::FR), 3);
+    }
+
+    #[test]
+    fn hour_histogram_halves_when_full() {
+        let mut p = Profile::new();
+        p.hours[5] = MAX_HOUR_COUNT;
+        p.hours[6] = 9;
+        let ctx = RiskContext::builder(
+            datetime!(2025-10-06 03:30 UTC),
+            "810001234565".parse().unwrap(),
+        )
+        .build()
+        .unwrap();
+        assert_eq!(ctx.hour_of_week(), 5);
+        let p = p.confirm_safe(&ctx).unwrap();
+        assert_eq!((p.hours()[5], p.hours()[6]), (MAX_HOUR_COUNT / 2 + 1, 4));
+    }
+
+    #[test]
+    fn login_without_coordinates_keeps_the_last_position() {
+        let p = Profile::new()
+            .confirm_safe(&login(NOW - Duration::hours(2), "laptop", "192.0.2.1"))
+            .unwrap();
+        let blind = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .build()
+            .unwrap();
+        let p2 = p.confirm_safe(&blind).unwrap();
+        assert_eq!(p2.last_position(), p.last_position());
+        assert_eq!(p2.last_login_at(), Some(NOW.unix_timestamp()));
+    }
+}

@@ -250,6 +250,17 @@ impl<'p> Assessment<'p> {
         self.slots.get(SignalRef::Builtin(code))
     }
 
+    /// The result of a detector by name: a built-in code (`device.new`) or `custom.<name>`.
+    pub fn signal_named(&self, name: &str) -> Option<&Signal> {
+        if let Some(code) = SignalCode::parse(name) {
+            return self.signal(code);
+        }
+        let custom = name.strip_prefix("custom.")?;
+        let index = (0..self.policy.custom_count())
+            .find(|i| self.policy.custom_name(*i) == Some(custom))?;
+        self.slots.get(SignalRef::Custom(index))
+    }
+
     /// Every detector the policy ran, with its code and result: built-in ones in catalog
     /// order, then custom ones (`custom.<name>`) in name order.
     pub fn signals(&self) -> impl Iterator<Item = (SignalName<'p>, &Signal)> + '_ {

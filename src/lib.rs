@@ -57,7 +57,7 @@ pub use population::{
     POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
 };
 pub use watchlist::{
-    BlockedSubjectList, BlockedSubjectSpec, CredentialList, IpList, SubjectList, Watchlist,
+    BlockedSubjectList, BlockedSubjectSpec, CredentialList, IdList, IpList, SubjectList, Watchlist,
     WatchlistError, WatchlistKind, WatchlistSpec, Watchlists, WatchlistsSpec,
 };
 // The Freeman et al. likelihood-ratio score (detector `stats.anomaly`).

@@ -1217,64 +1217,20 @@ fn compile_ids<'a>(
     Ok(StrSet::from_sorted(sorted.into_iter()))
 }
 
-/// A compiled set of deactivated e-CPS credential ids.
+/// A compiled set of exact ids: the one type behind [`CredentialList`] and [`SubjectList`].
 #[derive(Clone, PartialEq, Eq)]
-pub struct CredentialList {
+pub struct IdList {
     meta: Meta,
     ids: StrSet,
 }
 
-impl CredentialList {
-    /// The list name.
-    pub fn name(&self) -> &str {
-        &self.meta.name
-    }
-
-    /// The list description, if any.
-    pub fn description(&self) -> Option<&str> {
-        self.meta.description.as_deref()
-    }
-
-    /// Whether the credential id is on the list (exact, byte-wise comparison; binary search,
-    /// no allocation).
-    pub fn contains(&self, credential_id: &str) -> bool {
-        self.ids.find(credential_id).is_some()
-    }
-
-    /// The number of distinct ids.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether the list has no ids.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The ids, sorted.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.ids.iter()
-    }
-}
-
-impl fmt::Debug for CredentialList {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialList")
-            .field("name", &self.meta.name)
-            .field("description", &self.meta.description)
-            .field("len", &self.len())
-            .finish()
-    }
-}
+/// A compiled set of deactivated e-CPS credential ids.
+pub type CredentialList = IdList;
 
 /// A compiled set of national ids under alert.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SubjectList {
-    meta: Meta,
-    ids: StrSet,
-}
+pub type SubjectList = IdList;
 
-impl SubjectList {
+impl IdList {
     /// The list name.
     pub fn name(&self) -> &str {
         &self.meta.name
@@ -1285,10 +1241,10 @@ impl SubjectList {
         self.meta.description.as_deref()
     }
 
-    /// Whether the national id is on the list (exact, byte-wise comparison; binary search, no
+    /// Whether the id is on the list (exact, byte-wise comparison; binary search, no
     /// allocation).
-    pub fn contains(&self, subject: &str) -> bool {
-        self.ids.find(subject).is_some()
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.find(id).is_some()
     }
 
     /// The number of distinct ids.
@@ -1307,9 +1263,9 @@ impl SubjectList {
     }
 }
 
-impl fmt::Debug for SubjectList {
+impl fmt::Debug for IdList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SubjectList")
+        f.debug_struct("IdList")
             .field("name", &self.meta.name)
             .field("description", &self.meta.description)
             .field("len", &self.len())

@@ -1,6 +1,6 @@
 //! Detectors of the e-CPS takeover kill chain (DESIGN.md §1, the ANS alert of 2025-10-08).
 
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use super::{
     ActivationAfterContactChange, DetectorInput, FreshActivation, ListParams, LocationMismatch,
@@ -124,13 +124,24 @@ pub(super) fn recent_contact_change(p: &RecentChange, i: &DetectorInput<'_>) -> 
     let Some(changes) = &i.context.event().contact_changes else {
         return input("contact_changes");
     };
+    latest_within(
+        i,
+        changes.last().map(|c| c.at),
+        Duration::days(i64::from(p.max_age_days)),
+    )
+}
+
+/// Hit when the latest of a sorted list of events is within `window` of the login.
+fn latest_within(
+    i: &DetectorInput<'_>,
+    latest: Option<OffsetDateTime>,
+    window: Duration,
+) -> Signal {
     let now = i.context.now();
-    match changes.last() {
-        Some(c) if now - c.at <= Duration::days(i64::from(p.max_age_days)) => {
-            Signal::hit(Evidence::Age {
-                seconds: (now - c.at).whole_seconds(),
-            })
-        }
+    match latest {
+        Some(at) if now - at <= window => Signal::hit(Evidence::Age {
+            seconds: (now - at).whole_seconds(),
+        }),
         _ => Signal::NoHit,
     }
 }
@@ -161,15 +172,11 @@ pub(super) fn push_reported(p: &PushReported, i: &DetectorInput<'_>) -> Signal {
     let Some(reports) = &i.context.event().reports else {
         return input("reports");
     };
-    let now = i.context.now();
-    match reports.last() {
-        Some(r) if now - r.at <= Duration::days(i64::from(p.window_days)) => {
-            Signal::hit(Evidence::Age {
-                seconds: (now - r.at).whole_seconds(),
-            })
-        }
-        _ => Signal::NoHit,
-    }
+    latest_within(
+        i,
+        reports.last().map(|r| r.at),
+        Duration::days(i64::from(p.window_days)),
+    )
 }
 
 /// Client telemetry suspects screen sharing or remote control during authentication.

@@ -166,7 +166,9 @@ pub enum ProfileError {
     LastPosition(crate::geo::GeoPointError),
     /// The assessment is of another login than the context given with it.
     #[error(
-        "the assessment is of the login at `{assessment}`, the context of the login at `{context}`"
+        "the assessment is of the login at `{}`, the context of the login at `{}`",
+        rfc3339(*assessment),
+        rfc3339(*context)
     )]
     AssessmentMismatch {
         /// Login time of the assessment (Unix seconds).
@@ -182,6 +184,17 @@ pub enum ProfileError {
         /// The login's subject.
         login: String,
     },
+}
+
+/// Unix seconds as RFC 3339, for messages.
+fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
 }
 
 impl TryFrom<ProfileWire> for Profile {
@@ -579,6 +592,10 @@ mod tests {
         // An assessment of another login is refused.
         let e = p.learn(&ctx, &a).unwrap_err();
         assert!(matches!(e, ProfileError::AssessmentMismatch { .. }));
+        assert_eq!(
+            e.to_string(),
+            "the assessment is of the login at `2025-10-08T10:30:00Z`, the context of the login at `2025-10-08T09:30:00Z`"
+        );
     }
 
     #[test]

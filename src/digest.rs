@@ -62,6 +62,25 @@ impl Fingerprint {
     }
 }
 
+/// A keyed pseudonym of an identifier: HMAC-SHA256 under the provider's
+/// [`PseudonymKey`](crate::PseudonymKey), truncated to 128 bits, serialized as 32 hex digits.
+/// The same identifier under the same key always gives the same pseudonym, so reports and audit
+/// records can be linked; without the key, it says nothing about the identifier.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Pseudonym([u8; 16]);
+
+impl Pseudonym {
+    pub(crate) const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Pseudonym(bytes)
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
 /// A hex string of the wrong length or with a non-hex character.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{value}` is not {digits} hex digits")]
@@ -134,6 +153,7 @@ macro_rules! hex_newtype {
 }
 hex_newtype!(Digest128, 16);
 hex_newtype!(Fingerprint, 32);
+hex_newtype!(Pseudonym, 16);
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod advice;
 mod anomaly;
 mod assessment;
+mod audit;
 mod claims;
 mod context;
 mod count_table;
@@ -17,6 +19,8 @@ mod national_id;
 mod policy;
 mod population;
 mod profile;
+mod pseudonym;
+mod report;
 mod signal;
 mod user_agent;
 mod watchlist;
@@ -81,4 +85,15 @@ pub use policy::{
     MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS, MAX_EXAMPLES, MAX_RULES, Mode,
     Policy, PolicyError, PolicySpec, RuleSpec, StepUpMethodSpec, ThresholdsSpec, ValueSpec,
     default_watchlists,
+};
+// Outputs for people: advice for the professional, incident reports for the ANS, audit
+// records for logs (pseudonymized under the provider's key).
+pub use advice::{Advice, AdviceCode, Concern, Lang};
+pub use audit::{AUDIT_FORMAT_VERSION, AuditRecord};
+pub use digest::Pseudonym;
+pub use pseudonym::{Addresses, Identifiers, KeyError, MIN_KEY_LEN, Privacy, PseudonymKey};
+pub use report::{
+    ANS_REPORT_ADDRESS, AuthenticationPart, CredentialPart, IncidentReport, NetworkPart,
+    NotEvaluated, PolicyRef, REPORT_FORMAT_VERSION, ReportError, RuleHit, SignalHit, SubjectPart,
+    WouldBe,
 };

@@ -20,6 +20,7 @@ mod policy;
 mod population;
 mod profile;
 mod pseudonym;
+mod replay;
 mod report;
 mod signal;
 mod user_agent;
@@ -87,11 +88,16 @@ pub use policy::{
     default_watchlists,
 };
 // Outputs for people: advice for the professional, incident reports for the ANS, audit
-// records for logs (pseudonymized under the provider's key).
+// records for logs (pseudonymized under the provider's key), and offline replay / what-if.
 pub use advice::{Advice, AdviceCode, Concern, Lang};
 pub use audit::{AUDIT_FORMAT_VERSION, AuditRecord};
 pub use digest::Pseudonym;
 pub use pseudonym::{Addresses, Identifiers, KeyError, MIN_KEY_LEN, Privacy, PseudonymKey};
+pub use replay::{
+    Bin, DecisionCounts, DiffExample, GroupStats, Label, Learning, MAX_ATTACKER_GROUPS,
+    MAX_ATTACKER_NAME_LEN, OTHER_ATTACKER, PolicyDiff, PopulationSource, RecordedLogin, Replay,
+    ReplayOptions, ReplaySummary, Side, ThresholdRow, Transition, diff, replay,
+};
 pub use report::{
     ANS_REPORT_ADDRESS, AuthenticationPart, CredentialPart, IncidentReport, NetworkPart,
     NotEvaluated, PolicyRef, REPORT_FORMAT_VERSION, ReportError, RuleHit, SignalHit, SubjectPart,

@@ -1,5 +1,7 @@
 //! Score a handful of built-in logins under the recommended policy and print them as a table:
-//! the seed's e-CPS takeover, an ordinary hospital login, and a few others in between.
+//! the seed's e-CPS takeover, an ordinary hospital login, and a few others in between. Under
+//! each login that is not simply allowed, the advice the professional would see (stable code
+//! and French text): what to do now, and which ANS rules to remember.
 //!
 //! Run with `cargo run --example login_check` (add `-- --json` for the full assessments).
 
@@ -9,9 +11,9 @@
 use std::error::Error;
 
 use ecps_risk::{
-    ActivationChannel, Assessment, ContactChange, ContactKind, Decision, EffectSpec, Environment,
-    Policy, Profile, PushOutcome, RiskContext, RiskContextBuilder, Signal, ValidationRequest,
-    Watchlists,
+    ActivationChannel, Advice, Assessment, ContactChange, ContactKind, Decision, EffectSpec,
+    Environment, Lang, Policy, Profile, PushOutcome, RiskContext, RiskContextBuilder, Signal,
+    ValidationRequest, Watchlists,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -195,6 +197,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             assessment.score(),
             top_reasons(&assessment)
         );
+        for code in Advice::for_assessment(&assessment).codes() {
+            println!("    {:<30} {}", code.code(), code.text(Lang::Fr));
+        }
     }
     Ok(())
 }

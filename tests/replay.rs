@@ -274,3 +274,39 @@ fn recorded_logins_round_trip_and_validate() {
     let unknown = first.replace("\"label\"", "\"verdict\"");
     assert!(serde_json::from_str::<RecordedLogin>(&unknown).is_err());
 }
+
+/// The data shipped for the `replay` example (written by the `simulate` example).
+#[test]
+fn shipped_simulation_data() {
+    let text = include_str!("../examples/data/logins.jsonl");
+    assert!(text.len() < 3 << 20, "keep the shipped data under 3 MiB");
+    let logins: Vec<RecordedLogin> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(logins.len() > 2000);
+    assert!(
+        logins
+            .windows(2)
+            .all(|w| w[0].login.now() <= w[1].login.now()),
+        "time order"
+    );
+    let lists: ecps_risk::Watchlists =
+        serde_json::from_str(include_str!("../examples/data/watchlists.json")).unwrap();
+    let policy = Policy::recommended();
+    let first = logins[0].login.now();
+    let s = replay(
+        &policy,
+        Environment::new().with_watchlists(&lists),
+        &logins,
+        ReplayOptions::default().warm_up_until(first + time::Duration::days(14)),
+    );
+    for model in ["ecps_takeover", "naive", "vpn", "targeted"] {
+        assert!(s.by_attacker[model].logins >= 15, "{model}");
+    }
+    // The seed's kill chain is always challenged; few legitimate logins are.
+    let takeover = &s.by_attacker["ecps_takeover"];
+    assert_eq!(takeover.decisions.challenged(), takeover.logins);
+    let legit = s.label(Label::Legitimate).unwrap();
+    assert!(legit.decisions.challenged() * 10 < legit.logins);
+}

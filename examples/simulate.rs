@@ -823,6 +823,14 @@ fn legit_logins(
                         )
                     }
                 },
+                // La Réunion's mobile networks geolocate to the island.
+                (_, Place::Mobile) if home_city.country == "RE" => (
+                    address(rng, &RE_ISP),
+                    RE_ISP.asn,
+                    "RE".to_owned(),
+                    (home_city.lat, home_city.lon, 50.0),
+                ),
+                // Mainland mobile networks geolocate to the middle of France, give or take.
                 (_, Place::Mobile) => {
                     let isp = &MOBILE[p.mobile];
                     (

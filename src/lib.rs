@@ -94,12 +94,12 @@ pub use audit::{AUDIT_FORMAT_VERSION, AuditRecord};
 pub use digest::Pseudonym;
 pub use pseudonym::{Addresses, Identifiers, KeyError, MIN_KEY_LEN, Privacy, PseudonymKey};
 pub use replay::{
-    Bin, DecisionCounts, DiffExample, GroupStats, Label, Learning, MAX_ATTACKER_GROUPS,
-    MAX_ATTACKER_NAME_LEN, OTHER_ATTACKER, PolicyDiff, PopulationSource, RecordedLogin, Replay,
-    ReplayOptions, ReplaySummary, Side, ThresholdRow, Transition, diff, replay,
+    DecisionCounts, DecisionTransition, DiffExample, DiffSide, GroupStats, Label, Learning,
+    MAX_ATTACKER_GROUPS, MAX_ATTACKER_NAME_LEN, OTHER_ATTACKER, PolicyDiff, PopulationSource,
+    RecordedLogin, Replay, ReplayOptions, ReplaySummary, ScoreBin, ThresholdRow, diff, replay,
 };
 pub use report::{
     ANS_REPORT_ADDRESS, AuthenticationPart, CredentialPart, IncidentReport, NetworkPart,
-    NotEvaluated, PolicyRef, REPORT_FORMAT_VERSION, ReportError, RuleHit, SignalHit, SubjectPart,
-    WouldBe,
+    NotEvaluatedSignal, PolicyRef, REPORT_FORMAT_VERSION, ReportError, RuleHit, SignalHit,
+    SubjectPart, WouldBe,
 };

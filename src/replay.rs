@@ -287,7 +287,7 @@ pub struct GroupStats {
 
 /// One bin of a score histogram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Bin {
+pub struct ScoreBin {
     /// Lowest score of the bin (inclusive).
     pub start: i32,
     /// Logins in the bin.
@@ -319,7 +319,7 @@ impl GroupStats {
 
     /// The score histogram with bins `bin_width` wide (at least 1), aligned on multiples of
     /// the width; empty bins between the lowest and highest are included.
-    pub fn histogram(&self, bin_width: u32) -> Vec<Bin> {
+    pub fn histogram(&self, bin_width: u32) -> Vec<ScoreBin> {
         let w = i64::from(bin_width.max(1));
         let start_of = |s: i32| i64::from(s).div_euclid(w) * w;
         let (Some((lo, _)), Some((hi, _))) =
@@ -338,7 +338,7 @@ impl GroupStats {
             *bins.entry(start_of(*s)).or_default() += n;
         }
         bins.into_iter()
-            .map(|(start, count)| Bin {
+            .map(|(start, count)| ScoreBin {
                 start: i32::try_from(start).unwrap_or(if start < 0 { i32::MIN } else { i32::MAX }),
                 count,
             })
@@ -747,7 +747,7 @@ where
 /// One side of a changed login in a [`PolicyDiff`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Side {
+pub struct DiffSide {
     /// The decision.
     pub decision: Decision,
     /// The score.
@@ -756,9 +756,9 @@ pub struct Side {
     pub rules: Vec<String>,
 }
 
-impl Side {
-    fn of(a: &Assessment<'_>) -> Side {
-        Side {
+impl DiffSide {
+    fn of(a: &Assessment<'_>) -> DiffSide {
+        DiffSide {
             decision: a.decision(),
             score: a.score(),
             rules: a.reasons().map(|r| r.rule_id().to_owned()).collect(),
@@ -780,15 +780,15 @@ pub struct DiffExample {
     /// Its attacker model.
     pub attacker: Option<String>,
     /// Under the first policy.
-    pub before: Side,
+    pub before: DiffSide,
     /// Under the second policy.
-    pub after: Side,
+    pub after: DiffSide,
 }
 
 /// How many logins went from one decision to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Transition {
+pub struct DecisionTransition {
     /// Decision under the first policy.
     pub from: Decision,
     /// Decision under the second policy.
@@ -808,7 +808,7 @@ pub struct PolicyDiff {
     /// Counted logins whose decision changed.
     pub changed: u64,
     /// Counted logins per (before, after) pair of different decisions, most severe first.
-    pub transitions: Vec<Transition>,
+    pub transitions: Vec<DecisionTransition>,
     /// The first changed logins, at most [`ReplayOptions::max_examples`] per transition.
     pub examples: Vec<DiffExample>,
 }
@@ -865,14 +865,14 @@ where
                 at: login.login.now(),
                 label: login.label,
                 attacker: login.attacker.clone(),
-                before: Side::of(&x),
-                after: Side::of(&y),
+                before: DiffSide::of(&x),
+                after: DiffSide::of(&y),
             });
         }
     }
-    let mut transitions: Vec<Transition> = transitions
+    let mut transitions: Vec<DecisionTransition> = transitions
         .into_iter()
-        .map(|((from, to), count)| Transition { from, to, count })
+        .map(|((from, to), count)| DecisionTransition { from, to, count })
         .collect();
     transitions.sort_by_key(|t| std::cmp::Reverse((t.from.max(t.to), t.count)));
     PolicyDiff {

@@ -216,7 +216,7 @@ pub struct RuleHit {
 /// A detector that could not run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct NotEvaluated {
+pub struct NotEvaluatedSignal {
     /// The detector's code.
     pub code: String,
     /// What it lacked.
@@ -303,7 +303,7 @@ pub struct IncidentReport {
     /// Fired rules not listed (beyond [`MAX_REASONS`](crate::MAX_REASONS)).
     pub rules_not_listed: usize,
     /// Detectors that could not run.
-    pub not_evaluated: Vec<NotEvaluated>,
+    pub not_evaluated: Vec<NotEvaluatedSignal>,
     /// What the professional was told (codes).
     pub advice: Advice,
     /// A short summary in French, for the e-mail body.
@@ -381,7 +381,7 @@ impl IncidentReport {
             rules_not_listed: assessment.reasons_truncated(),
             not_evaluated: assessment
                 .not_evaluated()
-                .map(|(code, missing)| NotEvaluated {
+                .map(|(code, missing)| NotEvaluatedSignal {
                     code: code.to_string(),
                     missing,
                 })

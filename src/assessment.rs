@@ -24,11 +24,34 @@ pub const MAX_REASONS: usize = 64;
 
 const N_BUILTIN: usize = SignalCode::ALL.len();
 
-/// The signals of one evaluation, indexed by detector.
+/// The signals of one evaluation, indexed by detector, with their states as bit masks (one
+/// bit per detector) so rule conditions test them without reading the signals.
 #[derive(Clone, Debug)]
 pub(crate) struct SignalSlots {
     builtin: [Option<Signal>; N_BUILTIN],
     custom: [Option<Signal>; MAX_CUSTOM_DETECTORS],
+    pub(crate) masks: Masks,
+}
+
+/// Which detectors ran, fired, or lacked input: bit `SignalRef::bit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Masks {
+    pub(crate) ran: u64,
+    pub(crate) hit: u64,
+    pub(crate) not_evaluated: u64,
+}
+
+// Every detector needs its own bit.
+const _: () = assert!(N_BUILTIN + MAX_CUSTOM_DETECTORS <= 64);
+
+impl SignalRef {
+    /// This detector's bit in [`Masks`].
+    pub(crate) fn bit(self) -> u64 {
+        match self {
+            SignalRef::Builtin(c) => 1u64 << (c as u32),
+            SignalRef::Custom(i) => 1u64 << ((N_BUILTIN + i) as u32 & 63),
+        }
+    }
 }
 
 impl Default for SignalSlots {
@@ -36,6 +59,7 @@ impl Default for SignalSlots {
         SignalSlots {
             builtin: [None; N_BUILTIN],
             custom: [None; MAX_CUSTOM_DETECTORS],
+            masks: Masks::default(),
         }
     }
 }
@@ -47,6 +71,13 @@ impl SignalSlots {
             SignalRef::Custom(i) => self.custom.get_mut(i),
         };
         if let Some(slot) = slot {
+            let bit = r.bit();
+            self.masks.ran |= bit;
+            match signal {
+                Signal::Hit { .. } => self.masks.hit |= bit,
+                Signal::NotEvaluated { .. } => self.masks.not_evaluated |= bit,
+                Signal::NoHit => {}
+            }
             *slot = Some(signal);
         }
     }
@@ -151,13 +182,13 @@ pub struct Outcome {
 #[derive(Clone, Debug)]
 pub struct Assessment<'p> {
     policy: &'p Policy,
-    score: i32,
-    decision: Decision,
-    level: Level,
-    report_only: Option<Outcome>,
-    slots: SignalSlots,
-    fired: Fired,
-    failure: Option<Failure<'p>>,
+    pub(crate) score: i32,
+    pub(crate) decision: Decision,
+    pub(crate) level: Level,
+    pub(crate) report_only: Option<Outcome>,
+    pub(crate) slots: SignalSlots,
+    pub(crate) fired: Fired,
+    pub(crate) failure: Option<Failure<'p>>,
     step_up_passed: bool,
     login_time: time::OffsetDateTime,
 }
@@ -170,27 +201,17 @@ pub struct Reason<'a> {
 }
 
 impl<'p> Assessment<'p> {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        policy: &'p Policy,
-        score: i32,
-        decision: Decision,
-        level: Level,
-        report_only: Option<Outcome>,
-        slots: SignalSlots,
-        fired: Fired,
-        failure: Option<Failure<'p>>,
-        login_time: time::OffsetDateTime,
-    ) -> Self {
+    /// An assessment with nothing decided yet (allow, score 0), for evaluation to fill.
+    pub(crate) fn empty(policy: &'p Policy, login_time: time::OffsetDateTime) -> Self {
         Assessment {
             policy,
-            score,
-            decision,
-            level,
-            report_only,
-            slots,
-            fired,
-            failure,
+            score: 0,
+            decision: Decision::Allow,
+            level: Level::Low,
+            report_only: None,
+            slots: SignalSlots::default(),
+            fired: Fired::default(),
+            failure: None,
             step_up_passed: false,
             login_time,
         }

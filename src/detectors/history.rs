@@ -100,8 +100,8 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
 /// 8 a.m. login is usual for someone seen at 8 a.m. every other weekday.
 pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     let hours = i.profile.hours();
-    let total: u64 = hours.iter().map(|c| u64::from(*c)).sum();
-    if total < u64::from(p.min_logins) {
+    let total = i.profile.hours_total();
+    if total < p.min_logins {
         return Signal::missing(Missing::History);
     }
     let how = usize::from(i.context.hour_of_week());
@@ -109,7 +109,7 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     let around = |h: usize| count(h + HOURS_PER_WEEK - 1) + count(h) + count(h + 1);
     let same_day = around(how);
     let other_days: f64 = (1..7).map(|d| around(how + d * 24)).sum();
-    let share = (same_day + other_days / 6.0) / total as f64;
+    let share = (same_day + other_days / 6.0) / f64::from(total);
     Signal::when(
         share < p.max_share,
         Evidence::Hour {

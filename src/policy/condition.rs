@@ -420,20 +420,38 @@ impl MaskRule {
     }
 
     /// True when the condition is true (Kleene: an `all` needs every test true, an `any` one).
-    pub(crate) fn holds(&self, s: Masks) -> bool {
-        let no_hit = s.ran & !s.hit & !s.not_evaluated;
-        let evaluated = s.ran & !s.not_evaluated;
+    pub(crate) fn holds(&self, s: &States) -> bool {
         if self.any {
             (self.hit & s.hit)
-                | (self.no_hit & no_hit)
+                | (self.no_hit & s.no_hit)
                 | (self.not_evaluated & s.not_evaluated)
-                | (self.evaluated & evaluated)
+                | (self.evaluated & s.evaluated)
                 != 0
         } else {
             self.hit & !s.hit == 0
-                && self.no_hit & !no_hit == 0
+                && self.no_hit & !s.no_hit == 0
                 && self.not_evaluated & !s.not_evaluated == 0
-                && self.evaluated & !evaluated == 0
+                && self.evaluated & !s.evaluated == 0
+        }
+    }
+}
+
+/// The four detector states rules test, derived once per evaluation from [`Masks`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct States {
+    hit: u64,
+    no_hit: u64,
+    not_evaluated: u64,
+    evaluated: u64,
+}
+
+impl From<Masks> for States {
+    fn from(m: Masks) -> Self {
+        States {
+            hit: m.hit,
+            no_hit: m.ran & !m.hit & !m.not_evaluated,
+            not_evaluated: m.not_evaluated,
+            evaluated: m.ran & !m.not_evaluated,
         }
     }
 }
@@ -762,7 +780,7 @@ mod mask_tests {
             for shape in &shapes {
                 let fast = MaskRule::of(shape).unwrap();
                 assert_eq!(
-                    fast.holds(m),
+                    fast.holds(&States::from(m)),
                     shape.eval(&M(m)) == Truth::True,
                     "{shape:?} under {m:?}"
                 );

@@ -36,7 +36,7 @@ use crate::population::PopulationStats;
 use crate::profile::Profile;
 use crate::signal::{Evidence, Missing, Signal, SignalCode};
 use crate::watchlist::Watchlists;
-use condition::{Facts, MaskRule, Observed, Truth};
+use condition::{Facts, MaskRule, Observed, States, Truth};
 
 pub(crate) use condition::{Condition, SignalRef};
 
@@ -348,9 +348,10 @@ impl Policy {
         let mut enforced = Accumulator::new();
         let mut full = Accumulator::new();
         let mut report_only_fired = false;
+        let states = States::from(a.slots.masks);
         for (index, rule) in self.rules.iter().enumerate() {
             let fires = match &rule.masks {
-                Some(m) => m.holds(a.slots.masks),
+                Some(m) => m.holds(&states),
                 None => rule.condition.eval(&facts) == Truth::True,
             };
             if !fires {

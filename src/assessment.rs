@@ -178,7 +178,36 @@ pub struct Outcome {
     pub decision: Decision,
 }
 
-/// The result of scoring one login (see the module docs).
+/// The result of scoring one login: the decision to enforce, the score and level, the rules
+/// that fired with their detectors' evidence, the detectors that lacked input, the policy's
+/// fingerprint, what report-only parts would have done, and why it failed closed if it did.
+///
+/// It borrows the policy that produced it and is built without allocating; serialize it (JSON
+/// for an audit log) or print it to keep it.
+///
+/// ```
+/// use ecps_risk::{ActivationChannel, Decision, Environment, Policy, Profile, RiskContext, SignalCode};
+/// use time::{Duration, macros::datetime};
+///
+/// let policy = Policy::recommended();
+/// let now = datetime!(2025-10-08 09:30 UTC);
+/// let ctx = RiskContext::builder(now, "810001234565".parse()?)
+///     .activation(now - Duration::hours(1), ActivationChannel::EmailSms)
+///     .build()?;
+/// let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+///
+/// assert!(a.decision() > Decision::Allow);
+/// assert!(a.signal(SignalCode::EcpsFreshActivation).is_some_and(|s| s.is_hit()));
+/// // Without a device id, `device.new` could not say anything.
+/// assert!(a.not_evaluated().any(|(code, _)| code.to_string() == "device.new"));
+/// let fired: Vec<&str> = a.reasons().map(|r| r.rule_id()).collect();
+/// assert!(fired.contains(&"fresh-remote-activation"));
+///
+/// let json = serde_json::to_string(&a)?;       // for the audit log
+/// assert!(json.contains(&a.fingerprint().to_string()));
+/// println!("{a}");                             // for people
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Assessment<'p> {
     policy: &'p Policy,

@@ -434,13 +434,6 @@ impl<'a> Reason<'a> {
     }
 }
 
-impl Reason<'_> {
-    /// Alias of [`Reason::rule_id`], reading better in filters.
-    pub fn rule(&self) -> &str {
-        self.rule_id()
-    }
-}
-
 impl Serialize for Reason<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         struct Hits<'r>(&'r Reason<'r>);

@@ -55,7 +55,7 @@ pub(crate) use condition::{Condition, SignalRef};
 ///     .build()?;
 /// let assessment = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
 /// assert!(assessment.decision() >= Decision::StepUp(StepUpMethod::CpsCard));
-/// assert!(assessment.reasons().any(|r| r.rule() == "fresh-remote-activation"));
+/// assert!(assessment.reasons().any(|r| r.rule_id() == "fresh-remote-activation"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Policy {
@@ -399,7 +399,7 @@ impl Policy {
                 env = env.with_population(p);
             }
             let a = self.evaluate(&ex.context, &ex.profile, &env);
-            let fired: Vec<String> = a.reasons().map(|r| r.rule().to_owned()).collect();
+            let fired: Vec<String> = a.reasons().map(|r| r.rule_id().to_owned()).collect();
             let missing: Vec<String> = ex
                 .fires
                 .iter()

@@ -9,35 +9,12 @@
     clippy::panic
 )]
 
-use ecps_risk::{
-    ActivationChannel, ContactChange, ContactKind, Decision, Environment, Policy, PopulationStats,
-    Profile, PushOutcome, RiskContext, RiskContextBuilder, ValidationRequest, Watchlists,
-};
-use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
+#[path = "support/hospital.rs"]
+mod hospital;
 
-const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
-
-fn usual(at: OffsetDateTime) -> RiskContextBuilder {
-    RiskContext::builder(at, "810001234565".parse().unwrap())
-        .acr("eidas1")
-        .auth_time(at - Duration::minutes(1))
-        .issued_at(at)
-        .ip("10.69.12.40".parse().unwrap())
-        .asn(2200)
-        .country("FR")
-        .geo(45.7421, 4.8838, 10.0)
-        .user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
-        .device_id("chu-lyon-workstation-4411")
-        .activation(at - Duration::days(420), ActivationChannel::CpsCard)
-        .credential_id("ecps-0a42")
-        .active_credentials(1)
-        .contact_changes([])
-        .validation_requests([])
-        .reports([])
-        .remote_control_suspected(false)
-        .practice([])
-}
+use ecps_risk::{Decision, Environment, Policy, Profile, PushOutcome, ValidationRequest};
+use hospital::{NOW, history, kill_chain, usual, watchlists};
+use time::Duration;
 
 /// Counts the allocations made by `f` (on this thread).
 fn allocations<T>(f: impl FnOnce() -> T) -> (u64, T) {
@@ -49,43 +26,14 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (u64, T) {
 #[test]
 fn evaluation_does_not_allocate() {
     let policy = Policy::recommended();
-    let watchlists: Watchlists = serde_json::from_str(
-        r#"{"lists": [
-            {"name": "trusted_networks", "kind": "ip", "entries": ["10.69.0.0/16"]},
-            {"name": "denied_networks", "kind": "ip", "entries": ["203.0.113.0/24"]},
-            {"name": "anonymizers", "kind": "ip", "entries": ["198.51.100.0/24"]},
-            {"name": "deactivated_ecps", "kind": "credentials", "entries": ["ecps-stolen"]},
-            {"name": "blocked_activations", "kind": "blocked_subjects",
-             "entries": [{"subject": "810098765430", "since": "2025-10-01T00:00:00Z"}]},
-            {"name": "under_alert", "kind": "subjects", "entries": ["810098765430"]}
-        ]}"#,
-    )
-    .unwrap();
-    let mut profile = Profile::new();
-    let mut population = PopulationStats::new();
-    for day in 1..=30 {
-        let ctx = usual(NOW - Duration::days(day)).build().unwrap();
-        profile = profile.confirm_safe(&ctx).unwrap();
-        population.observe(ctx.features(), (NOW - Duration::days(day)).unix_timestamp());
-    }
-    population.set_users(100);
+    let watchlists = watchlists();
+    let (profile, population) = history(30);
     let env = Environment::new()
         .with_watchlists(&watchlists)
         .with_population(&population);
 
     let legitimate = usual(NOW).build().unwrap();
-    let fraud = usual(NOW)
-        .ip("41.202.77.9".parse().unwrap())
-        .asn(36924)
-        .country("CI")
-        .geo(5.35, -4.0, 50.0)
-        .device_id("unknown-android-phone")
-        .activation(NOW - Duration::minutes(40), ActivationChannel::EmailSms)
-        .active_credentials(2)
-        .contact_changes([ContactChange {
-            at: NOW - Duration::days(3),
-            kind: ContactKind::Email,
-        }])
+    let fraud = kill_chain(NOW)
         .validation_requests((1..=4).map(|i| ValidationRequest {
             at: NOW - Duration::minutes(i),
             outcome: PushOutcome::Denied,

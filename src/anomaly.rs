@@ -485,7 +485,6 @@ pub fn anomaly_score_with(
         return None;
     }
     let pop = population.history();
-    let ln_unseen = params.unseen_ratio.ln();
 
     let network = {
         let w = params.network_weights;
@@ -510,7 +509,12 @@ pub fn anomaly_score_with(
                 m_country,
             ),
         ];
-        family_term(AnomalyFeature::Network, &levels, &NETWORK_LEVELS, ln_unseen)
+        family_term(
+            AnomalyFeature::Network,
+            &levels,
+            &NETWORK_LEVELS,
+            params.unseen_ratio,
+        )
     };
 
     let user_agent = {
@@ -548,7 +552,7 @@ pub fn anomaly_score_with(
             AnomalyFeature::UserAgent,
             &levels,
             &USER_AGENT_LEVELS,
-            ln_unseen,
+            params.unseen_ratio,
         )
     };
 
@@ -558,9 +562,9 @@ pub fn anomaly_score_with(
 
     let prior = if population.users() > 0 {
         // ln[(1 / users) / (user_logins / logins)]; all three counts are > 0 here.
-        let ln_prior = (population.logins() as f64).ln()
-            - (population.users() as f64).ln()
-            - (user_logins as f64).ln();
+        // One logarithm per login: the hot path pays for each.
+        let ln_prior =
+            (population.logins() as f64 / (population.users() as f64 * user_logins as f64)).ln();
         FeatureTerm {
             feature: AnomalyFeature::UserPrior,
             log_ratio: Some(ln_prior).filter(|v| v.is_finite()),
@@ -628,7 +632,7 @@ fn family_term(
     feature: AnomalyFeature,
     levels: &[Option<Level>],
     names: &[HierarchyLevel],
-    ln_unseen: f64,
+    unseen_ratio: f64,
 ) -> FeatureTerm {
     let weight_sum: f64 = levels.iter().flatten().map(|l| l.weight).sum();
     if weight_sum <= 0.0 {
@@ -649,13 +653,14 @@ fn family_term(
             familiar_level = Some(*name);
         }
     }
-    let log_ratio = if user_p > 0.0 && pop_p > 0.0 {
-        (pop_p.ln() - user_p.ln()).min(ln_unseen)
+    let ratio = if user_p > 0.0 && pop_p > 0.0 {
+        (pop_p / user_p).min(unseen_ratio)
     } else {
         // Never shown by the professional at any level: the reference implementation's
         // p(x | u, L) = p(x | A) / 4 edge case.
-        ln_unseen
+        unseen_ratio
     };
+    let log_ratio = ratio.ln();
     FeatureTerm {
         feature,
         log_ratio: Some(log_ratio).filter(|v| v.is_finite()),

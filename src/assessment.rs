@@ -24,11 +24,34 @@ pub const MAX_REASONS: usize = 64;
 
 const N_BUILTIN: usize = SignalCode::ALL.len();
 
-/// The signals of one evaluation, indexed by detector.
+/// The signals of one evaluation, indexed by detector, with their states as bit masks (one
+/// bit per detector) so rule conditions test them without reading the signals.
 #[derive(Clone, Debug)]
 pub(crate) struct SignalSlots {
     builtin: [Option<Signal>; N_BUILTIN],
     custom: [Option<Signal>; MAX_CUSTOM_DETECTORS],
+    pub(crate) masks: Masks,
+}
+
+/// Which detectors ran, fired, or lacked input: bit `SignalRef::bit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Masks {
+    pub(crate) ran: u64,
+    pub(crate) hit: u64,
+    pub(crate) not_evaluated: u64,
+}
+
+// Every detector needs its own bit.
+const _: () = assert!(N_BUILTIN + MAX_CUSTOM_DETECTORS <= 64);
+
+impl SignalRef {
+    /// This detector's bit in [`Masks`].
+    pub(crate) fn bit(self) -> u64 {
+        match self {
+            SignalRef::Builtin(c) => 1u64 << (c as u32),
+            SignalRef::Custom(i) => 1u64 << ((N_BUILTIN + i) as u32 & 63),
+        }
+    }
 }
 
 impl Default for SignalSlots {
@@ -36,6 +59,7 @@ impl Default for SignalSlots {
         SignalSlots {
             builtin: [None; N_BUILTIN],
             custom: [None; MAX_CUSTOM_DETECTORS],
+            masks: Masks::default(),
         }
     }
 }
@@ -47,6 +71,13 @@ impl SignalSlots {
             SignalRef::Custom(i) => self.custom.get_mut(i),
         };
         if let Some(slot) = slot {
+            let bit = r.bit();
+            self.masks.ran |= bit;
+            match signal {
+                Signal::Hit { .. } => self.masks.hit |= bit,
+                Signal::NotEvaluated { .. } => self.masks.not_evaluated |= bit,
+                Signal::NoHit => {}
+            }
             *slot = Some(signal);
         }
     }
@@ -147,17 +178,46 @@ pub struct Outcome {
     pub decision: Decision,
 }
 
-/// The result of scoring one login (see the module docs).
+/// The result of scoring one login: the decision to enforce, the score and level, the rules
+/// that fired with their detectors' evidence, the detectors that lacked input, the policy's
+/// fingerprint, what report-only parts would have done, and why it failed closed if it did.
+///
+/// It borrows the policy that produced it and is built without allocating; serialize it (JSON
+/// for an audit log) or print it to keep it.
+///
+/// ```
+/// use ecps_risk::{ActivationChannel, Decision, Environment, Policy, Profile, RiskContext, SignalCode};
+/// use time::{Duration, macros::datetime};
+///
+/// let policy = Policy::recommended();
+/// let now = datetime!(2025-10-08 09:30 UTC);
+/// let ctx = RiskContext::builder(now, "810001234565".parse()?)
+///     .activation(now - Duration::hours(1), ActivationChannel::EmailSms)
+///     .build()?;
+/// let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+///
+/// assert!(a.decision() > Decision::Allow);
+/// assert!(a.signal(SignalCode::EcpsFreshActivation).is_some_and(|s| s.is_hit()));
+/// // Without a device id, `device.new` could not say anything.
+/// assert!(a.not_evaluated().any(|(code, _)| code.to_string() == "device.new"));
+/// let fired: Vec<&str> = a.reasons().map(|r| r.rule_id()).collect();
+/// assert!(fired.contains(&"fresh-remote-activation"));
+///
+/// let json = serde_json::to_string(&a)?;       // for the audit log
+/// assert!(json.contains(&a.fingerprint().to_string()));
+/// println!("{a}");                             // for people
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Assessment<'p> {
     policy: &'p Policy,
-    score: i32,
-    decision: Decision,
-    level: Level,
-    report_only: Option<Outcome>,
-    slots: SignalSlots,
-    fired: Fired,
-    failure: Option<Failure<'p>>,
+    pub(crate) score: i32,
+    pub(crate) decision: Decision,
+    pub(crate) level: Level,
+    pub(crate) report_only: Option<Outcome>,
+    pub(crate) slots: SignalSlots,
+    pub(crate) fired: Fired,
+    pub(crate) failure: Option<Failure<'p>>,
     step_up_passed: bool,
     login_time: time::OffsetDateTime,
 }
@@ -170,27 +230,17 @@ pub struct Reason<'a> {
 }
 
 impl<'p> Assessment<'p> {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        policy: &'p Policy,
-        score: i32,
-        decision: Decision,
-        level: Level,
-        report_only: Option<Outcome>,
-        slots: SignalSlots,
-        fired: Fired,
-        failure: Option<Failure<'p>>,
-        login_time: time::OffsetDateTime,
-    ) -> Self {
+    /// An assessment with nothing decided yet (allow, score 0), for evaluation to fill.
+    pub(crate) fn empty(policy: &'p Policy, login_time: time::OffsetDateTime) -> Self {
         Assessment {
             policy,
-            score,
-            decision,
-            level,
-            report_only,
-            slots,
-            fired,
-            failure,
+            score: 0,
+            decision: Decision::Allow,
+            level: Level::Low,
+            report_only: None,
+            slots: SignalSlots::default(),
+            fired: Fired::default(),
+            failure: None,
             step_up_passed: false,
             login_time,
         }
@@ -381,13 +431,6 @@ impl<'a> Reason<'a> {
             .into_iter()
             .flat_map(|r| r.signals.iter())
             .filter_map(move |r| Some((a.signal_ref_name(*r)?, a.slots.get(*r)?)))
-    }
-}
-
-impl Reason<'_> {
-    /// Alias of [`Reason::rule_id`], reading better in filters.
-    pub fn rule(&self) -> &str {
-        self.rule_id()
     }
 }
 

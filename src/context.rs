@@ -350,6 +350,8 @@ pub enum ContextError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RiskContext {
     event: LoginEvent,
+    /// `event.at` as Unix seconds: detectors do their time arithmetic on integers.
+    now_unix: i64,
     features: LoginFeatures,
     user_agent: Option<UserAgentClass>,
     hour_of_week: u8,
@@ -484,6 +486,11 @@ impl RiskContext {
         self.event.at
     }
 
+    /// The login time as Unix seconds.
+    pub fn now_unix(&self) -> i64 {
+        self.now_unix
+    }
+
     /// The professional.
     pub fn subject(&self) -> &NationalId {
         &self.event.subject
@@ -520,6 +527,7 @@ impl RiskContext {
         };
         let hour_of_week = event.local_time.hour_of_week(event.at);
         Ok(RiskContext {
+            now_unix: event.at.unix_timestamp(),
             event,
             features,
             user_agent,

@@ -145,6 +145,18 @@ impl GeoPoint {
     }
 }
 
+impl GeoPoint {
+    /// An upper bound of [`GeoPoint::distance_km`] without trigonometry: the path along a
+    /// meridian then along a parallel is never shorter than the great circle, and a parallel
+    /// is never longer than the equator.
+    pub fn distance_upper_bound_km(&self, other: &GeoPoint) -> f64 {
+        let dlat = (self.lat - other.lat).abs();
+        let dlon = (self.lon - other.lon).abs();
+        let dlon = if dlon > 180.0 { 360.0 - dlon } else { dlon };
+        (dlat + dlon).to_radians() * EARTH_RADIUS_KM
+    }
+}
+
 /// Where a French postal code is: its department code and the ISO country code a GeoIP database
 /// reports there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -354,6 +366,28 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn upper_bound_is_an_upper_bound() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..10_000 {
+            let a = GeoPoint::new(next() * 180.0 - 90.0, next() * 360.0 - 180.0, 0.0).unwrap();
+            let b = GeoPoint::new(next() * 180.0 - 90.0, next() * 360.0 - 180.0, 0.0).unwrap();
+            assert!(
+                a.distance_upper_bound_km(&b) + 1e-6 >= a.distance_km(&b),
+                "{a:?} {b:?}"
+            );
+        }
+        let east = GeoPoint::new(0.0, 179.5, 0.0).unwrap();
+        let west = GeoPoint::new(0.0, -179.5, 0.0).unwrap();
+        assert!(east.distance_upper_bound_km(&west) < 112.0);
     }
 
     #[test]

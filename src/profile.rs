@@ -103,6 +103,9 @@ pub struct Profile {
     history: FeatureHistory,
     #[serde(with = "hours_serde")]
     hours: [u16; HOURS_PER_WEEK],
+    /// Sum of `hours`, kept with it so `time.unusual_hour` need not add 168 numbers per login.
+    #[serde(skip)]
+    hours_total: u32,
     recent_logins: Vec<i64>,
     feedback: Vec<FeedbackMark>,
 }
@@ -249,6 +252,7 @@ impl TryFrom<ProfileWire> for Profile {
             last_position: w.last_position,
             devices: w.devices,
             history: w.history,
+            hours_total: w.hours.iter().map(|c| u32::from(*c)).sum(),
             hours: w.hours,
             recent_logins,
             feedback,
@@ -267,6 +271,7 @@ impl Default for Profile {
             devices: CountTable::new(),
             history: FeatureHistory::default(),
             hours: [0; HOURS_PER_WEEK],
+            hours_total: 0,
             recent_logins: Vec::new(),
             feedback: Vec::new(),
         }
@@ -317,6 +322,11 @@ impl Profile {
     /// Logins per local hour of the week (index 0 = Monday 00:00).
     pub fn hours(&self) -> &[u16; HOURS_PER_WEEK] {
         &self.hours
+    }
+
+    /// The sum of [`Profile::hours`].
+    pub fn hours_total(&self) -> u32 {
+        self.hours_total
     }
 
     /// Times of the last good logins, Unix seconds, oldest first.
@@ -434,6 +444,7 @@ impl Profile {
         if let Some(c) = self.hours.get_mut(hour) {
             *c += 1;
         }
+        self.hours_total = self.hours.iter().map(|c| u32::from(*c)).sum();
         self.recent_logins.push(at);
         self.recent_logins.sort_unstable();
         let excess = self.recent_logins.len().saturating_sub(MAX_RECENT_LOGINS);
@@ -530,6 +541,7 @@ mod tests {
         let json = serde_json::to_string(&p).unwrap();
         let back: Profile = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
+        assert_eq!(back.hours_total(), 5);
     }
 
     #[test]
@@ -650,6 +662,7 @@ mod tests {
         let mut p = Profile::new();
         p.hours[5] = MAX_HOUR_COUNT;
         p.hours[6] = 9;
+        p.hours_total = u32::from(MAX_HOUR_COUNT) + 9;
         let ctx = RiskContext::builder(
             datetime!(2025-10-06 03:30 UTC),
             "810001234565".parse().unwrap(),
@@ -659,6 +672,7 @@ mod tests {
         assert_eq!(ctx.hour_of_week(), 5);
         let p = p.confirm_safe(&ctx).unwrap();
         assert_eq!((p.hours()[5], p.hours()[6]), (MAX_HOUR_COUNT / 2 + 1, 4));
+        assert_eq!(p.hours_total(), u32::from(MAX_HOUR_COUNT / 2 + 1) + 4);
     }
 
     #[test]

@@ -147,15 +147,21 @@ impl UserAgentClass {
     /// ```
     pub fn parse(ua: &str) -> UserAgentClass {
         let ua = ua.trim();
+        // Lower-cased once, on the stack: case-insensitive markers then cost one fast
+        // substring search each instead of a byte-by-byte comparison at every position.
+        let mut buf = [0u8; LOWERED_LEN];
+        let lower = ascii_lowercase(ua, &mut buf);
         let automation = ua.is_empty()
-            || AUTOMATION_MARKERS.iter().any(|m| contains_ci(ua, m))
-            || CRAWLER_MARKERS.iter().any(|m| contains_ci(ua, m));
-        let os = os_of(ua);
+            || AUTOMATION_MARKERS
+                .iter()
+                .chain(CRAWLER_MARKERS)
+                .any(|m| lower.contains(m));
+        let os = os_of(ua, lower);
         let browser = browser_of(ua, os);
         let device = if automation {
             DeviceType::Bot
         } else {
-            device_of(ua, os)
+            device_of(ua, lower, os)
         };
         UserAgentClass {
             browser,
@@ -166,7 +172,7 @@ impl UserAgentClass {
     }
 }
 
-fn os_of(ua: &str) -> Os {
+fn os_of(ua: &str, lower: &str) -> Os {
     // Order matters: iOS says "like Mac OS X", Android and ChromeOS say "Linux".
     if ua.contains("Windows Phone") {
         Os::Other
@@ -174,13 +180,13 @@ fn os_of(ua: &str) -> Os {
         Os::Windows
     } else if ua.contains("CrOS") {
         Os::ChromeOs
-    } else if contains_ci(ua, "iphone")
-        || contains_ci(ua, "ipad")
+    } else if lower.contains("iphone")
+        || lower.contains("ipad")
         || ua.contains("iPod")
         || ua.contains("CPU OS ")
     {
         Os::Ios
-    } else if contains_ci(ua, "android") {
+    } else if lower.contains("android") {
         Os::Android
     } else if ua.contains("Macintosh") || ua.contains("Mac OS X") {
         Os::MacOs
@@ -220,9 +226,9 @@ fn browser_of(ua: &str, os: Os) -> Browser {
     }
 }
 
-fn device_of(ua: &str, os: Os) -> DeviceType {
+fn device_of(ua: &str, lower: &str, os: Os) -> DeviceType {
     match os {
-        Os::Ios if contains_ci(ua, "ipad") => DeviceType::Tablet,
+        Os::Ios if lower.contains("ipad") => DeviceType::Tablet,
         Os::Ios => DeviceType::Mobile,
         // Android phones say "Mobile" (Chrome, WebView, Samsung, Firefox's "; Mobile;"); tablets
         // do not. Dalvik is an app's HTTP stack, which says neither.
@@ -236,14 +242,23 @@ fn device_of(ua: &str, os: Os) -> DeviceType {
     }
 }
 
-/// `needle` (ASCII lower case) occurs in `haystack`, ignoring ASCII case; no allocation.
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    needle.is_empty()
-        || haystack
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+/// How much of a user agent is classified: real ones are shorter, and contexts refuse longer
+/// ones (`MAX_USER_AGENT_LEN`).
+const LOWERED_LEN: usize = 1024;
+
+/// The ASCII-lower-cased start of `s` (up to [`LOWERED_LEN`] bytes, cut on a character
+/// boundary), in `buf`; no allocation.
+fn ascii_lowercase<'b>(s: &str, buf: &'b mut [u8; LOWERED_LEN]) -> &'b str {
+    let mut n = s.len().min(LOWERED_LEN);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    let (Some(dst), Some(src)) = (buf.get_mut(..n), s.as_bytes().get(..n)) else {
+        return "";
+    };
+    dst.copy_from_slice(src);
+    dst.make_ascii_lowercase();
+    std::str::from_utf8(dst).unwrap_or("")
 }
 
 #[cfg(test)]
@@ -559,12 +574,18 @@ mod tests {
     }
 
     #[test]
-    fn contains_ci_edges() {
-        assert!(contains_ci("abc", ""));
-        assert!(!contains_ci("", "a"));
-        assert!(contains_ci("xCuRl/1", "curl/"));
-        assert!(!contains_ci("cur", "curl/"));
-        // Non-ASCII input never panics.
-        assert!(!contains_ci("é€漢字", "curl/"));
+    fn lowercasing_edges() {
+        let mut buf = [0u8; LOWERED_LEN];
+        assert_eq!(ascii_lowercase("xCuRl/1", &mut buf), "xcurl/1");
+        assert_eq!(ascii_lowercase("", &mut buf), "");
+        // Non-ASCII input is kept, and cut on a character boundary, never mid-character.
+        assert_eq!(ascii_lowercase("ÉÀ漢字", &mut buf), "ÉÀ漢字");
+        let long = format!("{}é{}", "A".repeat(LOWERED_LEN - 1), "B".repeat(10));
+        let lowered = ascii_lowercase(&long, &mut buf);
+        assert_eq!(lowered.len(), LOWERED_LEN - 1);
+        assert!(lowered.bytes().all(|b| b == b'a'));
+        // Markers past the classified prefix are not seen.
+        let padded = format!("{}curl/8", " ".repeat(2000));
+        assert!(!UserAgentClass::parse(&format!("x{padded}")).automation);
     }
 }

@@ -1,8 +1,6 @@
 //! PSC / OIDC hygiene: assurance level, age of the authentication, clocks.
 
-use time::Duration;
-
-use super::{Assurance, ClockSkew, DetectorInput, Stale};
+use super::{Assurance, ClockSkew, DetectorInput, Stale, seconds_before_login};
 use crate::signal::{Evidence, Missing, Signal};
 
 /// The `acr` is below what the policy requires (an unknown value ranks lowest).
@@ -25,12 +23,10 @@ pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
     let Some(at) = i.context.event().auth.auth_time else {
         return Signal::missing(Missing::Input("auth.auth_time"));
     };
-    let age = i.context.now() - at;
+    let age = seconds_before_login(i, at);
     Signal::when(
-        age > Duration::minutes(i64::from(p.max_age_minutes)),
-        Evidence::Age {
-            seconds: age.whole_seconds(),
-        },
+        age > i64::from(p.max_age_minutes) * 60,
+        Evidence::Age { seconds: age },
     )
 }
 
@@ -38,19 +34,16 @@ pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
 /// at one end, or a replayed or crafted token).
 pub(super) fn clock_skew(p: &ClockSkew, i: &DetectorInput<'_>) -> Signal {
     let auth = &i.context.event().auth;
-    let now = i.context.now();
     let skew = [auth.auth_time, auth.issued_at]
         .into_iter()
         .flatten()
-        .map(|t| t - now)
+        .map(|t| -seconds_before_login(i, t))
         .max();
     match skew {
         None => Signal::missing(Missing::Input("auth.auth_time")),
         Some(skew) => Signal::when(
-            skew > Duration::seconds(i64::from(p.tolerance_seconds)),
-            Evidence::Skew {
-                seconds: skew.whole_seconds(),
-            },
+            skew > i64::from(p.tolerance_seconds),
+            Evidence::Skew { seconds: skew },
         ),
     }
 }

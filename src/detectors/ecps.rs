@@ -1,13 +1,17 @@
 //! Detectors of the e-CPS takeover kill chain (DESIGN.md §1, the ANS alert of 2025-10-08).
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::{
     ActivationAfterContactChange, DetectorInput, FreshActivation, ListParams, LocationMismatch,
-    MultipleActive, PushFatigue, PushReported, RecentChange, any_list,
+    MultipleActive, PushFatigue, PushReported, RecentChange, any_list, seconds_before_login,
 };
 use crate::context::{ActivationChannel, PushOutcome};
 use crate::signal::{Evidence, Missing, Signal};
+
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
 
 const fn input(field: &'static str) -> Signal {
     Signal::missing(Missing::Input(field))
@@ -59,12 +63,10 @@ pub(super) fn fresh_activation(p: &FreshActivation, i: &DetectorInput<'_>) -> Si
     let Some(at) = i.context.event().credential.activated_at else {
         return input("credential.activated_at");
     };
-    let age = i.context.now() - at;
+    let age = seconds_before_login(i, at);
     Signal::when(
-        age < Duration::hours(i64::from(p.max_age_hours)),
-        Evidence::Age {
-            seconds: age.whole_seconds(),
-        },
+        age < i64::from(p.max_age_hours) * HOUR,
+        Evidence::Age { seconds: age },
     )
 }
 
@@ -90,17 +92,16 @@ pub(super) fn activation_after_contact_change(
     let Some(changes) = &e.contact_changes else {
         return input("contact_changes");
     };
-    let max_gap = Duration::days(i64::from(p.max_gap_days));
+    let max_gap = i64::from(p.max_gap_days) * DAY;
+    let activated = activated.unix_timestamp();
     // Changes are sorted oldest first: the last one before the activation is the closest.
     let gap = changes
         .iter()
         .rev()
-        .find(|c| c.at <= activated)
-        .map(|c| activated - c.at);
+        .map(|c| activated - c.at.unix_timestamp())
+        .find(|gap| *gap >= 0);
     match gap {
-        Some(gap) if gap <= max_gap => Signal::hit(Evidence::Age {
-            seconds: gap.whole_seconds(),
-        }),
+        Some(gap) if gap <= max_gap => Signal::hit(Evidence::Age { seconds: gap }),
         _ => Signal::NoHit,
     }
 }
@@ -127,21 +128,14 @@ pub(super) fn recent_contact_change(p: &RecentChange, i: &DetectorInput<'_>) -> 
     latest_within(
         i,
         changes.last().map(|c| c.at),
-        Duration::days(i64::from(p.max_age_days)),
+        i64::from(p.max_age_days) * DAY,
     )
 }
 
 /// Hit when the latest of a sorted list of events is within `window` of the login.
-fn latest_within(
-    i: &DetectorInput<'_>,
-    latest: Option<OffsetDateTime>,
-    window: Duration,
-) -> Signal {
-    let now = i.context.now();
-    match latest {
-        Some(at) if now - at <= window => Signal::hit(Evidence::Age {
-            seconds: (now - at).whole_seconds(),
-        }),
+fn latest_within(i: &DetectorInput<'_>, latest: Option<OffsetDateTime>, window_s: i64) -> Signal {
+    match latest.map(|at| seconds_before_login(i, at)) {
+        Some(age) if age <= window_s => Signal::hit(Evidence::Age { seconds: age }),
         _ => Signal::NoHit,
     }
 }
@@ -151,18 +145,17 @@ pub(super) fn push_fatigue(p: &PushFatigue, i: &DetectorInput<'_>) -> Signal {
     let Some(requests) = &i.context.event().validation_requests else {
         return input("validation_requests");
     };
-    let now = i.context.now();
-    let window = Duration::minutes(i64::from(p.window_minutes));
+    let window = i64::from(p.window_minutes) * MINUTE;
     let failures = requests
         .iter()
-        .filter(|r| r.outcome != PushOutcome::Approved && now - r.at <= window)
+        .filter(|r| r.outcome != PushOutcome::Approved && seconds_before_login(i, r.at) <= window)
         .count();
     let count = u32::try_from(failures).unwrap_or(u32::MAX);
     Signal::when(
         count >= p.min_failures,
         Evidence::Count {
             count,
-            window_seconds: window.whole_seconds(),
+            window_seconds: window,
         },
     )
 }
@@ -175,7 +168,7 @@ pub(super) fn push_reported(p: &PushReported, i: &DetectorInput<'_>) -> Signal {
     latest_within(
         i,
         reports.last().map(|r| r.at),
-        Duration::days(i64::from(p.window_days)),
+        i64::from(p.window_days) * DAY,
     )
 }
 

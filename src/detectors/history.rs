@@ -71,13 +71,20 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
         return Signal::missing(Missing::History);
     };
     let (then, there) = (last.at, last.geo);
-    let distance_km = (here.distance_km(&there) - here.accuracy_km - there.accuracy_km).max(0.0);
-    if distance_km < p.min_distance_km {
-        return Signal::NoHit;
-    }
     // Replays may present logins out of order: the elapsed time is what matters.
     let elapsed_s = i.context.now().unix_timestamp().abs_diff(then);
     let hours = elapsed_s as f64 / 3600.0;
+    // Most logins are close to the last one or long after it: a trig-free upper bound on the
+    // distance settles them without the haversine.
+    let margins = here.accuracy_km + there.accuracy_km;
+    let at_most = here.distance_upper_bound_km(&there) - margins;
+    if at_most < p.min_distance_km || at_most <= p.max_speed_kmh * hours {
+        return Signal::NoHit;
+    }
+    let distance_km = (here.distance_km(&there) - margins).max(0.0);
+    if distance_km < p.min_distance_km {
+        return Signal::NoHit;
+    }
     let speed_kmh = if elapsed_s == 0 {
         f64::INFINITY
     } else {
@@ -100,8 +107,8 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
 /// 8 a.m. login is usual for someone seen at 8 a.m. every other weekday.
 pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     let hours = i.profile.hours();
-    let total: u64 = hours.iter().map(|c| u64::from(*c)).sum();
-    if total < u64::from(p.min_logins) {
+    let total = i.profile.hours_total();
+    if total < p.min_logins {
         return Signal::missing(Missing::History);
     }
     let how = usize::from(i.context.hour_of_week());
@@ -109,7 +116,7 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     let around = |h: usize| count(h + HOURS_PER_WEEK - 1) + count(h) + count(h + 1);
     let same_day = around(how);
     let other_days: f64 = (1..7).map(|d| around(how + d * 24)).sum();
-    let share = (same_day + other_days / 6.0) / total as f64;
+    let share = (same_day + other_days / 6.0) / f64::from(total);
     Signal::when(
         share < p.max_share,
         Evidence::Hour {
@@ -123,11 +130,14 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
 pub(super) fn velocity_burst(p: &VelocityBurst, i: &DetectorInput<'_>) -> Signal {
     let now = i.context.now().unix_timestamp();
     let window = i64::from(p.window_minutes) * 60;
+    // Sorted oldest first: walk back from the newest until the window is left.
     let earlier = i
         .profile
         .recent_logins()
         .iter()
-        .filter(|t| **t <= now && now - **t <= window)
+        .rev()
+        .skip_while(|t| **t > now)
+        .take_while(|t| now - **t <= window)
         .count();
     let count = u32::try_from(earlier).unwrap_or(u32::MAX).saturating_add(1);
     Signal::when(

@@ -199,6 +199,7 @@ pub(crate) fn compile(
         rules.push(Rule {
             id: r.id.clone(),
             description: r.description.clone(),
+            masks: super::condition::MaskRule::of(&condition),
             condition,
             effect: r.effect,
             report_only: r.report_only,

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
+use crate::assessment::Masks;
 use crate::context::{Acr, ActivationChannel, RiskContext};
 use crate::geo::CountryCode;
 use crate::national_id::IdKind;
 use crate::profile::Profile;
-use crate::signal::{Signal, SignalCode};
+use crate::signal::SignalCode;
 use crate::user_agent::DeviceType;
 
 /// Kleene truth value.
@@ -310,26 +311,34 @@ pub(crate) enum Condition {
     Compare(Fact, Comparison),
 }
 
-/// Where evaluation finds signals and facts.
+/// Where evaluation finds signal states and facts.
 pub(crate) trait Facts {
-    fn signal(&self, r: SignalRef) -> Option<&Signal>;
+    fn masks(&self) -> Masks;
     fn fact(&self, fact: Fact) -> Option<Observed<'_>>;
 }
 
 impl Condition {
     pub(crate) fn eval(&self, env: &impl Facts) -> Truth {
         match self {
-            Condition::Hit(r) => match env.signal(*r) {
-                Some(Signal::Hit { .. }) => Truth::True,
-                Some(Signal::NoHit) => Truth::False,
-                // Not evaluated (or, defensively, not run): neither risky nor safe.
-                _ => Truth::Unknown,
-            },
-            Condition::NotEvaluated(r) => match env.signal(*r) {
-                Some(Signal::NotEvaluated { .. }) => Truth::True,
-                Some(_) => Truth::False,
-                None => Truth::Unknown,
-            },
+            Condition::Hit(r) => {
+                let (m, bit) = (env.masks(), r.bit());
+                if m.hit & bit != 0 {
+                    Truth::True
+                } else if m.ran & !m.not_evaluated & bit != 0 {
+                    Truth::False
+                } else {
+                    // Not evaluated (or, defensively, not run): neither risky nor safe.
+                    Truth::Unknown
+                }
+            }
+            Condition::NotEvaluated(r) => {
+                let (m, bit) = (env.masks(), r.bit());
+                if m.ran & bit == 0 {
+                    Truth::Unknown
+                } else {
+                    Truth::from_bool(m.not_evaluated & bit != 0)
+                }
+            }
             Condition::All(cs) => {
                 let mut acc = Truth::True;
                 for c in cs {
@@ -367,6 +376,82 @@ impl Condition {
             Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.signals(out)),
             Condition::Not(c) => c.signals(out),
             Condition::Compare(..) => {}
+        }
+    }
+}
+
+/// A condition made only of detector tests, flat under one `all` or `any`, compiled to bit
+/// masks: whether it is *true* takes four mask operations. Most rules have this shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MaskRule {
+    any: bool,
+    hit: u64,
+    no_hit: u64,
+    not_evaluated: u64,
+    evaluated: u64,
+}
+
+impl MaskRule {
+    /// The mask form of `c`, when it has one.
+    pub(crate) fn of(c: &Condition) -> Option<MaskRule> {
+        let (any, members) = match c {
+            Condition::All(cs) if !cs.is_empty() => (false, cs.as_slice()),
+            Condition::Any(cs) if !cs.is_empty() => (true, cs.as_slice()),
+            Condition::All(_) | Condition::Any(_) => return None,
+            single => (false, std::slice::from_ref(single)),
+        };
+        let mut m = MaskRule {
+            any,
+            ..MaskRule::default()
+        };
+        for member in members {
+            match member {
+                Condition::Hit(r) => m.hit |= r.bit(),
+                Condition::NotEvaluated(r) => m.not_evaluated |= r.bit(),
+                Condition::Not(inner) => match &**inner {
+                    Condition::Hit(r) => m.no_hit |= r.bit(),
+                    Condition::NotEvaluated(r) => m.evaluated |= r.bit(),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        Some(m)
+    }
+
+    /// True when the condition is true (Kleene: an `all` needs every test true, an `any` one).
+    pub(crate) fn holds(&self, s: &States) -> bool {
+        if self.any {
+            (self.hit & s.hit)
+                | (self.no_hit & s.no_hit)
+                | (self.not_evaluated & s.not_evaluated)
+                | (self.evaluated & s.evaluated)
+                != 0
+        } else {
+            self.hit & !s.hit == 0
+                && self.no_hit & !s.no_hit == 0
+                && self.not_evaluated & !s.not_evaluated == 0
+                && self.evaluated & !s.evaluated == 0
+        }
+    }
+}
+
+/// The four detector states rules test, derived once per evaluation from [`Masks`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct States {
+    hit: u64,
+    no_hit: u64,
+    not_evaluated: u64,
+    evaluated: u64,
+}
+
+impl From<Masks> for States {
+    fn from(m: Masks) -> Self {
+        States {
+            hit: m.hit,
+            no_hit: m.ran & !m.hit & !m.not_evaluated,
+            not_evaluated: m.not_evaluated,
+            evaluated: m.ran & !m.not_evaluated,
         }
     }
 }
@@ -630,5 +715,80 @@ mod tests {
         assert_eq!(Fact::Channel.symbol("carrier-pigeon"), None);
         assert_eq!(Fact::AcrLevel.number_from_text("eidas2"), Some(2.0));
         assert_eq!(Fact::AcrLevel.number_from_text("eidas9"), None);
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    struct M(Masks);
+    impl Facts for M {
+        fn masks(&self) -> Masks {
+            self.0
+        }
+        fn fact(&self, _: Fact) -> Option<Observed<'_>> {
+            None
+        }
+    }
+
+    /// The mask form agrees with the three-valued tree evaluation on every combination of
+    /// states (not run, hit, no hit, not evaluated) of three detectors.
+    #[test]
+    fn masks_agree_with_kleene_evaluation() {
+        let r = [
+            SignalRef::Builtin(SignalCode::DeviceNew),
+            SignalRef::Builtin(SignalCode::GeoNewCountry),
+            SignalRef::Custom(3),
+        ];
+        let lits = |i: usize| {
+            vec![
+                Condition::Hit(r[i]),
+                Condition::NotEvaluated(r[i]),
+                Condition::Not(Box::new(Condition::Hit(r[i]))),
+                Condition::Not(Box::new(Condition::NotEvaluated(r[i]))),
+            ]
+        };
+        let mut shapes = Vec::new();
+        for a in lits(0) {
+            shapes.push(a.clone());
+            for b in lits(1) {
+                for c in lits(2) {
+                    shapes.push(Condition::All(vec![a.clone(), b.clone(), c.clone()]));
+                    shapes.push(Condition::Any(vec![a.clone(), b.clone(), c.clone()]));
+                }
+            }
+        }
+        for states in 0..64u32 {
+            let mut m = Masks::default();
+            for (i, sr) in r.iter().enumerate() {
+                let bit = sr.bit();
+                match (states >> (2 * i)) & 3 {
+                    0 => {}
+                    1 => {
+                        m.ran |= bit;
+                        m.hit |= bit;
+                    }
+                    2 => m.ran |= bit,
+                    _ => {
+                        m.ran |= bit;
+                        m.not_evaluated |= bit;
+                    }
+                }
+            }
+            for shape in &shapes {
+                let fast = MaskRule::of(shape).unwrap();
+                assert_eq!(
+                    fast.holds(&States::from(m)),
+                    shape.eval(&M(m)) == Truth::True,
+                    "{shape:?} under {m:?}"
+                );
+            }
+        }
+        // Nested shapes and comparisons keep the tree form.
+        let nested = Condition::All(vec![Condition::Any(vec![Condition::Hit(r[0])])]);
+        assert!(MaskRule::of(&nested).is_none());
+        assert!(MaskRule::of(&Condition::Any(vec![])).is_none());
     }
 }

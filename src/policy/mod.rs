@@ -36,7 +36,7 @@ use crate::population::PopulationStats;
 use crate::profile::Profile;
 use crate::signal::{Evidence, Missing, Signal, SignalCode};
 use crate::watchlist::Watchlists;
-use condition::{Facts, Observed, Truth};
+use condition::{Facts, MaskRule, Observed, States, Truth};
 
 pub(crate) use condition::{Condition, SignalRef};
 
@@ -55,7 +55,7 @@ pub(crate) use condition::{Condition, SignalRef};
 ///     .build()?;
 /// let assessment = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
 /// assert!(assessment.decision() >= Decision::StepUp(StepUpMethod::CpsCard));
-/// assert!(assessment.reasons().any(|r| r.rule() == "fresh-remote-activation"));
+/// assert!(assessment.reasons().any(|r| r.rule_id() == "fresh-remote-activation"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Policy {
@@ -98,6 +98,8 @@ pub(crate) struct Rule {
     pub(crate) id: String,
     pub(crate) description: String,
     condition: Condition,
+    /// The condition as masks, when it has that shape (the fast path).
+    masks: Option<MaskRule>,
     pub(crate) effect: EffectSpec,
     pub(crate) report_only: bool,
     /// Detectors the condition refers to, for the reasons' evidence.
@@ -214,6 +216,7 @@ impl Policy {
                 id: "deny-everything".into(),
                 description: "fallback policy".into(),
                 condition: Condition::All(Vec::new()),
+                masks: None,
                 effect: EffectSpec::Force(Decision::Deny),
                 report_only: false,
                 signals: Vec::new(),
@@ -309,18 +312,19 @@ impl Policy {
         profile: &Profile,
         env: &Environment<'_>,
     ) -> Assessment<'p> {
-        let mut failure = None;
+        // Built in place and filled as evaluation goes: the assessment is a large
+        // fixed-size value, and moving it around costs more than most detectors.
+        let mut a = Assessment::empty(self, ctx.now());
         if profile.subject().is_some_and(|s| s != ctx.subject()) {
-            failure = Some(Failure::ProfileMismatch);
+            a.failure = Some(Failure::ProfileMismatch);
         }
         let input = DetectorInput {
             context: ctx,
             profile,
             environment: env,
         };
-        let mut slots = SignalSlots::default();
         for code in &self.builtins {
-            slots.set(
+            a.slots.set(
                 SignalRef::Builtin(*code),
                 detect(*code, &self.spec.detectors, &input),
             );
@@ -329,27 +333,31 @@ impl Policy {
             let signal = match run_custom(custom, &input) {
                 Ok(signal) => signal,
                 Err(f) => {
-                    failure.get_or_insert(f);
+                    a.failure.get_or_insert(f);
                     Signal::missing(Missing::Failed)
                 }
             };
-            slots.set(SignalRef::Custom(i), signal);
+            a.slots.set(SignalRef::Custom(i), signal);
         }
 
         let facts = EvalFacts {
-            slots: &slots,
+            slots: &a.slots,
             ctx,
             profile,
         };
         let mut enforced = Accumulator::new();
         let mut full = Accumulator::new();
-        let mut fired = crate::assessment::Fired::default();
         let mut report_only_fired = false;
+        let states = States::from(a.slots.masks);
         for (index, rule) in self.rules.iter().enumerate() {
-            if rule.condition.eval(&facts) != Truth::True {
+            let fires = match &rule.masks {
+                Some(m) => m.holds(&states),
+                None => rule.condition.eval(&facts) == Truth::True,
+            };
+            if !fires {
                 continue;
             }
-            fired.push(index);
+            a.fired.push(index);
             full.apply(rule.effect);
             if rule.report_only || self.report_only {
                 report_only_fired |= rule.report_only;
@@ -358,7 +366,7 @@ impl Policy {
             }
         }
 
-        let floor = if failure.is_some() {
+        let floor = if a.failure.is_some() {
             self.spec.fail_closed
         } else {
             Decision::Allow
@@ -369,23 +377,14 @@ impl Policy {
                 .max(acc.floor)
                 .max(floor)
         };
-        let decision = decide(&enforced);
-        let report_only = (self.report_only || report_only_fired).then(|| Outcome {
+        a.decision = decide(&enforced);
+        a.score = enforced.score;
+        a.report_only = (self.report_only || report_only_fired).then(|| Outcome {
             score: full.score,
             decision: decide(&full),
         });
-        let level = self.level_for_score(enforced.score).max(decision.level());
-        Assessment::new(
-            self,
-            enforced.score,
-            decision,
-            level,
-            report_only,
-            slots,
-            fired,
-            failure,
-            ctx.now(),
-        )
+        a.level = self.level_for_score(enforced.score).max(a.decision.level());
+        a
     }
 
     /// Run the examples the spec carries; `Ok` with how many passed, or every mismatch.
@@ -400,7 +399,7 @@ impl Policy {
                 env = env.with_population(p);
             }
             let a = self.evaluate(&ex.context, &ex.profile, &env);
-            let fired: Vec<String> = a.reasons().map(|r| r.rule().to_owned()).collect();
+            let fired: Vec<String> = a.reasons().map(|r| r.rule_id().to_owned()).collect();
             let missing: Vec<String> = ex
                 .fires
                 .iter()
@@ -488,8 +487,8 @@ struct EvalFacts<'a> {
 }
 
 impl Facts for EvalFacts<'_> {
-    fn signal(&self, r: SignalRef) -> Option<&Signal> {
-        self.slots.get(r)
+    fn masks(&self) -> crate::assessment::Masks {
+        self.slots.masks
     }
 
     fn fact(&self, fact: Fact) -> Option<Observed<'_>> {

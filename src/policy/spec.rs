@@ -56,7 +56,67 @@ use crate::population::PopulationStats;
 use crate::profile::Profile;
 use crate::watchlist::{WatchlistKind, WatchlistsSpec};
 
-/// A policy as written (see the module docs for the format).
+/// A policy as written: thresholds, detector parameters, expected watchlists, rules, examples.
+///
+/// Conditions: `{ hit = "code" }`, `{ not_evaluated = "code" }`, `{ all = [...] }`,
+/// `{ any = [...] }`, `{ not = {...} }`, `{ compare = { fact = "…", <op> = value } }` with one
+/// of `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `in` ([`Fact`](crate::Fact) lists the facts). They use
+/// three-valued logic: a test of a detector that was not evaluated, or a comparison on a missing
+/// fact, is *unknown*, `not` of unknown stays unknown, and a rule fires only when its condition
+/// is *true* — missing data is never read as safe nor as risky. Effects: `{ points = n }`
+/// (−1000..=1000), `{ at_least = "decision" }`, `{ force = "decision" }` (replaces the score's
+/// decision; floors still apply; the most severe force wins).
+///
+/// ```
+/// use ecps_risk::{Policy, PolicySpec};
+///
+/// let spec: PolicySpec = toml::from_str(r#"
+///     id = "my-portal"
+///     version = "2025-10"
+///     mode = "enforce"                       # or "report_only"
+///
+///     [thresholds]                           # score >= threshold reaches the decision
+///     step_up = 30
+///     review = 60
+///     deny = 90
+///
+///     [detectors."ecps.fresh_activation"]    # parameters, by detector code
+///     max_age_hours = 48
+///
+///     [[rules]]
+///     id = "revoked-ecps"
+///     description = "ANS alert: deactivated e-CPS are refused"
+///     when = { hit = "ecps.revoked" }
+///     effect = { force = "deny" }
+///
+///     [[rules]]
+///     id = "fresh-remote"
+///     when = { all = [{ hit = "ecps.fresh_activation" }, { hit = "ecps.remote_activation" }] }
+///     effect = { points = 40 }
+///     report_only = true                     # evaluated and reported, not enforced
+/// "#)?;
+/// let policy = Policy::compile(spec)?;
+/// assert_eq!(policy.id(), "my-portal");
+///
+/// // Mistakes are compile errors naming the rule and the value.
+/// let bad: PolicySpec = toml::from_str(r#"
+///     id = "my-portal"
+///     version = "1"
+///     [thresholds]
+///     step_up = 30
+///     review = 60
+///     deny = 90
+///     [[rules]]
+///     id = "typo"
+///     when = { hit = "ecps.revokd" }
+///     effect = { force = "deny" }
+/// "#)?;
+/// assert_eq!(
+///     Policy::compile(bad).unwrap_err().to_string(),
+///     "policy `my-portal`: rule `typo`: unknown detector `ecps.revokd`"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {

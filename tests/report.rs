@@ -151,7 +151,7 @@ fn evidence_networks_follow_the_privacy_options() {
     let ctx = kill_chain();
     let env = Environment::new().with_watchlists(&lists);
     let a = policy.evaluate(&ctx, &Profile::new(), &env);
-    assert!(a.reasons().any(|r| r.rule() == "denied-network"));
+    assert!(a.reasons().any(|r| r.rule_id() == "denied-network"));
     let report = IncidentReport::new(&ctx, &a, &key(), Privacy::default()).unwrap();
     let json = serde_json::to_string(&report).unwrap();
     assert!(!json.contains(IP), "{json}");

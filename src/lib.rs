@@ -62,8 +62,8 @@ pub use population::{
     POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
 };
 pub use watchlist::{
-    BlockedSubjectList, BlockedSubjectSpec, CredentialList, IdList, IpList, SubjectList, Watchlist,
-    WatchlistError, WatchlistKind, WatchlistSpec, Watchlists, WatchlistsSpec,
+    BlockedSubjectList, BlockedSubjectSpec, CredentialList, IdList, IpList, ListName, SubjectList,
+    Watchlist, WatchlistError, WatchlistKind, WatchlistSpec, Watchlists, WatchlistsSpec,
 };
 // The Freeman et al. likelihood-ratio score (detector `stats.anomaly`).
 pub use anomaly::{

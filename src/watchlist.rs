@@ -336,6 +336,64 @@ fn shown(value: &str) -> String {
 pub struct Watchlists {
     /// Sorted by name, names unique.
     lists: Box<[Watchlist]>,
+    /// `(name hash, index in lists)`, sorted: policies look lists up by [`ListName`], whose
+    /// hash is computed once when the policy is read, so a lookup on the hot path compares
+    /// integers and then one name.
+    by_hash: Box<[(u64, u32)]>,
+}
+
+/// A watchlist name as a policy refers to it, with its hash computed once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct ListName {
+    name: Box<str>,
+    hash: u64,
+}
+
+impl ListName {
+    /// A name (not checked here: a policy checks its names against its declared lists).
+    pub fn new(name: &str) -> Self {
+        ListName {
+            name: name.into(),
+            hash: name_hash(name),
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+impl From<String> for ListName {
+    fn from(s: String) -> Self {
+        ListName::new(&s)
+    }
+}
+
+impl From<ListName> for String {
+    fn from(n: ListName) -> String {
+        n.name.into()
+    }
+}
+
+impl fmt::Debug for ListName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.name, f)
+    }
+}
+
+impl fmt::Display for ListName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// FNV-1a, 64 bits: names are short and few, and a collision only costs a name comparison.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Watchlists {
@@ -405,8 +463,15 @@ impl Watchlists {
             lists.push(Watchlist::compile(list)?);
         }
         lists.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+        let mut by_hash: Vec<(u64, u32)> = lists
+            .iter()
+            .zip(0u32..)
+            .map(|(l, i)| (name_hash(l.name()), i))
+            .collect();
+        by_hash.sort_unstable();
         Ok(Self {
             lists: lists.into_boxed_slice(),
+            by_hash: by_hash.into_boxed_slice(),
         })
     }
 
@@ -447,6 +512,17 @@ impl Watchlists {
         self.lists.get(index)
     }
 
+    /// The list a policy refers to (the hot-path form of [`Watchlists::get`]).
+    pub fn get_named(&self, name: &ListName) -> Option<&Watchlist> {
+        let start = self.by_hash.partition_point(|(h, _)| *h < name.hash);
+        self.by_hash
+            .get(start..)?
+            .iter()
+            .take_while(|(h, _)| *h == name.hash)
+            .filter_map(|(_, i)| self.lists.get(*i as usize))
+            .find(|l| l.name() == name.as_str())
+    }
+
     /// The kind of the list with this name, `None` if there is no such list.
     pub fn kind_of(&self, name: &str) -> Option<WatchlistKind> {
         self.get(name).map(Watchlist::kind)
@@ -455,37 +531,25 @@ impl Watchlists {
     /// The `ip` list with this name; `None` if there is no such list or it has another kind
     /// (tell them apart with [`Self::kind_of`]).
     pub fn ip_list(&self, name: &str) -> Option<&IpList> {
-        match self.get(name)? {
-            Watchlist::Ip(list) => Some(list),
-            _ => None,
-        }
+        self.get(name)?.as_ip()
     }
 
     /// The `credentials` list with this name; `None` if there is no such list or it has another
     /// kind.
     pub fn credential_list(&self, name: &str) -> Option<&CredentialList> {
-        match self.get(name)? {
-            Watchlist::Credentials(list) => Some(list),
-            _ => None,
-        }
+        self.get(name)?.as_credentials()
     }
 
     /// The `blocked_subjects` list with this name; `None` if there is no such list or it has
     /// another kind.
     pub fn blocked_subject_list(&self, name: &str) -> Option<&BlockedSubjectList> {
-        match self.get(name)? {
-            Watchlist::BlockedSubjects(list) => Some(list),
-            _ => None,
-        }
+        self.get(name)?.as_blocked_subjects()
     }
 
     /// The `subjects` list with this name; `None` if there is no such list or it has another
     /// kind.
     pub fn subject_list(&self, name: &str) -> Option<&SubjectList> {
-        match self.get(name)? {
-            Watchlist::Subjects(list) => Some(list),
-            _ => None,
-        }
+        self.get(name)?.as_subjects()
     }
 }
 
@@ -549,6 +613,38 @@ pub enum Watchlist {
 }
 
 impl Watchlist {
+    /// The IP list, if this is one.
+    pub fn as_ip(&self) -> Option<&IpList> {
+        match self {
+            Watchlist::Ip(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// The credential list, if this is one.
+    pub fn as_credentials(&self) -> Option<&CredentialList> {
+        match self {
+            Watchlist::Credentials(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// The blocked-subject list, if this is one.
+    pub fn as_blocked_subjects(&self) -> Option<&BlockedSubjectList> {
+        match self {
+            Watchlist::BlockedSubjects(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// The subject list, if this is one.
+    pub fn as_subjects(&self) -> Option<&SubjectList> {
+        match self {
+            Watchlist::Subjects(list) => Some(list),
+            _ => None,
+        }
+    }
+
     fn compile(spec: &WatchlistSpec) -> Result<Self, WatchlistError> {
         Ok(match spec {
             WatchlistSpec::Ip {
@@ -2487,5 +2583,40 @@ mod tests {
             list.v4.check_invariants();
             list.v6.check_invariants();
         }
+    }
+}
+
+#[cfg(test)]
+mod list_name_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn get_named_agrees_with_get() {
+        let names: Vec<String> = (0..300).map(|i| format!("list-{i:03}")).collect();
+        let spec = WatchlistsSpec {
+            lists: names
+                .iter()
+                .map(|n| WatchlistSpec::Subjects {
+                    name: n.clone(),
+                    description: None,
+                    entries: vec![],
+                })
+                .collect(),
+        };
+        let w = Watchlists::compile(spec).unwrap();
+        for n in &names {
+            let by_name = w.get(n).map(Watchlist::name);
+            assert_eq!(by_name, Some(n.as_str()));
+            assert_eq!(w.get_named(&ListName::new(n)).map(Watchlist::name), by_name);
+        }
+        for absent in ["", "list-300", "list-0", "LIST-001"] {
+            assert!(w.get_named(&ListName::new(absent)).is_none(), "{absent}");
+        }
+        assert!(Watchlists::empty().get_named(&ListName::new("a")).is_none());
+        // The serde form of a name is the plain string.
+        let n: ListName = serde_json::from_str("\"trusted_networks\"").unwrap();
+        assert_eq!(n, ListName::new("trusted_networks"));
+        assert_eq!(serde_json::to_string(&n).unwrap(), "\"trusted_networks\"");
     }
 }

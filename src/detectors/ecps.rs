@@ -25,7 +25,7 @@ pub(super) fn revoked(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let lists = i.environment.watchlists();
     any_list(
         &p.lists,
-        |name| lists.and_then(|w| w.credential_list(name)),
+        |name| lists.and_then(|w| w.get_named(name)?.as_credentials()),
         |list| list.contains(id).then_some(Evidence::Flag),
     )
 }
@@ -39,7 +39,7 @@ pub(super) fn activated_after_block(p: &ListParams, i: &DetectorInput<'_>) -> Si
     let mut missing_activation = false;
     let signal = any_list(
         &p.lists,
-        |name| lists.and_then(|w| w.blocked_subject_list(name)),
+        |name| lists.and_then(|w| w.get_named(name)?.as_blocked_subjects()),
         |list| {
             let since = list.blocked_since(subject)?;
             match activated_at {
@@ -186,7 +186,7 @@ pub(super) fn under_alert(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let lists = i.environment.watchlists();
     any_list(
         &p.lists,
-        |name| lists.and_then(|w| w.subject_list(name)),
+        |name| lists.and_then(|w| w.get_named(name)?.as_subjects()),
         |list| list.contains(subject).then_some(Evidence::Flag),
     )
 }

@@ -20,6 +20,7 @@ use crate::environment::Environment;
 use crate::geo::CountryCode;
 use crate::profile::Profile;
 use crate::signal::{Missing, Signal, SignalCode};
+use crate::watchlist::ListName;
 
 /// What a detector sees.
 #[derive(Clone, Copy, Debug)]
@@ -151,7 +152,7 @@ pub struct NoParams {}
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Watchlist names.
-    pub lists: Vec<String>,
+    pub lists: Vec<ListName>,
 }
 
 macro_rules! numeric_params {
@@ -247,7 +248,7 @@ impl DetectorParams {
         let lists = |code| ListParams {
             lists: default_lists(code)
                 .iter()
-                .map(|s| (*s).to_owned())
+                .map(|s| ListName::new(s))
                 .collect(),
         };
         DetectorParams {
@@ -262,7 +263,7 @@ impl DetectorParams {
     }
 
     /// The watchlists a list-based detector consults (empty for the others).
-    pub(crate) fn lists(&self, code: SignalCode) -> &[String] {
+    pub(crate) fn lists(&self, code: SignalCode) -> &[ListName] {
         match code {
             SignalCode::EcpsRevoked => &self.ecps_revoked.lists,
             SignalCode::EcpsActivatedAfterBlock => &self.ecps_activated_after_block.lists,
@@ -326,8 +327,8 @@ pub(crate) fn seconds_before_login(i: &DetectorInput<'_>, t: time::OffsetDateTim
 /// The common shape of list-based detectors: a match in any supplied list is a hit; no match
 /// is a no-hit only if every named list was supplied.
 pub(crate) fn any_list<'l, L: 'l>(
-    names: &[String],
-    get: impl Fn(&str) -> Option<&'l L>,
+    names: &[ListName],
+    get: impl Fn(&ListName) -> Option<&'l L>,
     mut matches: impl FnMut(&L) -> Option<crate::signal::Evidence>,
 ) -> Signal {
     let mut missing = false;

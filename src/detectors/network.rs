@@ -13,7 +13,7 @@ pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let lists = i.environment.watchlists();
     any_list(
         &p.lists,
-        |name| lists.and_then(|w| w.ip_list(name)),
+        |name| lists.and_then(|w| w.get_named(name)?.as_ip()),
         |list| {
             list.lookup(ip).map(|network| Evidence::Network {
                 network: Some(network),

@@ -620,19 +620,19 @@ fn check_lists(spec: &PolicySpec, code: SignalCode) -> Result<(), PolicyError> {
         });
     }
     for list in lists {
-        match spec.watchlists.get(list) {
+        match spec.watchlists.get(list.as_str()) {
             None => {
                 return Err(PolicyError::UnknownWatchlist {
                     policy: spec.id.clone(),
                     detector: code.as_str(),
-                    list: crate::national_id::shorten(list),
+                    list: crate::national_id::shorten(list.as_str()),
                 });
             }
             Some(declared) if *declared != expected => {
                 return Err(PolicyError::WatchlistKind {
                     policy: spec.id.clone(),
                     detector: code.as_str(),
-                    list: list.clone(),
+                    list: list.to_string(),
                     expected,
                     declared: *declared,
                 });

@@ -151,11 +151,7 @@ impl UserAgentClass {
         // substring search each instead of a byte-by-byte comparison at every position.
         let mut buf = [0u8; LOWERED_LEN];
         let lower = ascii_lowercase(ua, &mut buf);
-        let automation = ua.is_empty()
-            || AUTOMATION_MARKERS
-                .iter()
-                .chain(CRAWLER_MARKERS)
-                .any(|m| lower.contains(m));
+        let automation = ua.is_empty() || has_marker(lower.as_bytes());
         let os = os_of(ua, lower);
         let browser = browser_of(ua, os);
         let device = if automation {
@@ -240,6 +236,48 @@ fn device_of(ua: &str, lower: &str, os: Os) -> DeviceType {
         Os::Windows | Os::MacOs | Os::Linux | Os::ChromeOs => DeviceType::Desktop,
         _ => DeviceType::Other,
     }
+}
+
+/// Which byte pairs start a marker: a bit per pair, computed at compile time, so one pass over
+/// the user agent finds the few positions worth comparing with the markers (a browser's user
+/// agent has a handful), instead of one substring search per marker.
+const MARKER_STARTS: [u64; 1024] = marker_starts();
+
+#[allow(clippy::indexing_slicing)] // Evaluated at compile time: a bad index fails the build.
+const fn marker_starts() -> [u64; 1024] {
+    let mut set = [0u64; 1024];
+    let lists: [&[&str]; 2] = [AUTOMATION_MARKERS, CRAWLER_MARKERS];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            let b = lists[l][i].as_bytes();
+            // Every marker has at least two bytes (checked by a test).
+            let pair = ((b[0] as usize) << 8) | b[1] as usize;
+            set[pair >> 6] |= 1 << (pair & 63);
+            i += 1;
+        }
+        l += 1;
+    }
+    set
+}
+
+/// True when one of the automation or crawler markers occurs in `lower`.
+fn has_marker(lower: &[u8]) -> bool {
+    lower.windows(2).enumerate().any(|(at, pair)| {
+        let [a, b] = pair else { return false };
+        let pair = (usize::from(*a) << 8) | usize::from(*b);
+        let starts = MARKER_STARTS
+            .get(pair >> 6)
+            .is_some_and(|w| w & (1 << (pair & 63)) != 0);
+        starts
+            && lower.get(at..).is_some_and(|rest| {
+                AUTOMATION_MARKERS
+                    .iter()
+                    .chain(CRAWLER_MARKERS)
+                    .any(|m| rest.starts_with(m.as_bytes()))
+            })
+    })
 }
 
 /// How much of a user agent is classified: real ones are shorter, and contexts refuse longer
@@ -571,6 +609,39 @@ mod tests {
         );
         assert!(!c.automation);
         assert_eq!(c.device, DeviceType::Mobile);
+    }
+
+    #[test]
+    fn marker_scan_agrees_with_substring_search() {
+        assert!(
+            AUTOMATION_MARKERS
+                .iter()
+                .chain(CRAWLER_MARKERS)
+                .all(|m| m.len() >= 2 && m.bytes().all(|b| !b.is_ascii_uppercase()))
+        );
+        let samples = CASES
+            .iter()
+            .map(|c| c.0.to_owned())
+            .chain(
+                AUTOMATION_MARKERS
+                    .iter()
+                    .chain(CRAWLER_MARKERS)
+                    .map(|m| format!("x{m}y")),
+            )
+            .chain(
+                [
+                    "", "b", "bo", "bot", "xbot/", "spide", "spider", "+http", "+htt",
+                ]
+                .map(String::from),
+            );
+        for ua in samples {
+            let lower = ua.to_ascii_lowercase();
+            let naive = AUTOMATION_MARKERS
+                .iter()
+                .chain(CRAWLER_MARKERS)
+                .any(|m| lower.contains(m));
+            assert_eq!(has_marker(lower.as_bytes()), naive, "{ua}");
+        }
     }
 
     #[test]

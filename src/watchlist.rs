@@ -659,15 +659,12 @@ impl Watchlist {
                 name,
                 description,
                 entries,
-            } => Self::Credentials(CredentialList {
-                meta: Meta::new(name, description.as_deref()),
-                ids: compile_ids(
-                    name,
-                    entries.iter().map(String::as_str),
-                    Watchlists::MAX_CREDENTIAL_LEN,
-                    credential_error,
-                )?,
-            }),
+            } => Self::Credentials(IdList::compile(
+                Meta::new(name, description.as_deref()),
+                entries,
+                Watchlists::MAX_CREDENTIAL_LEN,
+                credential_error,
+            )?),
             WatchlistSpec::BlockedSubjects {
                 name,
                 description,
@@ -680,15 +677,12 @@ impl Watchlist {
                 name,
                 description,
                 entries,
-            } => Self::Subjects(SubjectList {
-                meta: Meta::new(name, description.as_deref()),
-                ids: compile_ids(
-                    name,
-                    entries.iter().map(String::as_str),
-                    Watchlists::MAX_SUBJECT_LEN,
-                    subject_error,
-                )?,
-            }),
+            } => Self::Subjects(IdList::compile(
+                Meta::new(name, description.as_deref()),
+                entries,
+                Watchlists::MAX_SUBJECT_LEN,
+                subject_error,
+            )?),
         })
     }
 
@@ -1327,6 +1321,16 @@ pub type CredentialList = IdList;
 pub type SubjectList = IdList;
 
 impl IdList {
+    fn compile(
+        meta: Meta,
+        entries: &[String],
+        max: usize,
+        error: IdError,
+    ) -> Result<Self, WatchlistError> {
+        let ids = compile_ids(&meta.name, entries.iter().map(String::as_str), max, error)?;
+        Ok(IdList { meta, ids })
+    }
+
     /// The list name.
     pub fn name(&self) -> &str {
         &self.meta.name

@@ -357,6 +357,22 @@ fn stored_profile_with_position_out_of_range() {
     names(&e, &["`last_position.geo`", "longitude `720`"]);
 }
 
+#[test]
+fn stored_profile_with_a_login_time_out_of_range() {
+    let mut json = profile_json();
+    json["recent_logins"] = serde_json::json!([i64::MIN]);
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        ProfileError::Time {
+            field: "recent_logins",
+            value: i64::MIN
+        }
+        .to_string()
+    );
+    names(&e, &["`recent_logins`", "`-9223372036854775808`"]);
+}
+
 // ---- Text lengths. ----
 
 #[test]
@@ -570,6 +586,29 @@ fn condition_nested_too_deep() {
     let e = Policy::compile(spec).unwrap_err();
     assert!(matches!(e, PolicyError::ConditionSize { ref rule, .. } if rule == "deep"));
     names(&e, &["`catalogue`", "`deep`", "nesting limit of 16"]);
+}
+
+#[test]
+fn condition_nested_100_000_deep_is_refused_by_the_parsers() {
+    // Before the compiler's depth limit, the parsers' own recursion limits keep a hostile
+    // document from overflowing the stack.
+    let depth = 100_000;
+    let json = format!(
+        "{}{{\"hit\": \"device.new\"}}{}",
+        "{\"not\": ".repeat(depth),
+        "}".repeat(depth)
+    );
+    let e = serde_json::from_str::<ecps_risk::ConditionSpec>(&json).unwrap_err();
+    names(&e, &["recursion limit exceeded"]);
+    let toml_text = |depth: usize| {
+        format!(
+            "id = \"p\"\nversion = \"1\"\nrules = [{{ id = \"r\", effect = {{ points = 1 }}, when = {}{{ hit = \"device.new\" }}{} }}]\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n",
+            "{ not = ".repeat(depth),
+            " }".repeat(depth)
+        )
+    };
+    assert!(toml::from_str::<PolicySpec>(&toml_text(3)).is_ok());
+    assert!(toml::from_str::<PolicySpec>(&toml_text(depth)).is_err());
 }
 
 #[test]

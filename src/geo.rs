@@ -332,7 +332,11 @@ mod tests {
         ] {
             let p = GeoPoint::new(lat, lon, acc).unwrap();
             let json = serde_json::to_string(&p).unwrap();
-            assert_eq!(serde_json::from_str::<GeoPoint>(&json).unwrap(), p, "{json}");
+            assert_eq!(
+                serde_json::from_str::<GeoPoint>(&json).unwrap(),
+                p,
+                "{json}"
+            );
         }
     }
 

@@ -268,6 +268,34 @@ fn auth_time_before_1970_in_login_event_json() {
 }
 
 #[test]
+fn time_past_9999_once_in_utc() {
+    // Valid at its own offset, year 10000 in UTC: an error, not a panic.
+    let json = LOGIN.replace("\"2025-12-01T03:05:00Z\"", "\"9999-12-31T23:30:00-01:00\"");
+    assert_ne!(json, LOGIN, "fixture changed");
+    let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
+    names(
+        &e,
+        &[
+            "`credential.activated_at`",
+            "`9999-12-31T23:30:00-01:00`",
+            "between 1970 and 9999",
+        ],
+    );
+}
+
+#[test]
+fn login_in_the_last_hour_of_9999() {
+    // Accepted: its local hour in Paris (year 10000) falls back to UTC instead of panicking.
+    let ctx = RiskContext::builder(datetime!(9999-12-31 23:30 UTC), SUBJECT.parse().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(ctx.hour_of_week(), 4 * 24 + 23);
+    let policy = Policy::recommended();
+    let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert!(a.failure().is_none());
+}
+
+#[test]
 fn activation_in_the_future_from_a_partner() {
     let e = rejected(login().activation(
         NOW + Duration::days(1),

@@ -677,20 +677,30 @@ impl Ip {
     }
 }
 
-/// A time: mostly near `NOW` (seconds before or after it), sometimes any Unix time.
+/// A time: mostly near `NOW` (seconds before or after it), sometimes any Unix time, or near
+/// an edge of the calendar.
 #[derive(Arbitrary, Debug, Clone, Copy)]
 pub enum Time {
     /// `NOW` plus this many seconds.
     Near(i32),
     /// Raw Unix seconds (the claims' form; may be before 1970 or unrepresentable).
     Unix(i64),
+    /// An edge (see [`EDGES`]) plus this many seconds.
+    Edge(u8, i16),
 }
+
+/// The Unix epoch, the last second of year 9999, and the 2025 summer-time switches in Paris.
+const EDGES: [i64; 4] = [0, 253_402_300_799, 1_743_296_400, 1_761_440_400];
 
 impl Time {
     fn at(self) -> Option<OffsetDateTime> {
         match self {
             Time::Near(s) => NOW.checked_add(Duration::seconds(i64::from(s))),
             Time::Unix(s) => OffsetDateTime::from_unix_timestamp(s).ok(),
+            Time::Edge(i, s) => {
+                let edge = EDGES.get(usize::from(i) % EDGES.len())?;
+                OffsetDateTime::from_unix_timestamp(edge.checked_add(i64::from(s))?).ok()
+            }
         }
     }
 }

@@ -230,6 +230,8 @@ impl fmt::Debug for Department {
 /// The department and territory of a five-digit French postal code, or `None` when the string
 /// is not one. Corsica (`20xxx`) is split at 20200: below is Corse-du-Sud (`2A`), from it on
 /// Haute-Corse (`2B`), as La Poste assigns them. Monaco (`980xx`) is reported as `MC`.
+/// Codes of no department (`00xxx`, `96xxx`, `99xxx` — the INSEE codes of foreign countries —
+/// and unassigned overseas ones) are `None`.
 pub fn postal_area(postal_code: &str) -> Option<PostalArea> {
     let code = postal_code.trim();
     let b = code.as_bytes();
@@ -268,7 +270,8 @@ pub fn postal_area(postal_code: &str) -> Option<PostalArea> {
             };
             area(Department([d0, d1, d2]), country)
         }
-        _ => area(two(d0, d1), b"FR"),
+        // `01`–`95` only: `96xxx` does not exist and `99xxx` is an INSEE code for abroad.
+        _ => area(Department::parse(code.get(..2)?).ok()?, b"FR"),
     }
 }
 
@@ -391,5 +394,18 @@ mod tests {
         assert_eq!(postal_area("00100"), None);
         assert_eq!(postal_area("7501"), None);
         assert_eq!(postal_area("75O13"), None);
+    }
+
+    #[test]
+    fn postal_codes_of_no_department() {
+        // Found by fuzzing: `99621` gave department `99`, which `Department` itself refuses, so
+        // a login event built from such claims did not read back.
+        for code in ["96000", "99100", "99621", "00100", "97900", "98500"] {
+            assert_eq!(postal_area(code), None, "{code}");
+        }
+        for code in ["01000", "19000", "21000", "95000"] {
+            let a = postal_area(code).unwrap();
+            assert_eq!(Department::parse(a.department.as_str()), Ok(a.department));
+        }
     }
 }

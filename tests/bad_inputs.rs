@@ -163,6 +163,25 @@ fn claims_without_subject_never_fall_back_to_sub() {
     names(&e, &["`SubjectNameID`", "`preferred_username`"]);
 }
 
+#[test]
+fn postal_code_of_no_department_in_claims() {
+    // `99xxx` is an INSEE code for abroad, `96xxx` does not exist: the place is left out (its
+    // country cannot be told), and the login event reads back.
+    let claims: PscClaims = serde_json::from_str(
+        r#"{"sub": "x", "SubjectNameID": "810001234565",
+            "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": "99621"}, {"codePostal": 96000}]}]}}"#,
+    )
+    .unwrap();
+    assert!(claims.activity_locations().is_empty());
+    let ctx = RiskContext::from_psc_claims(NOW, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.event().practice, Some(Vec::new()));
+    let json = serde_json::to_string(&ctx).unwrap();
+    assert_eq!(serde_json::from_str::<RiskContext>(&json).unwrap(), ctx);
+}
+
 // ---- `acr`. ----
 
 #[test]

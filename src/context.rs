@@ -841,22 +841,38 @@ fn check_time(
     Ok(())
 }
 
-/// Every time in UTC, so equal logins serialize identically.
-fn normalize_times(e: &mut LoginEvent) {
-    let utc = |t: &mut OffsetDateTime| *t = t.to_offset(time::UtcOffset::UTC);
-    utc(&mut e.at);
-    e.auth.auth_time.iter_mut().for_each(utc);
-    e.auth.issued_at.iter_mut().for_each(utc);
-    e.credential.activated_at.iter_mut().for_each(utc);
-    e.contact_changes
-        .iter_mut()
-        .flatten()
-        .for_each(|c| utc(&mut c.at));
-    e.validation_requests
-        .iter_mut()
-        .flatten()
-        .for_each(|v| utc(&mut v.at));
-    e.reports.iter_mut().flatten().for_each(|r| utc(&mut r.at));
+/// Every time in UTC, so equal logins serialize identically. A time whose UTC date is past
+/// year 9999 (`9999-12-31T23:30:00-01:00`) cannot be represented in UTC: an error, not a panic.
+fn normalize_times(e: &mut LoginEvent) -> Result<(), ContextError> {
+    let utc = |field: &'static str, t: &mut OffsetDateTime| {
+        *t = t
+            .checked_to_offset(time::UtcOffset::UTC)
+            .ok_or_else(|| ContextError::Timestamp {
+                field,
+                value: rfc3339(t),
+            })?;
+        Ok::<(), ContextError>(())
+    };
+    utc("at", &mut e.at)?;
+    if let Some(t) = &mut e.auth.auth_time {
+        utc("auth.auth_time", t)?;
+    }
+    if let Some(t) = &mut e.auth.issued_at {
+        utc("auth.issued_at", t)?;
+    }
+    if let Some(t) = &mut e.credential.activated_at {
+        utc("credential.activated_at", t)?;
+    }
+    for c in e.contact_changes.iter_mut().flatten() {
+        utc("contact_changes.at", &mut c.at)?;
+    }
+    for v in e.validation_requests.iter_mut().flatten() {
+        utc("validation_requests.at", &mut v.at)?;
+    }
+    for r in e.reports.iter_mut().flatten() {
+        utc("reports.at", &mut r.at)?;
+    }
+    Ok(())
 }
 
 /// The checks of `build`, also run on deserialized events. Normalizes in place: IPv4-mapped
@@ -869,7 +885,7 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
             value: rfc3339(&now),
         });
     }
-    normalize_times(e);
+    normalize_times(e)?;
 
     if let Some(acr_amr) = &e.auth.amr {
         check_len("auth.amr", acr_amr)?;
@@ -1050,6 +1066,45 @@ mod tests {
         .build()
         .unwrap_err();
         assert!(matches!(e, ContextError::Timestamp { field: "at", .. }));
+    }
+
+    #[test]
+    fn times_past_9999_in_utc_are_errors_not_panics() {
+        // `9999-12-31T23:30:00-01:00` is year 10000 in UTC, which `time` cannot represent.
+        let json = |at: &str, auth_time: &str| {
+            format!(
+                r#"{{"at": "{at}", "subject": "810001234565", "auth": {{"auth_time": "{auth_time}"}}}}"#
+            )
+        };
+        let e = serde_json::from_str::<RiskContext>(&json(
+            "2025-10-08T09:30:00Z",
+            "9999-12-31T23:30:00-01:00",
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "`auth.auth_time` `9999-12-31T23:30:00-01:00` is not a time between 1970 and 9999"
+            ),
+            "{e}"
+        );
+        let e = serde_json::from_str::<RiskContext>(&json(
+            "9999-12-31T23:30:00-01:00",
+            "2025-10-08T09:30:00Z",
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("`at` `9999-12-31T23:30:00-01:00`"),
+            "{e}"
+        );
+        // The last hour of 9999 in UTC is a valid login time; its local hour (year 10000 in
+        // Paris) falls back to UTC.
+        let ctx = RiskContext::builder(
+            datetime!(9999-12-31 23:30 UTC),
+            "810001234565".parse().unwrap(),
+        )
+        .build()
+        .unwrap();
+        assert_eq!(ctx.hour_of_week(), 4 * 24 + 23);
     }
 
     #[test]

@@ -33,7 +33,7 @@ impl LocalTime {
     pub fn offset_at(&self, utc: OffsetDateTime) -> UtcOffset {
         match *self {
             LocalTime::EuropeParis => {
-                let utc = utc.to_offset(UtcOffset::UTC);
+                let utc = utc.checked_to_offset(UtcOffset::UTC).unwrap_or(utc);
                 let year = utc.year();
                 let summer = match (
                     eu_switch(year, Month::March),
@@ -82,8 +82,10 @@ impl LocalTime {
     }
 
     /// Hour of the week in local time: 0 is Monday 00:00–00:59, 167 is Sunday 23:00–23:59.
+    /// In the last hours of year 9999, where the local time would be past the range `time`
+    /// represents, the hour is taken at `utc`'s own offset.
     pub fn hour_of_week(&self, utc: OffsetDateTime) -> u8 {
-        let local = utc.to_offset(self.offset_at(utc));
+        let local = utc.checked_to_offset(self.offset_at(utc)).unwrap_or(utc);
         let day = local.weekday().number_days_from_monday();
         day * 24 + local.hour()
     }

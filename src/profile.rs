@@ -42,6 +42,9 @@ pub const MAX_FEEDBACK: usize = 8;
 /// fade and the histogram's size is fixed.
 pub const MAX_HOUR_COUNT: u16 = 1000;
 
+/// 9999-12-31T23:59:59Z, the last login time a context accepts, in Unix seconds.
+const MAX_UNIX_TIME: i64 = 253_402_300_799;
+
 /// Where the professional last logged in from, for `geo.impossible_travel`: the last good
 /// login that had coordinates (a login without GeoIP data does not erase it).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,6 +170,14 @@ pub enum ProfileError {
     /// A stored last position is invalid.
     #[error("profile `last_position.geo`: {0}")]
     LastPosition(crate::geo::GeoPointError),
+    /// A stored time is not between 1970 and 9999 (the range of login times).
+    #[error("profile `{field}` `{value}` is not a time between 1970 and 9999")]
+    Time {
+        /// The field (`first_seen`, `last_position.at`, `recent_logins`, `feedback.at`).
+        field: &'static str,
+        /// The value, Unix seconds.
+        value: i64,
+    },
     /// The assessment is of another login than the context given with it.
     #[error(
         "the assessment is of the login at `{}`, the context of the login at `{}`",
@@ -239,6 +250,17 @@ impl TryFrom<ProfileWire> for Profile {
         }
         if let Some(p) = w.last_position {
             p.geo.validate().map_err(ProfileError::LastPosition)?;
+        }
+        // Detectors subtract stored times from the login time: keep them in the range login
+        // times have, so that no difference can overflow.
+        let times = (w.first_seen.iter().map(|t| ("first_seen", *t)))
+            .chain(w.last_position.iter().map(|p| ("last_position.at", p.at)))
+            .chain(w.recent_logins.iter().map(|t| ("recent_logins", *t)))
+            .chain(w.feedback.iter().map(|f| ("feedback.at", f.at)));
+        for (field, value) in times {
+            if !(0..=MAX_UNIX_TIME).contains(&value) {
+                return Err(ProfileError::Time { field, value });
+            }
         }
         let mut recent_logins = w.recent_logins;
         recent_logins.sort_unstable();
@@ -655,6 +677,33 @@ mod tests {
         assert_eq!(marks.last(), Some(&Feedback::ConfirmedCompromised));
         // What the real professional taught stays.
         assert_eq!(cleaned.history().countries.count(&CountryCode::FR), 3);
+    }
+
+    #[test]
+    fn stored_times_out_of_range_are_refused() {
+        // Found by fuzzing (tests/data/fuzz/profile_json/): a recent login at `i64::MIN` made
+        // `velocity.burst` overflow when subtracting it from the login time.
+        let p = Profile::new()
+            .confirm_safe(&login(NOW, "laptop", "192.0.2.1"))
+            .unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        for (field, path, value) in [
+            ("recent_logins", "/recent_logins/0", i64::MIN),
+            ("first_seen", "/first_seen", -1),
+            ("last_position.at", "/last_position/at", MAX_UNIX_TIME + 1),
+            ("feedback.at", "/feedback/0/at", i64::MAX),
+        ] {
+            let mut bad = json.clone();
+            *bad.pointer_mut(path).unwrap() = serde_json::json!(value);
+            let e = serde_json::from_value::<Profile>(bad).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("profile `{field}` `{value}` is not a time between 1970 and 9999")
+            );
+        }
+        let mut edge = json.clone();
+        *edge.pointer_mut("/recent_logins/0").unwrap() = serde_json::json!(MAX_UNIX_TIME);
+        assert!(serde_json::from_value::<Profile>(edge).is_ok());
     }
 
     #[test]

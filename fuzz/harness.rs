@@ -1,0 +1,1012 @@
+//! The checks behind every fuzz target.
+//!
+//! Shared by the cargo-fuzz targets (`fuzz/fuzz_targets/*.rs`, each one line) and by
+//! `tests/fuzz_regressions.rs`, which replays the seed corpus and every input the fuzzer ever
+//! found through a plain `cargo test` (stable toolchain, no fuzzing engine).
+//!
+//! Each entry point takes raw bytes. Bad input must come back as an error value; a panic, an
+//! arithmetic overflow (fuzz builds keep debug assertions) or a broken invariant below is a
+//! finding. Invariants checked on every input that parses:
+//!
+//! * round trips: what the crate serializes, it reads back equal;
+//! * evaluation is deterministic (same inputs, byte-identical JSON assessment) and fails
+//!   closed (a failed custom detector or another professional's profile never gives `allow`);
+//! * a profile never exceeds its caps, whatever it learns;
+//! * watchlist lookups agree with a linear scan;
+//! * every error message names its field or value in backticks.
+
+// Each fuzz target uses one entry point; the regression replay uses them all.
+#![allow(dead_code)]
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use ecps_risk::{
+    ActivationChannel, ActivityLocation, ContactChange, ContactKind, CountryCode, Decision,
+    Detector, DetectorError, DetectorInput, DetectorParams, DetectorRegistry, Environment,
+    Evidence, Failure, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK, MAX_RECENT_LOGINS,
+    NationalId, PROFILE_CAPS, Policy, PolicySpec, PopulationStats, Profile, ProfileError,
+    PscClaims, PushOutcome, RiskContext, RiskContextBuilder, Signal, ValidationRequest, Watchlists,
+    WatchlistsSpec, anomaly_score, postal_area,
+};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+/// The login time of fixed contexts.
+pub const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+
+/// Valid national ids the generated logins use (RPPS, sandbox RPPS, ADELI, structure staff).
+const SUBJECTS: [&str; 5] = [
+    "810001234565",
+    "810023456782",
+    "899700771191",
+    "0751234567",
+    "3750100019/AB-12",
+];
+
+const KILL_CHAIN_LOGIN: &str = include_str!("../tests/data/login_reunion_ecps_takeover.json");
+const HOSPITAL_LOGIN: &str = include_str!("../tests/data/login_lyon_hospital_card.json");
+const WATCHLISTS: &str = include_str!("../tests/data/scenario_watchlists.json");
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures, built once per process.
+// ---------------------------------------------------------------------------------------------
+
+fn recommended() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(Policy::recommended)
+}
+
+/// A policy that runs every built-in detector and compares every fact, so that each of them
+/// meets the fuzzed inputs (the recommended policy does not use every fact).
+fn everything() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut rules: Vec<serde_json::Value> = ecps_risk::SignalCode::ALL
+            .iter()
+            .map(|code| {
+                serde_json::json!({
+                    "id": format!("hit-{code}"),
+                    "when": { "hit": code.as_str() },
+                    "effect": { "points": 3 },
+                })
+            })
+            .collect();
+        let facts = [
+            (
+                "credential.activation_age_hours",
+                "lt",
+                serde_json::json!(72),
+            ),
+            ("credential.active_count", "ge", serde_json::json!(2)),
+            ("credential.channel", "eq", serde_json::json!("email_sms")),
+            ("auth.acr", "lt", serde_json::json!("eidas2")),
+            ("auth.age_minutes", "gt", serde_json::json!(60)),
+            ("auth.mode", "eq", serde_json::json!("CARD")),
+            ("request.country", "in", serde_json::json!(["FR", "RE"])),
+            ("request.asn", "in", serde_json::json!([2200, 3215])),
+            ("request.anonymizer", "eq", serde_json::json!(true)),
+            ("request.hosting", "ne", serde_json::json!(false)),
+            (
+                "request.device_type",
+                "in",
+                serde_json::json!(["mobile", "bot"]),
+            ),
+            ("subject.kind", "eq", serde_json::json!("adeli")),
+            ("subject.test_identity", "eq", serde_json::json!(true)),
+            ("profile.login_count", "le", serde_json::json!(3)),
+            ("profile.days_since_last_login", "gt", serde_json::json!(30)),
+            ("local.hour", "lt", serde_json::json!(6)),
+            ("local.weekday", "ge", serde_json::json!(5)),
+        ];
+        assert_eq!(
+            facts.len(),
+            ecps_risk::Fact::ALL.len(),
+            "a fact is not fuzzed"
+        );
+        for (fact, op, value) in facts {
+            rules.push(serde_json::json!({
+                "id": format!("fact-{fact}"),
+                "when": { "compare": { "fact": fact, op: value } },
+                "effect": { "points": 2 },
+            }));
+        }
+        rules.push(serde_json::json!({
+            "id": "not-evaluated-travel",
+            "when": { "not": { "not_evaluated": "geo.impossible_travel" } },
+            "effect": { "at_least": "step_up_fresh" },
+        }));
+        let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "everything",
+            "version": "1",
+            "thresholds": { "step_up": 10, "review": 20, "deny": 30 },
+            "detectors": DetectorParams::defaults(),
+            "rules": rules,
+        }))
+        .expect("spec");
+        Policy::compile(spec).expect("compiles")
+    })
+}
+
+/// The policies every parsed input is evaluated with.
+fn policies() -> [&'static Policy; 2] {
+    [recommended(), everything()]
+}
+
+/// A custom detector that always errors.
+struct Broken;
+impl Detector for Broken {
+    fn detect(&self, _: &DetectorInput<'_>) -> Result<Signal, DetectorError> {
+        Err(DetectorError::new("backend down"))
+    }
+}
+
+/// A custom detector that returns nonsense (NaN evidence).
+struct Nonsense;
+impl Detector for Nonsense {
+    fn detect(&self, _: &DetectorInput<'_>) -> Result<Signal, DetectorError> {
+        Ok(Signal::hit(Evidence::Score { value: f64::NAN }))
+    }
+}
+
+/// A custom detector that fires on every login.
+struct Always;
+impl Detector for Always {
+    fn detect(&self, _: &DetectorInput<'_>) -> Result<Signal, DetectorError> {
+        Ok(Signal::hit(Evidence::Flag))
+    }
+}
+
+/// `custom.broken`, `custom.nonsense`, `custom.always`: fuzzed policies may use them.
+/// (No panicking detector here: libFuzzer aborts on any panic, caught or not. The property
+/// tests cover panicking detectors.)
+fn registry() -> &'static DetectorRegistry {
+    static R: OnceLock<DetectorRegistry> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut r = DetectorRegistry::new();
+        r.register("broken", Broken).expect("valid name");
+        r.register("nonsense", Nonsense).expect("valid name");
+        r.register("always", Always).expect("valid name");
+        r
+    })
+}
+
+/// The recommended policy's rules plus one that uses a failing custom detector: every
+/// evaluation under it must fail closed.
+fn failing_policies() -> &'static [Policy] {
+    static P: OnceLock<Vec<Policy>> = OnceLock::new();
+    P.get_or_init(|| {
+        ["broken", "nonsense"]
+            .iter()
+            .map(|name| {
+                let mut spec = recommended().spec().clone();
+                spec.id = format!("recommended-with-{name}");
+                spec.examples.clear();
+                let rule: ecps_risk::RuleSpec = serde_json::from_value(serde_json::json!({
+                    "id": "custom-check",
+                    "when": { "hit": format!("custom.{name}") },
+                    "effect": { "points": 5 },
+                }))
+                .expect("rule");
+                spec.rules.push(rule);
+                Policy::compile_with(spec, registry()).expect("compiles")
+            })
+            .collect()
+    })
+}
+
+fn fixed_contexts() -> &'static [RiskContext] {
+    static C: OnceLock<Vec<RiskContext>> = OnceLock::new();
+    C.get_or_init(|| {
+        let subject: NationalId = SUBJECTS[0].parse().expect("valid id");
+        vec![
+            serde_json::from_str(KILL_CHAIN_LOGIN).expect("fixture"),
+            serde_json::from_str(HOSPITAL_LOGIN).expect("fixture"),
+            RiskContext::builder(NOW, subject).build().expect("minimal"),
+        ]
+    })
+}
+
+fn fixture_watchlists() -> &'static Watchlists {
+    static W: OnceLock<Watchlists> = OnceLock::new();
+    W.get_or_init(|| serde_json::from_str(WATCHLISTS).expect("fixture"))
+}
+
+/// A profile that learned a few good logins of the hospital fixture's professional.
+fn learned_profile() -> &'static Profile {
+    static P: OnceLock<Profile> = OnceLock::new();
+    P.get_or_init(|| {
+        let base: RiskContext = serde_json::from_str(HOSPITAL_LOGIN).expect("fixture");
+        let mut p = Profile::new();
+        for day in 1..=12 {
+            let mut e = LoginEvent::from(base.clone());
+            e.at -= Duration::days(day);
+            e.auth.auth_time = e.auth.auth_time.map(|t| t - Duration::days(day));
+            e.auth.issued_at = e.auth.issued_at.map(|t| t - Duration::days(day));
+            let ctx = RiskContext::try_from(e).expect("valid");
+            p = p.confirm_safe(&ctx).expect("same subject");
+        }
+        p
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants.
+// ---------------------------------------------------------------------------------------------
+
+/// Every error message names the offending field or value, in backticks.
+fn check_message(e: &dyn std::fmt::Display) {
+    let m = e.to_string();
+    assert!(
+        m.contains('`'),
+        "error message without a backticked name: {m}"
+    );
+}
+
+/// The profile's tables are within their caps.
+pub fn check_caps(p: &Profile) {
+    assert!(p.devices().len() <= MAX_DEVICES, "devices over cap");
+    assert!(p.history().within(&PROFILE_CAPS), "history over cap");
+    assert!(
+        p.recent_logins().len() <= MAX_RECENT_LOGINS,
+        "recent logins over cap"
+    );
+    assert!(p.feedback().len() <= MAX_FEEDBACK, "feedback over cap");
+}
+
+fn json_round_trip<T>(value: &T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_string(value).expect("serializes");
+    let back: T = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("does not read back what it wrote: {e}\n{json}"));
+    assert_eq!(&back, value, "round trip changed the value\n{json}");
+}
+
+/// Evaluate under `policy` and check what every assessment must satisfy; then learn from it.
+fn check_evaluation(policy: &Policy, ctx: &RiskContext, profile: &Profile, env: &Environment<'_>) {
+    let a = policy.evaluate(ctx, profile, env);
+    let b = policy.evaluate(ctx, profile, env);
+    let json = serde_json::to_string(&a).expect("assessment serializes");
+    assert_eq!(
+        json,
+        serde_json::to_string(&b).expect("assessment serializes"),
+        "evaluation is not deterministic"
+    );
+    assert_eq!(a.fingerprint(), policy.fingerprint());
+    let _ = a.to_string();
+    assert!(
+        a.level() >= a.decision().level(),
+        "level below the decision's"
+    );
+
+    let foreign = profile.subject().is_some_and(|s| s != ctx.subject());
+    if foreign {
+        assert_eq!(a.failure(), Some(&Failure::ProfileMismatch));
+    }
+    if a.failure().is_some() {
+        assert_ne!(
+            a.decision(),
+            Decision::Allow,
+            "failed evaluation allowed: {json}"
+        );
+        assert!(
+            a.decision() >= policy.fail_closed(),
+            "below the fail-closed floor"
+        );
+    }
+    if let Some(o) = a.report_only()
+        && a.failure().is_some()
+    {
+        assert_ne!(o.decision, Decision::Allow);
+    }
+
+    match profile.learn(ctx, &a) {
+        Err(e) => {
+            assert!(
+                foreign,
+                "learn refused a login of the profile's own subject: {e}"
+            );
+            assert!(matches!(e, ProfileError::SubjectMismatch { .. }));
+            check_message(&e);
+        }
+        Ok(next) => {
+            assert!(!foreign, "learned another professional's login");
+            if !a.is_good_login() {
+                assert_eq!(&next, profile, "learned from a login that was not good");
+            }
+            check_caps(&next);
+            json_round_trip(&next);
+        }
+    }
+}
+
+fn check_context(ctx: &RiskContext) {
+    json_round_trip(ctx);
+    let event = LoginEvent::from(ctx.clone());
+    assert_eq!(
+        RiskContext::try_from(event).as_ref(),
+        Ok(ctx),
+        "validation is not idempotent"
+    );
+    let env = Environment::new().with_watchlists(fixture_watchlists());
+    for policy in policies() {
+        check_evaluation(policy, ctx, &Profile::new(), &env);
+    }
+    for policy in policies() {
+        check_evaluation(policy, ctx, learned_profile(), &env);
+    }
+    for p in failing_policies() {
+        let a = p.evaluate(ctx, &Profile::new(), &env);
+        assert!(a.failure().is_some());
+        assert!(a.decision() >= p.fail_closed());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets.
+// ---------------------------------------------------------------------------------------------
+
+/// PSC claims from JSON, then `RiskContext::from_psc_claims` and `build`.
+pub fn claims_json(data: &[u8]) {
+    let Ok(claims) = serde_json::from_slice::<PscClaims>(data) else {
+        return;
+    };
+    json_round_trip(&claims);
+    let _ = claims.activity_locations();
+    if let Err(e) = claims.subject() {
+        check_message(&e);
+    }
+    let iat = claims
+        .iat
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
+    for now in [Some(NOW), iat].into_iter().flatten() {
+        match RiskContext::from_psc_claims(now, &claims) {
+            Err(e) => check_message(&e),
+            Ok(b) => match b
+                .ip(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 23)))
+                .device_id("cookie")
+                .build()
+            {
+                Err(e) => check_message(&e),
+                Ok(ctx) => check_context(&ctx),
+            },
+        }
+    }
+}
+
+/// A login event (`RiskContext`'s serialized form) from JSON.
+pub fn login_event_json(data: &[u8]) {
+    let direct = serde_json::from_slice::<RiskContext>(data);
+    // Deserializing a context runs exactly the checks of `build`.
+    if let Ok(event) = serde_json::from_slice::<LoginEvent>(data) {
+        let via_event = RiskContext::try_from(event);
+        assert_eq!(direct.is_ok(), via_event.is_ok(), "two paths disagree");
+        if let Err(e) = &via_event {
+            check_message(e);
+        }
+    }
+    if let Ok(ctx) = direct {
+        check_context(&ctx);
+    }
+}
+
+fn policy_spec(spec: PolicySpec) {
+    let Ok(policy) = Policy::compile_with(spec, registry()).map_err(|e| check_message(&e)) else {
+        return;
+    };
+    let _ = policy.check_examples();
+    // The normalized spec compiles again, to the same fingerprint, also through JSON.
+    let again = Policy::compile_with(policy.spec().clone(), registry()).expect("recompiles");
+    assert_eq!(again.fingerprint(), policy.fingerprint());
+    let json = serde_json::to_string(policy.spec()).expect("spec serializes");
+    let back: PolicySpec = serde_json::from_str(&json).expect("spec reads back");
+    let again = Policy::compile_with(back, registry()).expect("recompiles from JSON");
+    assert_eq!(again.fingerprint(), policy.fingerprint(), "{json}");
+
+    let lists = fixture_watchlists();
+    for ctx in fixed_contexts() {
+        for env in [
+            Environment::empty(),
+            Environment::new().with_watchlists(lists),
+        ] {
+            check_evaluation(&policy, ctx, &Profile::new(), &env);
+            check_evaluation(&policy, ctx, learned_profile(), &env);
+        }
+    }
+}
+
+/// A policy spec from JSON, compiled, its examples run, evaluated on fixed logins.
+pub fn policy_json(data: &[u8]) {
+    if let Ok(spec) = serde_json::from_slice::<PolicySpec>(data) {
+        policy_spec(spec);
+    }
+}
+
+/// A policy spec from TOML, compiled, its examples run, evaluated on fixed logins.
+pub fn policy_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(spec) = toml::from_str::<PolicySpec>(text) {
+        policy_spec(spec);
+    }
+}
+
+/// A stored profile from JSON, used for evaluation and learning.
+pub fn profile_json(data: &[u8]) {
+    // (serde's own messages, "invalid type: …", are not the crate's: not checked.)
+    let Ok(profile) = serde_json::from_slice::<Profile>(data) else {
+        return;
+    };
+    check_caps(&profile);
+    json_round_trip(&profile);
+    let env = Environment::new().with_watchlists(fixture_watchlists());
+    let mut contexts: Vec<RiskContext> = fixed_contexts().to_vec();
+    if let Some(s) = profile.subject() {
+        // The profile's own professional, at several times around its history.
+        let times = profile
+            .recent_logins()
+            .iter()
+            .copied()
+            .chain(profile.first_seen())
+            .filter_map(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .chain([NOW]);
+        for at in times.take(4) {
+            if let Ok(ctx) = RiskContext::builder(at, s.clone())
+                .device_id("cookie")
+                .ip(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)))
+                .country("FR")
+                .geo(48.85, 2.35, 10.0)
+                .build()
+            {
+                contexts.push(ctx);
+            }
+        }
+    }
+    for ctx in &contexts {
+        for policy in policies() {
+            check_evaluation(policy, ctx, &profile, &env);
+        }
+        let foreign = profile.subject().is_some_and(|s| s != ctx.subject());
+        for next in [profile.confirm_safe(ctx), profile.confirm_compromised(ctx)] {
+            match next {
+                Ok(p) => {
+                    assert!(!foreign);
+                    check_caps(&p);
+                    json_round_trip(&p);
+                }
+                Err(e) => {
+                    assert!(foreign);
+                    check_message(&e);
+                }
+            }
+        }
+    }
+}
+
+/// Provider-wide population statistics from JSON, used by `stats.anomaly`.
+pub fn population_json(data: &[u8]) {
+    let Ok(population) = serde_json::from_slice::<PopulationStats>(data) else {
+        return;
+    };
+    json_round_trip(&population);
+    let profile = learned_profile();
+    let env = Environment::new()
+        .with_population(&population)
+        .with_watchlists(fixture_watchlists());
+    for ctx in fixed_contexts() {
+        if let Some(s) = anomaly_score(
+            ctx.features(),
+            profile.history(),
+            profile.login_count(),
+            &population,
+        ) {
+            assert!(!s.log_score.is_nan(), "NaN anomaly score");
+        }
+        for policy in policies() {
+            check_evaluation(policy, ctx, profile, &env);
+        }
+        for policy in policies() {
+            check_evaluation(policy, ctx, &Profile::new(), &env);
+        }
+    }
+    let mut grown = population.clone();
+    for ctx in fixed_contexts() {
+        grown.observe(ctx.features(), ctx.now().unix_timestamp());
+    }
+    json_round_trip(&grown);
+}
+
+/// Longest network of `nets` containing `ip`: the reference for `IpList::lookup`.
+fn linear_lookup(nets: &[ipnet::IpNet], ip: IpAddr) -> Option<ipnet::IpNet> {
+    let ip = ip.to_canonical();
+    nets.iter()
+        .filter(|n| n.contains(&ip))
+        .max_by_key(|n| n.prefix_len())
+        .copied()
+}
+
+/// Addresses at and around the edges of a network.
+fn probes(net: &ipnet::IpNet) -> Vec<IpAddr> {
+    match net {
+        ipnet::IpNet::V4(n) => {
+            let lo = u32::from(n.network());
+            let hi = u32::from(n.broadcast());
+            let mut v: Vec<IpAddr> = [lo, hi, lo.wrapping_sub(1), hi.wrapping_add(1)]
+                .into_iter()
+                .map(|x| IpAddr::V4(Ipv4Addr::from(x)))
+                .collect();
+            v.push(IpAddr::V6(n.network().to_ipv6_mapped()));
+            v
+        }
+        ipnet::IpNet::V6(n) => {
+            let lo = u128::from(n.network());
+            let hi = u128::from(n.broadcast());
+            [lo, hi, lo.wrapping_sub(1), hi.wrapping_add(1)]
+                .into_iter()
+                .map(|x| IpAddr::V6(Ipv6Addr::from(x)))
+                .collect()
+        }
+    }
+}
+
+/// Watchlists from JSON: round trips, lookups against a linear scan, evaluation.
+pub fn watchlists_json(data: &[u8]) {
+    let direct = serde_json::from_slice::<Watchlists>(data);
+    if let Ok(spec) = serde_json::from_slice::<WatchlistsSpec>(data) {
+        let compiled = Watchlists::compile(spec);
+        assert_eq!(direct.is_ok(), compiled.is_ok(), "two paths disagree");
+        if let Err(e) = &compiled {
+            check_message(e);
+        }
+    }
+    let Ok(lists) = direct else {
+        return;
+    };
+    assert_eq!(
+        Watchlists::compile(lists.to_spec()).as_ref(),
+        Ok(&lists),
+        "normalized spec compiles to another value"
+    );
+    let json = serde_json::to_string(&lists).expect("serializes");
+    let back: Watchlists = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, lists);
+
+    let mut ip = None;
+    let mut credential = None;
+    let mut subjects: Vec<NationalId> = Vec::new();
+    for list in lists.iter() {
+        let name = list.name();
+        assert_eq!(lists.get(name).map(|l| l.kind()), Some(list.kind()));
+        if let Some(l) = lists.ip_list(name) {
+            let nets: Vec<ipnet::IpNet> = l.networks().collect();
+            assert_eq!(nets.len(), l.len());
+            for net in nets.iter().take(64) {
+                ip.get_or_insert(net.network());
+                for probe in probes(net) {
+                    let want = linear_lookup(&nets, probe);
+                    assert_eq!(l.lookup(probe), want, "lookup of {probe}");
+                    assert_eq!(l.contains(probe), want.is_some());
+                }
+            }
+        }
+        if let Some(l) = lists.credential_list(name) {
+            let ids: Vec<&str> = l.iter().collect();
+            for id in ids.iter().take(64) {
+                credential.get_or_insert_with(|| (*id).to_owned());
+                assert!(l.contains(id));
+                let other = format!("{id}x");
+                assert_eq!(l.contains(&other), ids.contains(&other.as_str()));
+            }
+            assert!(!l.contains("") || ids.contains(&""));
+        }
+        if let Some(l) = lists.subject_list(name) {
+            let ids: Vec<&str> = l.iter().collect();
+            for id in ids.iter().take(64) {
+                assert!(l.contains(id));
+                let other = format!("{id}0");
+                assert_eq!(l.contains(&other), ids.contains(&other.as_str()));
+                subjects.extend(id.parse::<NationalId>().ok());
+            }
+        }
+        if let Some(l) = lists.blocked_subject_list(name) {
+            let entries: Vec<(&str, OffsetDateTime)> = l.iter().collect();
+            for (id, since) in entries.iter().take(64) {
+                assert_eq!(l.blocked_since(id), Some(*since));
+                let other = format!("{id}0");
+                let want = entries.iter().find(|(s, _)| *s == other).map(|(_, t)| *t);
+                assert_eq!(l.blocked_since(&other), want);
+                subjects.extend(id.parse::<NationalId>().ok());
+            }
+        }
+    }
+
+    // Evaluate logins that hit the lists.
+    let env = Environment::new().with_watchlists(&lists);
+    subjects.truncate(4);
+    subjects.push(SUBJECTS[0].parse().expect("valid id"));
+    for subject in subjects {
+        let mut b = RiskContext::builder(NOW, subject)
+            .activation(NOW - Duration::hours(1), ActivationChannel::EmailSms)
+            .device_id("cookie");
+        if let Some(ip) = ip {
+            b = b.ip(ip);
+        }
+        if let Some(c) = &credential {
+            b = b.credential_id(c);
+        }
+        match b.build() {
+            Ok(ctx) => {
+                for policy in policies() {
+                    check_evaluation(policy, &ctx, &Profile::new(), &env);
+                }
+                for policy in policies() {
+                    check_evaluation(policy, &ctx, learned_profile(), &env);
+                }
+            }
+            Err(e) => check_message(&e),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structured input for the evaluation target.
+// ---------------------------------------------------------------------------------------------
+
+/// An address in every form the crate must handle.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum Ip {
+    /// IPv4.
+    V4([u8; 4]),
+    /// IPv6.
+    V6([u8; 16]),
+    /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`).
+    Mapped([u8; 4]),
+}
+
+impl Ip {
+    fn addr(self) -> IpAddr {
+        match self {
+            Ip::V4(b) => IpAddr::V4(Ipv4Addr::from(b)),
+            Ip::V6(b) => IpAddr::V6(Ipv6Addr::from(b)),
+            Ip::Mapped(b) => IpAddr::V6(Ipv4Addr::from(b).to_ipv6_mapped()),
+        }
+    }
+}
+
+/// A time: mostly near `NOW` (seconds before or after it), sometimes any Unix time, or near
+/// an edge of the calendar.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum Time {
+    /// `NOW` plus this many seconds.
+    Near(i32),
+    /// Raw Unix seconds (the claims' form; may be before 1970 or unrepresentable).
+    Unix(i64),
+    /// An edge (see [`EDGES`]) plus this many seconds.
+    Edge(u8, i16),
+}
+
+/// The Unix epoch, the last second of year 9999, and the 2025 summer-time switches in Paris.
+const EDGES: [i64; 4] = [0, 253_402_300_799, 1_743_296_400, 1_761_440_400];
+
+impl Time {
+    fn at(self) -> Option<OffsetDateTime> {
+        match self {
+            Time::Near(s) => NOW.checked_add(Duration::seconds(i64::from(s))),
+            Time::Unix(s) => OffsetDateTime::from_unix_timestamp(s).ok(),
+            Time::Edge(i, s) => {
+                let edge = EDGES.get(usize::from(i) % EDGES.len())?;
+                OffsetDateTime::from_unix_timestamp(edge.checked_add(i64::from(s))?).ok()
+            }
+        }
+    }
+}
+
+/// One login's inputs, as the builder takes them.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct Login {
+    at: Time,
+    subject: u8,
+    ip: Option<Ip>,
+    user_agent: Option<String>,
+    device: Option<String>,
+    geo: Option<(f64, f64, f64)>,
+    country: Option<String>,
+    asn: Option<u32>,
+    anonymizer: Option<bool>,
+    hosting: Option<bool>,
+    acr: Option<String>,
+    amr: Option<Vec<String>>,
+    auth_mode: Option<String>,
+    auth_time: Option<i64>,
+    issued_at: Option<i64>,
+    credential_id: Option<String>,
+    activation: Option<(Time, u8)>,
+    active_count: Option<u32>,
+    contact_changes: Option<Vec<(Time, bool)>>,
+    validation_requests: Option<Vec<(Time, u8)>>,
+    reports: Option<Vec<Time>>,
+    remote_control: Option<bool>,
+    automation: Option<bool>,
+    practice: Option<Vec<u32>>,
+    offset_minutes: Option<i16>,
+}
+
+impl Login {
+    /// The builder with every input set; `None` when a time cannot be represented at all.
+    pub fn builder(&self) -> Option<RiskContextBuilder> {
+        let subject: NationalId = SUBJECTS
+            .get(usize::from(self.subject) % SUBJECTS.len())?
+            .parse()
+            .ok()?;
+        let now = self.at.at()?;
+        let mut b = RiskContext::builder(now, subject);
+        if let Some(ip) = self.ip {
+            b = b.ip(ip.addr());
+        }
+        if let Some(ua) = &self.user_agent {
+            b = b.user_agent(ua);
+        }
+        if let Some(d) = &self.device {
+            b = b.device_id(d);
+        }
+        if let Some((lat, lon, acc)) = self.geo {
+            b = b.geo(lat, lon, acc);
+        }
+        if let Some(c) = &self.country {
+            b = b.country(c);
+        }
+        if let Some(a) = self.asn {
+            b = b.asn(a);
+        }
+        if let Some(f) = self.anonymizer {
+            b = b.anonymizer(f);
+        }
+        if let Some(f) = self.hosting {
+            b = b.hosting(f);
+        }
+        if let Some(a) = &self.acr {
+            b = b.acr(a);
+        }
+        if let Some(a) = &self.amr {
+            b = b.amr(a.iter().cloned());
+        }
+        if let Some(m) = &self.auth_mode {
+            b = b.auth_mode(m);
+        }
+        if let Some(t) = self.auth_time {
+            b = b.auth_time_unix(t);
+        }
+        if let Some(t) = self.issued_at {
+            b = b.issued_at_unix(t);
+        }
+        if let Some(c) = &self.credential_id {
+            b = b.credential_id(c);
+        }
+        if let Some((t, channel)) = self.activation {
+            let channel = match channel % 3 {
+                0 => ActivationChannel::CpsCard,
+                1 => ActivationChannel::EmailSms,
+                _ => ActivationChannel::Other,
+            };
+            b = b.activation(t.at()?, channel);
+        }
+        if let Some(n) = self.active_count {
+            b = b.active_credentials(n);
+        }
+        if let Some(list) = &self.contact_changes {
+            let changes: Option<Vec<ContactChange>> = list
+                .iter()
+                .map(|(t, email)| {
+                    Some(ContactChange {
+                        at: t.at()?,
+                        kind: if *email {
+                            ContactKind::Email
+                        } else {
+                            ContactKind::Phone
+                        },
+                    })
+                })
+                .collect();
+            b = b.contact_changes(changes?);
+        }
+        if let Some(list) = &self.validation_requests {
+            let requests: Option<Vec<ValidationRequest>> = list
+                .iter()
+                .map(|(t, o)| {
+                    Some(ValidationRequest {
+                        at: t.at()?,
+                        outcome: match o % 3 {
+                            0 => PushOutcome::Approved,
+                            1 => PushOutcome::Denied,
+                            _ => PushOutcome::Expired,
+                        },
+                    })
+                })
+                .collect();
+            b = b.validation_requests(requests?);
+        }
+        if let Some(list) = &self.reports {
+            let times: Option<Vec<OffsetDateTime>> = list.iter().map(|t| t.at()).collect();
+            b = b.reports(times?);
+        }
+        if let Some(f) = self.remote_control {
+            b = b.remote_control_suspected(f);
+        }
+        if let Some(f) = self.automation {
+            b = b.automation_suspected(f);
+        }
+        if let Some(codes) = &self.practice {
+            let places = codes.iter().filter_map(|c| {
+                let area = postal_area(&format!("{:05}", c % 100_000))?;
+                Some(ActivityLocation {
+                    country: area.country,
+                    department: Some(area.department),
+                })
+            });
+            let abroad = codes.iter().filter(|c| **c >= 100_000).map(|c| {
+                let b = [b'A' + (c % 26) as u8, b'A' + (c / 26 % 26) as u8];
+                ActivityLocation {
+                    country: CountryCode::parse(std::str::from_utf8(&b).unwrap_or("FR"))
+                        .unwrap_or(CountryCode::FR),
+                    department: None,
+                }
+            });
+            b = b.practice(places.chain(abroad).collect::<Vec<_>>());
+        }
+        if let Some(m) = self.offset_minutes {
+            b = b.local_time(LocalTime::Fixed { offset_minutes: m });
+        }
+        Some(b)
+    }
+
+    /// The built context, or `None` (with the error's message checked) when invalid.
+    pub fn build(&self) -> Option<RiskContext> {
+        match self.builder()?.build() {
+            Ok(ctx) => Some(ctx),
+            Err(e) => {
+                check_message(&e);
+                None
+            }
+        }
+    }
+}
+
+/// Watchlists under the standard names, from generated entries.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct Lists {
+    trusted: Vec<(Ip, u8)>,
+    denied: Vec<(Ip, u8)>,
+    anonymizers: Vec<(Ip, u8)>,
+    deactivated: Vec<String>,
+    under_alert: Vec<u8>,
+    blocked: Vec<(u8, Time)>,
+}
+
+impl Lists {
+    fn compile(&self) -> Option<Watchlists> {
+        let nets = |v: &[(Ip, u8)]| -> Vec<String> {
+            v.iter()
+                .map(|(ip, len)| format!("{}/{}", ip.addr(), len % 129))
+                .collect()
+        };
+        let subject = |i: &u8| SUBJECTS[usize::from(*i) % SUBJECTS.len()].to_owned();
+        let blocked: Vec<serde_json::Value> = self
+            .blocked
+            .iter()
+            .filter_map(|(s, t)| {
+                let since = t
+                    .at()?
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok()?;
+                Some(serde_json::json!({ "subject": subject(s), "since": since }))
+            })
+            .collect();
+        let spec = serde_json::json!({ "lists": [
+            { "name": "trusted_networks", "kind": "ip", "entries": nets(&self.trusted) },
+            { "name": "denied_networks", "kind": "ip", "entries": nets(&self.denied) },
+            { "name": "anonymizers", "kind": "ip", "entries": nets(&self.anonymizers) },
+            { "name": "deactivated_ecps", "kind": "credentials", "entries": self.deactivated },
+            { "name": "under_alert", "kind": "subjects",
+              "entries": self.under_alert.iter().map(subject).collect::<Vec<_>>() },
+            { "name": "blocked_activations", "kind": "blocked_subjects", "entries": blocked },
+        ] });
+        let spec: WatchlistsSpec = serde_json::from_value(spec).expect("well-formed spec");
+        match Watchlists::compile(spec) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                check_message(&e);
+                None
+            }
+        }
+    }
+}
+
+/// Everything one evaluation takes.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct Evaluation {
+    /// The login scored.
+    pub login: Login,
+    /// Logins the profile learned before (confirmed safe), in order.
+    pub history: Vec<Login>,
+    /// Watchlists, if any.
+    pub lists: Option<Lists>,
+    /// Logins counted into the population statistics, if any.
+    pub population: Option<Vec<Login>>,
+}
+
+impl Evaluation {
+    /// Build every part and check every invariant.
+    pub fn run(&self) {
+        let mut profile = Profile::new();
+        for l in self.history.iter().take(24) {
+            if let Some(ctx) = l.build() {
+                match profile.confirm_safe(&ctx) {
+                    Ok(p) => profile = p,
+                    Err(e) => check_message(&e),
+                }
+                check_caps(&profile);
+            }
+        }
+        let lists = self.lists.as_ref().and_then(Lists::compile);
+        let population = self.population.as_ref().map(|logins| {
+            let mut p = PopulationStats::new();
+            for ctx in logins.iter().take(24).filter_map(Login::build) {
+                p.observe(ctx.features(), ctx.now().unix_timestamp());
+            }
+            p.set_users(logins.len() as u64);
+            p
+        });
+        let Some(ctx) = self.login.build() else {
+            return;
+        };
+        json_round_trip(&ctx);
+        let mut env = Environment::new();
+        if let Some(w) = &lists {
+            env = env.with_watchlists(w);
+        }
+        if let Some(p) = &population {
+            env = env.with_population(p);
+        }
+        for policy in policies() {
+            check_evaluation(policy, &ctx, &profile, &env);
+        }
+        for p in failing_policies() {
+            let a = p.evaluate(&ctx, &profile, &env);
+            assert!(a.failure().is_some(), "a failing detector went unnoticed");
+            assert!(
+                a.decision() >= p.fail_closed(),
+                "failing detector: below the floor"
+            );
+        }
+        if let Ok(next) = profile.confirm_compromised(&ctx) {
+            check_caps(&next);
+            json_round_trip(&next);
+        }
+    }
+}
+
+/// Arbitrary logins, profiles, watchlists and populations, scored by the recommended policy.
+pub fn evaluate(data: &[u8]) {
+    if let Ok(input) = Evaluation::arbitrary_take_rest(Unstructured::new(data)) {
+        input.run();
+    }
+}
+
+/// A fuzz target's entry point.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, for the regression replay.
+pub const TARGETS: [(&str, Target); 8] = [
+    ("claims_json", claims_json),
+    ("login_event_json", login_event_json),
+    ("policy_json", policy_json),
+    ("policy_toml", policy_toml),
+    ("profile_json", profile_json),
+    ("population_json", population_json),
+    ("watchlists_json", watchlists_json),
+    ("evaluate", evaluate),
+];

@@ -1,0 +1,1103 @@
+//! The bad-input catalogue: one test per kind of malformed, hostile or inconsistent input,
+//! each asserting the exact error (variant and field) and that its message names the field
+//! and the value, in backticks. Inputs that are *accepted* on purpose (unknown `acr`, unknown
+//! claims, IPv4-mapped addresses, empty lists) say so and assert how they are read.
+//!
+//! The list is mirrored in the README's "Security" section; keep both in step.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use ecps_risk::{
+    Acr, ClaimsError, ContextError, Decision, DetectorRegistry, Environment, Evidence, Failure,
+    GeoPointError, IdRule, MAX_LIST_LEN, MAX_RULES, MAX_USER_AGENT_LEN, NationalId, Policy,
+    PolicyError, PolicySpec, PopulationStats, Profile, ProfileError, PscClaims, PushOutcome,
+    RiskContext, RiskContextBuilder, Signal, SignalCode, ValidationRequest, WatchlistError,
+    Watchlists, WatchlistsSpec,
+};
+use serde_json::error::Category;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+const SUBJECT: &str = "810001234565";
+const LOGIN: &str = include_str!("data/login_reunion_ecps_takeover.json");
+const CLAIMS: &str = include_str!("data/claims_lyon_hospital_physician_card.json");
+const WATCHLISTS: &str = include_str!("data/watchlists.json");
+
+fn login() -> RiskContextBuilder {
+    RiskContext::builder(NOW, SUBJECT.parse().unwrap())
+}
+
+fn rejected(b: RiskContextBuilder) -> ContextError {
+    b.build().unwrap_err()
+}
+
+/// The message names every one of `parts` (each already in backticks where it should be).
+#[track_caller]
+fn names(message: impl ToString, parts: &[&str]) {
+    let m = message.to_string();
+    for p in parts {
+        assert!(m.contains(p), "message does not name {p}: {m}");
+    }
+}
+
+fn id_error(text: &str) -> ecps_risk::NationalIdError {
+    text.parse::<NationalId>().unwrap_err()
+}
+
+fn policy(thresholds: (i32, i32, i32), rules: &str) -> Result<Policy, PolicyError> {
+    let (s, r, d) = thresholds;
+    // Plain keys (`rules = []`) go before the first table, `[[rules]]` tables after.
+    let (top, tables) = if rules.trim_start().starts_with("[[") {
+        ("", rules)
+    } else {
+        (rules, "")
+    };
+    let text = format!(
+        "id = \"catalogue\"\nversion = \"1\"\n{top}\n[thresholds]\nstep_up = {s}\nreview = {r}\ndeny = {d}\n{tables}"
+    );
+    Policy::compile(toml::from_str::<PolicySpec>(&text).unwrap())
+}
+
+fn profile_json() -> serde_json::Value {
+    let ctx = login().device_id("laptop").build().unwrap();
+    serde_json::to_value(Profile::new().confirm_safe(&ctx).unwrap()).unwrap()
+}
+
+// ---- National ids (`idNat_PS`). ----
+
+#[test]
+fn rpps_with_wrong_luhn_check_digit() {
+    let e = id_error("810001234564");
+    assert_eq!(e.rule(), IdRule::RppsLuhn);
+    assert_eq!(
+        e.to_string(),
+        "national id `810001234564`: RPPS number fails its Luhn check"
+    );
+}
+
+#[test]
+fn rpps_with_eleven_digits() {
+    let e = id_error("81000123456");
+    assert_eq!(e.rule(), IdRule::RppsShape);
+    names(&e, &["`81000123456`", "RPPS"]);
+}
+
+#[test]
+fn rpps_with_a_letter() {
+    let e = id_error("8100012345X5");
+    assert_eq!(e.rule(), IdRule::RppsShape);
+    names(&e, &["`8100012345X5`"]);
+}
+
+#[test]
+fn national_id_with_unknown_prefix() {
+    let e = id_error("210001234568");
+    assert_eq!(e.rule(), IdRule::UnknownPrefix);
+    names(&e, &["`210001234568`", "prefix"]);
+}
+
+#[test]
+fn empty_national_id() {
+    let e = id_error("");
+    assert_eq!(e.rule(), IdRule::Empty);
+    assert_eq!(e.to_string(), "national id ``: is empty");
+}
+
+#[test]
+fn over_long_national_id_is_cut_in_the_message() {
+    let long = format!("3{}/1", "7".repeat(10_000));
+    let e = id_error(&long);
+    assert_eq!(e.rule(), IdRule::TooLong);
+    assert!(e.value().ends_with('…'));
+    assert!(e.to_string().len() < 200, "{e}");
+    names(&e, &["national id `3777", "longer than 64 bytes"]);
+}
+
+#[test]
+fn adeli_with_wrong_length() {
+    let e = id_error("07512345");
+    assert_eq!(e.rule(), IdRule::AdeliShape);
+    names(&e, &["`07512345`", "ADELI"]);
+}
+
+#[test]
+fn structure_staff_id_without_local_part() {
+    let e = id_error("3750100019/");
+    assert_eq!(e.rule(), IdRule::StructureShape);
+    names(&e, &["`3750100019/`"]);
+}
+
+#[test]
+fn wrong_checksum_in_claims_names_the_claim() {
+    let claims: PscClaims =
+        serde_json::from_str(r#"{"sub": "x", "SubjectNameID": "810001234564"}"#).unwrap();
+    let e = RiskContext::from_psc_claims(NOW, &claims).unwrap_err();
+    assert!(matches!(
+        e,
+        ContextError::Claims(ClaimsError::Subject {
+            claim: "SubjectNameID",
+            ..
+        })
+    ));
+    names(&e, &["`SubjectNameID`", "`810001234564`", "Luhn"]);
+}
+
+#[test]
+fn wrong_checksum_in_login_event_json() {
+    let json = LOGIN.replace("\"0976012345\"", "\"810001234564\"");
+    let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
+    assert_eq!(e.classify(), Category::Data);
+    names(&e, &["national id `810001234564`", "Luhn"]);
+}
+
+#[test]
+fn claims_without_subject_never_fall_back_to_sub() {
+    let claims: PscClaims = serde_json::from_str(r#"{"sub": "810001234565"}"#).unwrap();
+    let e = RiskContext::from_psc_claims(NOW, &claims).unwrap_err();
+    assert_eq!(e, ContextError::Claims(ClaimsError::NoSubject));
+    names(&e, &["`SubjectNameID`", "`preferred_username`"]);
+}
+
+#[test]
+fn postal_code_of_no_department_in_claims() {
+    // `99xxx` is an INSEE code for abroad, `96xxx` does not exist: the place is left out (its
+    // country cannot be told), and the login event reads back.
+    let claims: PscClaims = serde_json::from_str(
+        r#"{"sub": "x", "SubjectNameID": "810001234565",
+            "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": "99621"}, {"codePostal": 96000}]}]}}"#,
+    )
+    .unwrap();
+    assert!(claims.activity_locations().is_empty());
+    let ctx = RiskContext::from_psc_claims(NOW, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.event().practice, Some(Vec::new()));
+    let json = serde_json::to_string(&ctx).unwrap();
+    assert_eq!(serde_json::from_str::<RiskContext>(&json).unwrap(), ctx);
+}
+
+// ---- `acr`. ----
+
+#[test]
+fn unknown_acr_is_accepted_as_the_lowest_level() {
+    // Accepted as data, not an error; it ranks below every level a policy can require.
+    let ctx = login().acr("urn:psc:loa:unheard-of").build().unwrap();
+    assert_eq!(ctx.event().auth.acr, Some(Acr::Unknown));
+    assert!(Acr::Unknown < Acr::Eidas1);
+    let policy = Policy::recommended();
+    let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert_eq!(
+        a.signal(SignalCode::AuthAssuranceBelowRequired),
+        Some(&Signal::hit(Evidence::Assurance {
+            got: Acr::Unknown,
+            required: Acr::Eidas1
+        }))
+    );
+    // Same from the claims.
+    let claims: PscClaims =
+        serde_json::from_str(&CLAIMS.replace("\"eidas3\"", "\"loa-42\"")).unwrap();
+    let iat = OffsetDateTime::from_unix_timestamp(claims.iat.unwrap()).unwrap();
+    let ctx = RiskContext::from_psc_claims(iat, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.event().auth.acr, Some(Acr::Unknown));
+}
+
+#[test]
+fn over_long_acr() {
+    let acr = "a".repeat(129);
+    let e = rejected(login().acr(&acr));
+    assert!(matches!(
+        e,
+        ContextError::TooLong {
+            field: "auth.acr",
+            len: 129,
+            max: 128,
+            ..
+        }
+    ));
+    names(&e, &["`auth.acr`", "`aaaa", "129 bytes"]);
+}
+
+// ---- Times. ----
+
+#[test]
+fn auth_time_far_in_the_future() {
+    let e = rejected(login().auth_time_unix(NOW.unix_timestamp() + 10 * 365 * 86_400));
+    assert!(matches!(
+        e,
+        ContextError::InFuture {
+            field: "auth.auth_time",
+            ..
+        }
+    ));
+    names(
+        &e,
+        &[
+            "`auth.auth_time`",
+            "`2035-10-06T09:30:00Z`",
+            "`2025-10-08T09:30:00Z`",
+        ],
+    );
+}
+
+#[test]
+fn auth_time_before_1970() {
+    let e = rejected(login().auth_time_unix(-86_400));
+    assert_eq!(
+        e,
+        ContextError::Timestamp {
+            field: "auth.auth_time",
+            value: "-86400".into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "`auth.auth_time` `-86400` is not a time between 1970 and 9999"
+    );
+}
+
+#[test]
+fn auth_time_not_representable() {
+    let e = rejected(login().issued_at_unix(i64::MAX));
+    assert!(matches!(
+        e,
+        ContextError::Timestamp {
+            field: "auth.issued_at",
+            ..
+        }
+    ));
+    names(&e, &["`auth.issued_at`", "`9223372036854775807`"]);
+}
+
+#[test]
+fn auth_time_before_1970_in_login_event_json() {
+    let json = LOGIN.replace("\"2025-12-01T03:15:00Z\"", "\"1969-07-20T20:17:00Z\"");
+    assert_ne!(json, LOGIN, "fixture changed");
+    let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
+    assert_eq!(e.classify(), Category::Data);
+    names(&e, &["`auth.auth_time`", "`1969-07-20T20:17:00Z`"]);
+}
+
+#[test]
+fn time_past_9999_once_in_utc() {
+    // Valid at its own offset, year 10000 in UTC: an error, not a panic.
+    let json = LOGIN.replace("\"2025-12-01T03:05:00Z\"", "\"9999-12-31T23:30:00-01:00\"");
+    assert_ne!(json, LOGIN, "fixture changed");
+    let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
+    names(
+        &e,
+        &[
+            "`credential.activated_at`",
+            "`9999-12-31T23:30:00-01:00`",
+            "between 1970 and 9999",
+        ],
+    );
+}
+
+#[test]
+fn login_in_the_last_hour_of_9999() {
+    // Accepted: its local hour in Paris (year 10000) falls back to UTC instead of panicking.
+    let ctx = RiskContext::builder(datetime!(9999-12-31 23:30 UTC), SUBJECT.parse().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(ctx.hour_of_week(), 4 * 24 + 23);
+    let policy = Policy::recommended();
+    let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert!(a.failure().is_none());
+}
+
+#[test]
+fn activation_in_the_future_from_a_partner() {
+    let e = rejected(login().activation(
+        NOW + Duration::days(1),
+        ecps_risk::ActivationChannel::EmailSms,
+    ));
+    assert!(matches!(
+        e,
+        ContextError::InFuture {
+            field: "credential.activated_at",
+            ..
+        }
+    ));
+    names(&e, &["`credential.activated_at`", "`2025-10-09T09:30:00Z`"]);
+}
+
+// ---- Coordinates. ----
+
+#[test]
+fn latitude_nan() {
+    let e = rejected(login().geo(f64::NAN, 2.35, 10.0));
+    assert!(matches!(
+        e,
+        ContextError::Geo {
+            field: "request.geo",
+            source: GeoPointError::Latitude(l)
+        } if l.is_nan()
+    ));
+    assert_eq!(
+        e.to_string(),
+        "`request.geo`: latitude `NaN` is not a number between -90 and 90"
+    );
+}
+
+#[test]
+fn longitude_infinite() {
+    let e = rejected(login().geo(48.85, f64::INFINITY, 10.0));
+    assert!(matches!(
+        e,
+        ContextError::Geo {
+            source: GeoPointError::Longitude(l),
+            ..
+        } if l == f64::INFINITY
+    ));
+    names(&e, &["`request.geo`", "longitude `inf`"]);
+}
+
+#[test]
+fn latitude_out_of_range() {
+    let e = rejected(login().geo(90.000_001, 2.35, 10.0));
+    assert!(matches!(
+        e,
+        ContextError::Geo {
+            source: GeoPointError::Latitude(_),
+            ..
+        }
+    ));
+    names(&e, &["`request.geo`", "latitude `90.000001`"]);
+}
+
+#[test]
+fn accuracy_negative() {
+    let e = rejected(login().geo(48.85, 2.35, -1.0));
+    assert!(matches!(
+        e,
+        ContextError::Geo {
+            source: GeoPointError::Accuracy(_),
+            ..
+        }
+    ));
+    names(&e, &["`request.geo`", "accuracy `-1`"]);
+}
+
+#[test]
+fn coordinates_out_of_range_in_login_event_json() {
+    let json = LOGIN.replace("\"lat\": 48.8582", "\"lat\": 1000");
+    assert_ne!(json, LOGIN, "fixture changed");
+    let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
+    assert_eq!(e.classify(), Category::Data);
+    names(&e, &["`request.geo`", "latitude `1000`"]);
+}
+
+#[test]
+fn stored_profile_with_position_out_of_range() {
+    let mut json = profile_json();
+    json["last_position"] = serde_json::json!({ "at": 1, "geo": { "lat": 0.0, "lon": 720.0 } });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    names(&e, &["`last_position.geo`", "longitude `720`"]);
+}
+
+#[test]
+fn stored_profile_with_a_login_time_out_of_range() {
+    let mut json = profile_json();
+    json["recent_logins"] = serde_json::json!([i64::MIN]);
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        ProfileError::Time {
+            field: "recent_logins",
+            value: i64::MIN
+        }
+        .to_string()
+    );
+    names(&e, &["`recent_logins`", "`-9223372036854775808`"]);
+}
+
+// ---- Text lengths. ----
+
+#[test]
+fn over_long_user_agent() {
+    let ua = format!("Mozilla/5.0 {}", "A".repeat(MAX_USER_AGENT_LEN));
+    let e = rejected(login().user_agent(&ua));
+    assert!(matches!(
+        e,
+        ContextError::TooLong {
+            field: "request.user_agent",
+            len: 1036,
+            max: 1024,
+            ..
+        }
+    ));
+    names(
+        &e,
+        &["`request.user_agent`", "`Mozilla/5.0 AAA", "1036 bytes"],
+    );
+    assert!(e.to_string().len() < 250, "the value is cut: {e}");
+}
+
+#[test]
+fn user_agent_at_the_limit_is_accepted() {
+    let ua = "A".repeat(MAX_USER_AGENT_LEN);
+    assert!(login().user_agent(&ua).build().is_ok());
+}
+
+#[test]
+fn over_long_device_id_is_never_quoted() {
+    let cookie = format!("secret-session-{}", "z".repeat(300));
+    let e = rejected(login().device_id(&cookie));
+    assert!(matches!(
+        e,
+        ContextError::TooLong {
+            field: "request.device",
+            ..
+        }
+    ));
+    names(&e, &["`request.device`", "`(not shown)`"]);
+    assert!(!e.to_string().contains("secret-session"), "{e}");
+}
+
+#[test]
+fn empty_device_id() {
+    let e = rejected(login().device_id(""));
+    assert_eq!(
+        e,
+        ContextError::Empty {
+            field: "request.device"
+        }
+    );
+    assert_eq!(e.to_string(), "`request.device` is empty");
+}
+
+#[test]
+fn bad_country_code() {
+    let e = rejected(login().country("FRA"));
+    assert!(matches!(
+        e,
+        ContextError::Country {
+            field: "request.country",
+            ..
+        }
+    ));
+    assert_eq!(
+        e.to_string(),
+        "`request.country`: country code `FRA` is not two ASCII letters"
+    );
+}
+
+#[test]
+fn fixed_offset_out_of_range() {
+    let e = rejected(login().local_time(ecps_risk::LocalTime::Fixed {
+        offset_minutes: 900,
+    }));
+    assert_eq!(e, ContextError::Offset(900));
+    names(&e, &["`local_time`", "`900`"]);
+}
+
+// ---- Lists. ----
+
+#[test]
+fn empty_lists_mean_provided_and_empty() {
+    let ctx = login()
+        .contact_changes([])
+        .validation_requests([])
+        .reports([])
+        .build()
+        .unwrap();
+    assert_eq!(ctx.event().contact_changes, Some(Vec::new()));
+    // Evaluated as "nothing happened", not as "not provided".
+    let policy = Policy::recommended();
+    let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    for code in [
+        SignalCode::ContactRecentChange,
+        SignalCode::PushFatigue,
+        SignalCode::PushReported,
+    ] {
+        assert_eq!(a.signal(code), Some(&Signal::NoHit), "{code}");
+    }
+}
+
+#[test]
+fn huge_list_of_validation_requests() {
+    let many = (0..=MAX_LIST_LEN as i64).map(|i| ValidationRequest {
+        at: NOW - Duration::minutes(i),
+        outcome: PushOutcome::Denied,
+    });
+    let e = rejected(login().validation_requests(many));
+    assert_eq!(
+        e,
+        ContextError::TooMany {
+            field: "validation_requests",
+            len: 257,
+            max: 256
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "`validation_requests` has 257 entries, above the limit of 256"
+    );
+}
+
+#[test]
+fn list_at_the_limit_is_accepted() {
+    let reports = (0..MAX_LIST_LEN as i64).map(|i| NOW - Duration::hours(i));
+    assert!(login().reports(reports).build().is_ok());
+}
+
+#[test]
+fn huge_list_in_login_event_json() {
+    let amr: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+    let mut json: serde_json::Value = serde_json::from_str(LOGIN).unwrap();
+    json["auth"]["amr"] = serde_json::json!(amr);
+    let e = serde_json::from_value::<RiskContext>(json).unwrap_err();
+    names(&e, &["`auth.amr`", "300 entries"]);
+}
+
+#[test]
+fn too_many_watchlists() {
+    let lists: Vec<serde_json::Value> = (0..=Watchlists::MAX_LISTS)
+        .map(|i| serde_json::json!({ "name": format!("l{i}"), "kind": "ip", "entries": [] }))
+        .collect();
+    let spec: WatchlistsSpec =
+        serde_json::from_value(serde_json::json!({ "lists": lists })).unwrap();
+    let e = Watchlists::compile(spec).unwrap_err();
+    assert_eq!(
+        e,
+        WatchlistError::TooManyLists {
+            count: 1025,
+            max: 1024
+        }
+    );
+    names(&e, &["watchlists", "1025"]);
+}
+
+#[test]
+fn watchlist_with_too_many_entries() {
+    // Counted before anything is parsed: empty strings cost no allocation each.
+    let spec = WatchlistsSpec {
+        lists: vec![ecps_risk::WatchlistSpec::Ip {
+            name: "huge".into(),
+            description: None,
+            entries: vec![String::new(); Watchlists::MAX_ENTRIES + 1],
+        }],
+    };
+    let e = Watchlists::compile(spec).unwrap_err();
+    assert!(matches!(
+        e,
+        WatchlistError::TooManyEntries { ref list, count: 2_000_001, .. } if list == "huge"
+    ));
+    names(&e, &["`huge`", "2000001"]);
+}
+
+#[test]
+fn too_many_rules() {
+    let rules: Vec<serde_json::Value> = (0..=MAX_RULES)
+        .map(|i| serde_json::json!({ "id": format!("r{i}"), "when": { "hit": "device.new" }, "effect": { "points": 1 } }))
+        .collect();
+    let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+        "id": "catalogue", "version": "1",
+        "thresholds": { "step_up": 1, "review": 2, "deny": 3 }, "rules": rules,
+    }))
+    .unwrap();
+    let e = Policy::compile(spec).unwrap_err();
+    assert!(matches!(
+        e,
+        PolicyError::TooMany {
+            what: "rules",
+            len: 10_001,
+            max: 10_000,
+            ..
+        }
+    ));
+    names(&e, &["`catalogue`", "rules", "10001"]);
+}
+
+#[test]
+fn condition_nested_too_deep() {
+    let mut when = serde_json::json!({ "hit": "device.new" });
+    for _ in 0..20 {
+        when = serde_json::json!({ "not": when });
+    }
+    let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+        "id": "catalogue", "version": "1",
+        "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+        "rules": [{ "id": "deep", "when": when, "effect": { "points": 1 } }],
+    }))
+    .unwrap();
+    let e = Policy::compile(spec).unwrap_err();
+    assert!(matches!(e, PolicyError::ConditionSize { ref rule, .. } if rule == "deep"));
+    names(&e, &["`catalogue`", "`deep`", "nesting limit of 16"]);
+}
+
+#[test]
+fn condition_nested_100_000_deep_is_refused_by_the_parsers() {
+    // Before the compiler's depth limit, the parsers' own recursion limits keep a hostile
+    // document from overflowing the stack.
+    let depth = 100_000;
+    let json = format!(
+        "{}{{\"hit\": \"device.new\"}}{}",
+        "{\"not\": ".repeat(depth),
+        "}".repeat(depth)
+    );
+    let e = serde_json::from_str::<ecps_risk::ConditionSpec>(&json).unwrap_err();
+    names(&e, &["recursion limit exceeded"]);
+    let toml_text = |depth: usize| {
+        format!(
+            "id = \"p\"\nversion = \"1\"\nrules = [{{ id = \"r\", effect = {{ points = 1 }}, when = {}{{ hit = \"device.new\" }}{} }}]\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n",
+            "{ not = ".repeat(depth),
+            " }".repeat(depth)
+        )
+    };
+    assert!(toml::from_str::<PolicySpec>(&toml_text(3)).is_ok());
+    assert!(toml::from_str::<PolicySpec>(&toml_text(depth)).is_err());
+}
+
+#[test]
+fn condition_with_too_many_parts() {
+    let parts: Vec<serde_json::Value> = (0..300)
+        .map(|_| serde_json::json!({ "hit": "device.new" }))
+        .collect();
+    let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+        "id": "catalogue", "version": "1",
+        "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+        "rules": [{ "id": "wide", "when": { "any": parts }, "effect": { "points": 1 } }],
+    }))
+    .unwrap();
+    let e = Policy::compile(spec).unwrap_err();
+    assert!(matches!(e, PolicyError::ConditionSize { ref rule, .. } if rule == "wide"));
+    names(&e, &["`wide`", "limit of 256 parts"]);
+}
+
+// ---- IPv4-mapped IPv6. ----
+
+#[test]
+fn ipv4_mapped_ipv6_login_is_canonicalized() {
+    let ctx = login()
+        .ip("::ffff:192.0.2.9".parse().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(ctx.event().request.ip, Some("192.0.2.9".parse().unwrap()));
+    assert_eq!(ctx.features().network.unwrap().to_string(), "192.0.2.0/24");
+    let json = serde_json::to_string(&ctx).unwrap();
+    assert!(json.contains("\"ip\":\"192.0.2.9\""), "{json}");
+    // The same in the JSON form (the fixture's address is written `::ffff:203.0.113.50`).
+    assert!(LOGIN.contains("\"::ffff:203.0.113.50\""), "fixture changed");
+    let ctx: RiskContext = serde_json::from_str(LOGIN).unwrap();
+    assert_eq!(
+        ctx.event().request.ip,
+        Some("203.0.113.50".parse().unwrap())
+    );
+}
+
+#[test]
+fn ipv4_mapped_watchlist_entry_is_canonicalized() {
+    let lists: Watchlists = serde_json::from_str(
+        r#"{"lists": [{"name": "denied", "kind": "ip", "entries": ["::ffff:10.0.0.0/104"]}]}"#,
+    )
+    .unwrap();
+    let list = lists.ip_list("denied").unwrap();
+    assert_eq!(
+        list.networks().collect::<Vec<_>>(),
+        ["10.0.0.0/8".parse().unwrap()]
+    );
+    assert!(list.contains("10.1.2.3".parse().unwrap()));
+    assert!(list.contains("::ffff:10.1.2.3".parse().unwrap()));
+}
+
+#[test]
+fn ipv4_mapped_watchlist_entry_shorter_than_96() {
+    let e = serde_json::from_str::<Watchlists>(
+        r#"{"lists": [{"name": "denied", "kind": "ip", "entries": ["10.0.0.0/8", "::ffff:0:0/95"]}]}"#,
+    )
+    .unwrap_err();
+    names(&e, &["`denied`", "entry 1", "`::ffff:0:0/95`", "/96"]);
+}
+
+#[test]
+fn watchlist_entry_that_is_not_a_network() {
+    let e = serde_json::from_str::<Watchlists>(
+        r#"{"lists": [{"name": "denied", "kind": "ip", "entries": ["010.0.0.1"]}]}"#,
+    )
+    .unwrap_err();
+    names(
+        &e,
+        &["`denied`", "entry 0", "`010.0.0.1`", "not an IP network"],
+    );
+}
+
+// ---- Duplicates. ----
+
+#[test]
+fn duplicate_rule_ids() {
+    let e = policy(
+        (30, 60, 90),
+        r#"
+[[rules]]
+id = "same"
+when = { hit = "device.new" }
+effect = { points = 10 }
+[[rules]]
+id = "same"
+when = { hit = "geo.new_country" }
+effect = { points = 20 }
+"#,
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::DuplicateRule { ref rule, .. } if rule == "same"));
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: rule id `same` is used twice"
+    );
+}
+
+#[test]
+fn duplicate_watchlist_names() {
+    let e = serde_json::from_str::<Watchlists>(
+        r#"{"lists": [{"name": "x", "kind": "ip", "entries": []}, {"name": "x", "kind": "subjects", "entries": []}]}"#,
+    )
+    .unwrap_err();
+    names(&e, &["watchlist `x`", "more than once"]);
+}
+
+#[test]
+fn duplicate_custom_detector_name() {
+    struct Quiet;
+    impl ecps_risk::Detector for Quiet {
+        fn detect(
+            &self,
+            _: &ecps_risk::DetectorInput<'_>,
+        ) -> Result<Signal, ecps_risk::DetectorError> {
+            Ok(Signal::NoHit)
+        }
+    }
+    let mut r = DetectorRegistry::new();
+    r.register("leave", Quiet).unwrap();
+    let e = r.register("leave", Quiet).unwrap_err();
+    assert!(matches!(e, PolicyError::CustomDetector { ref name, .. } if name == "leave"));
+    assert_eq!(
+        e.to_string(),
+        "custom detector `leave`: is already registered"
+    );
+}
+
+// ---- Unknown fields. ----
+
+#[test]
+fn unknown_field_in_login_event() {
+    let json = LOGIN.replacen('{', "{\"surprise\": 1,", 1);
+    let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
+    assert_eq!(e.classify(), Category::Data);
+    names(&e, &["unknown field `surprise`"]);
+}
+
+#[test]
+fn unknown_field_in_policy_rule() {
+    let text = r#"
+id = "catalogue"
+version = "1"
+[thresholds]
+step_up = 30
+review = 60
+deny = 90
+[[rules]]
+id = "r"
+when = { hit = "device.new" }
+effect = { points = 10 }
+weight = 3
+"#;
+    let e = toml::from_str::<PolicySpec>(text).unwrap_err();
+    names(&e, &["unknown field `weight`"]);
+}
+
+#[test]
+fn unknown_field_in_stored_profile() {
+    let mut json = profile_json();
+    json["devices_v2"] = serde_json::json!([]);
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    names(&e, &["unknown field `devices_v2`"]);
+}
+
+#[test]
+fn unknown_field_in_watchlists() {
+    let json = WATCHLISTS.replacen("\"name\"", "\"owner\": \"ans\", \"name\"", 1);
+    let e = serde_json::from_str::<Watchlists>(&json).unwrap_err();
+    names(&e, &["unknown field `owner`"]);
+}
+
+#[test]
+fn unknown_claims_are_ignored() {
+    // Claims are the one open form: PSC adds claims, and they must not break logins.
+    let json = CLAIMS.replacen('{', "{\"brand_new_claim\": {\"x\": [1, 2]},", 1);
+    let claims: PscClaims = serde_json::from_str(&json).unwrap();
+    assert_eq!(claims, serde_json::from_str::<PscClaims>(CLAIMS).unwrap());
+}
+
+#[test]
+fn unknown_detector_in_policy() {
+    let e = policy(
+        (30, 60, 90),
+        "[[rules]]\nid = \"r\"\nwhen = { hit = \"device.nwe\" }\neffect = { points = 10 }\n",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, PolicyError::UnknownDetector { ref detector, .. } if detector == "device.nwe")
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: rule `r`: unknown detector `device.nwe`"
+    );
+}
+
+// ---- Thresholds and points. ----
+
+#[test]
+fn thresholds_inverted() {
+    let e = policy((60, 30, 90), "rules = []").unwrap_err();
+    assert!(matches!(
+        e,
+        PolicyError::Thresholds {
+            step_up: 60,
+            review: 30,
+            deny: 90,
+            ..
+        }
+    ));
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: thresholds must satisfy 1 <= step_up < review < deny <= 100000, got `60`, `30`, `90`"
+    );
+}
+
+#[test]
+fn thresholds_equal() {
+    let e = policy((30, 30, 90), "rules = []").unwrap_err();
+    assert!(matches!(e, PolicyError::Thresholds { review: 30, .. }));
+    names(&e, &["`30`, `30`, `90`"]);
+}
+
+#[test]
+fn threshold_zero_would_step_up_everyone() {
+    let e = policy((0, 30, 90), "rules = []").unwrap_err();
+    assert!(matches!(e, PolicyError::Thresholds { step_up: 0, .. }));
+    names(&e, &["`0`, `30`, `90`"]);
+}
+
+#[test]
+fn threshold_above_the_limit() {
+    let e = policy((30, 60, 100_001), "rules = []").unwrap_err();
+    assert!(matches!(e, PolicyError::Thresholds { deny: 100_001, .. }));
+    names(&e, &["`100001`"]);
+}
+
+#[test]
+fn fail_closed_set_to_allow() {
+    let text = "id = \"catalogue\"\nversion = \"1\"\nfail_closed = \"allow\"\nrules = []\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n";
+    let e = Policy::compile(toml::from_str(text).unwrap()).unwrap_err();
+    assert!(matches!(e, PolicyError::FailOpen { .. }));
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: `fail_closed` cannot be `allow`"
+    );
+}
+
+#[test]
+fn points_above_1000() {
+    let e = policy(
+        (30, 60, 90),
+        "[[rules]]\nid = \"huge\"\nwhen = { hit = \"device.new\" }\neffect = { points = 1001 }\n",
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::Points { points: 1001, .. }));
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: rule `huge`: points `1001` outside -1000..=1000"
+    );
+}
+
+#[test]
+fn points_at_i32_min() {
+    let e = policy(
+        (30, 60, 90),
+        "[[rules]]\nid = \"sink\"\nwhen = { hit = \"network.trusted\" }\neffect = { points = -2147483648 }\n",
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        PolicyError::Points {
+            points: i32::MIN,
+            ..
+        }
+    ));
+    names(&e, &["`sink`", "`-2147483648`"]);
+}
+
+#[test]
+fn points_beyond_i32_are_a_parse_error() {
+    let json = r#"{"id": "catalogue", "version": "1", "thresholds": {"step_up": 1, "review": 2, "deny": 3},
+        "rules": [{"id": "r", "when": {"hit": "device.new"}, "effect": {"points": 99999999999}}]}"#;
+    let e = serde_json::from_str::<PolicySpec>(json).unwrap_err();
+    assert_eq!(e.classify(), Category::Data);
+    names(&e, &["`99999999999`", "i32"]);
+}
+
+#[test]
+fn maximal_points_never_overflow_the_score() {
+    // Every rule at the largest points, as many rules as allowed: the score stays exact
+    // (10,000,000 fits an i32; additions saturate anyway) and the login is denied.
+    let rules: Vec<serde_json::Value> = (0..MAX_RULES)
+        .map(|i| serde_json::json!({ "id": format!("r{i:05}"), "when": { "hit": "history.cold_start" }, "effect": { "points": 1000 } }))
+        .collect();
+    let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+        "id": "catalogue", "version": "1",
+        "thresholds": { "step_up": 1, "review": 50_000, "deny": 100_000 }, "rules": rules,
+    }))
+    .unwrap();
+    let policy = Policy::compile(spec).unwrap();
+    let ctx = login().build().unwrap();
+    let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert_eq!(a.score(), 10_000_000);
+    assert_eq!(a.decision(), Decision::Deny);
+    assert_eq!(a.reasons().count(), ecps_risk::MAX_REASONS);
+    assert_eq!(a.reasons_truncated(), MAX_RULES - ecps_risk::MAX_REASONS);
+}
+
+// ---- Stored state. ----
+
+#[test]
+fn profile_from_a_future_format_version() {
+    let mut json = profile_json();
+    json["format_version"] = serde_json::json!(2);
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    names(
+        &e,
+        &["profile format version `2` is not supported (this crate reads up to 1)"],
+    );
+    // The typed error, as `Profile`'s serde form reports it.
+    assert_eq!(
+        ProfileError::FutureVersion { found: 2 }.to_string(),
+        e.to_string()
+    );
+}
+
+#[test]
+fn profile_format_version_zero() {
+    let mut json = profile_json();
+    json["format_version"] = serde_json::json!(0);
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(e.to_string(), ProfileError::ZeroVersion.to_string());
+    names(&e, &["`0`"]);
+}
+
+#[test]
+fn profile_table_over_its_cap() {
+    let mut json = profile_json();
+    let entries: Vec<serde_json::Value> = (0..17)
+        .map(|i| serde_json::json!({ "value": format!("{i:032x}"), "count": 1, "first_seen": 1, "last_seen": 2 }))
+        .collect();
+    json["devices"] = serde_json::json!({ "entries": entries, "total": 17 });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        ProfileError::OverCap {
+            table: "devices",
+            len: 17,
+            cap: 16
+        }
+        .to_string()
+    );
+    names(&e, &["`devices`", "17 entries"]);
+}
+
+#[test]
+fn population_from_another_format_version() {
+    let mut json = serde_json::to_value(PopulationStats::new()).unwrap();
+    json["format_version"] = serde_json::json!(7);
+    let e = serde_json::from_value::<PopulationStats>(json).unwrap_err();
+    names(
+        &e,
+        &["population format version `7` is not supported (expected `1`)"],
+    );
+}
+
+#[test]
+fn another_professionals_profile_fails_closed() {
+    let other: NationalId = "810023456782".parse().unwrap();
+    let theirs = Profile::new()
+        .confirm_safe(
+            &RiskContext::builder(NOW - Duration::days(1), other)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    let ctx = login().build().unwrap();
+    let policy = Policy::recommended();
+    let a = policy.evaluate(&ctx, &theirs, &Environment::empty());
+    assert_eq!(a.failure(), Some(&Failure::ProfileMismatch));
+    assert!(a.decision() >= policy.fail_closed());
+    let e = theirs.learn(&ctx, &a).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "profile belongs to `810023456782`, the login to `810001234565`"
+    );
+}
+
+// ---- Truncated JSON. ----
+
+/// Every proper prefix of `text` is an end-of-input error from `parse`, never a panic.
+fn every_prefix_is_eof<T: serde::de::DeserializeOwned>(text: &str) {
+    let text = text.trim_end();
+    for cut in (0..text.len()).filter(|i| text.is_char_boundary(*i)) {
+        match serde_json::from_str::<T>(&text[..cut]) {
+            Ok(_) => panic!("prefix of {cut} bytes parsed"),
+            Err(e) => assert_eq!(e.classify(), Category::Eof, "at {cut}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn truncated_login_event_json() {
+    every_prefix_is_eof::<RiskContext>(LOGIN);
+}
+
+#[test]
+fn truncated_claims_json() {
+    every_prefix_is_eof::<PscClaims>(CLAIMS);
+}
+
+#[test]
+fn truncated_watchlists_json() {
+    every_prefix_is_eof::<Watchlists>(WATCHLISTS);
+}
+
+#[test]
+fn truncated_profile_json() {
+    every_prefix_is_eof::<Profile>(&profile_json().to_string());
+}
+
+#[test]
+fn truncated_policy_toml_inside_a_rule() {
+    let text = include_str!("../examples/data/portal_policy.toml");
+    let start = text.find("[[rules]]").unwrap();
+    let id_line = start + text[start..].find("\nid = ").unwrap() + 1;
+    let cut = &text[..id_line + text[id_line..].find('\n').unwrap()];
+    let e = toml::from_str::<PolicySpec>(cut).unwrap_err();
+    names(&e, &["missing field `when`"]);
+}
+
+#[test]
+fn truncated_policy_toml_between_rules_is_a_smaller_policy() {
+    // TOML has no closing brace: a file cut between two rules is a valid, weaker policy.
+    // Only its fingerprint tells: pin it (the README and SECURITY.md say so).
+    let text = include_str!("../examples/data/portal_policy.toml");
+    let last_rule = text.rfind("[[rules]]").unwrap();
+    let full = Policy::compile(toml::from_str(text).unwrap()).unwrap();
+    let cut = Policy::compile(toml::from_str(&text[..last_rule]).unwrap()).unwrap();
+    assert_eq!(cut.spec().rules.len() + 1, full.spec().rules.len());
+    assert_ne!(cut.fingerprint(), full.fingerprint());
+}

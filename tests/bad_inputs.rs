@@ -182,6 +182,29 @@ fn postal_code_of_no_department_in_claims() {
     assert_eq!(serde_json::from_str::<RiskContext>(&json).unwrap(), ctx);
 }
 
+#[test]
+fn postal_code_of_monaco_in_claims() {
+    // Monaco's `980xx` is a place in `MC` with the postal department `980`, and reads back.
+    let claims: PscClaims = serde_json::from_str(
+        r#"{"sub": "x", "SubjectNameID": "810001234565",
+            "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": "98000"}]}]}}"#,
+    )
+    .unwrap();
+    let places = claims.activity_locations();
+    assert_eq!(places.len(), 1);
+    assert_eq!(places[0].country.as_str(), "MC");
+    assert_eq!(
+        places[0].department.map(|d| d.to_string()).as_deref(),
+        Some("980")
+    );
+    let ctx = RiskContext::from_psc_claims(NOW, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    let json = serde_json::to_string(&ctx).unwrap();
+    assert_eq!(serde_json::from_str::<RiskContext>(&json).unwrap(), ctx);
+}
+
 // ---- `acr`. ----
 
 #[test]

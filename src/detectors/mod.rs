@@ -276,45 +276,66 @@ impl DetectorParams {
     }
 }
 
-/// Run one built-in detector.
+/// Run one built-in detector (the detectors' unit tests).
+#[cfg(test)]
 pub(crate) fn detect(code: SignalCode, p: &DetectorParams, input: &DetectorInput<'_>) -> Signal {
+    let mut signal = Signal::NoHit;
+    detect_into(code, p, input, &mut signal);
+    signal
+}
+
+/// Run one built-in detector, writing its signal into `out` (the evaluation's slot for it, so
+/// the signal is not copied: see `SignalSlots`).
+pub(crate) fn detect_into(
+    code: SignalCode,
+    p: &DetectorParams,
+    input: &DetectorInput<'_>,
+    out: &mut Signal,
+) {
     use SignalCode as C;
     match code {
-        C::EcpsRevoked => ecps::revoked(&p.ecps_revoked, input),
+        C::EcpsRevoked => *out = ecps::revoked(&p.ecps_revoked, input),
         C::EcpsActivatedAfterBlock => {
-            ecps::activated_after_block(&p.ecps_activated_after_block, input)
+            *out = ecps::activated_after_block(&p.ecps_activated_after_block, input)
         }
-        C::EcpsFreshActivation => ecps::fresh_activation(&p.ecps_fresh_activation, input),
-        C::EcpsRemoteActivation => ecps::remote_activation(input),
+        C::EcpsFreshActivation => *out = ecps::fresh_activation(&p.ecps_fresh_activation, input),
+        C::EcpsRemoteActivation => *out = ecps::remote_activation(input),
         C::EcpsActivationAfterContactChange => {
-            ecps::activation_after_contact_change(&p.ecps_activation_after_contact_change, input)
+            *out = ecps::activation_after_contact_change(
+                &p.ecps_activation_after_contact_change,
+                input,
+            )
         }
-        C::EcpsMultipleActive => ecps::multiple_active(&p.ecps_multiple_active, input),
-        C::ContactRecentChange => ecps::recent_contact_change(&p.contact_recent_change, input),
-        C::PushFatigue => ecps::push_fatigue(&p.push_fatigue, input),
-        C::PushReported => ecps::push_reported(&p.push_reported, input),
-        C::SessionRemoteControl => ecps::remote_control(input),
-        C::SubjectUnderAlert => ecps::under_alert(&p.subject_under_alert, input),
+        C::EcpsMultipleActive => *out = ecps::multiple_active(&p.ecps_multiple_active, input),
+        C::ContactRecentChange => {
+            *out = ecps::recent_contact_change(&p.contact_recent_change, input)
+        }
+        C::PushFatigue => *out = ecps::push_fatigue(&p.push_fatigue, input),
+        C::PushReported => *out = ecps::push_reported(&p.push_reported, input),
+        C::SessionRemoteControl => *out = ecps::remote_control(input),
+        C::SubjectUnderAlert => *out = ecps::under_alert(&p.subject_under_alert, input),
         C::PracticeLocationMismatch => {
-            ecps::location_mismatch(&p.practice_location_mismatch, input)
+            *out = ecps::location_mismatch(&p.practice_location_mismatch, input)
         }
         C::AuthAssuranceBelowRequired => {
-            auth::assurance_below_required(&p.auth_assurance_below_required, input)
+            *out = auth::assurance_below_required(&p.auth_assurance_below_required, input)
         }
-        C::AuthStale => auth::stale(&p.auth_stale, input),
-        C::AuthClockSkew => auth::clock_skew(&p.auth_clock_skew, input),
-        C::DeviceNew => history::new_device(input),
-        C::NetworkUnfamiliar => history::unfamiliar_network(input),
-        C::GeoNewCountry => history::new_country(input),
-        C::GeoImpossibleTravel => history::impossible_travel(&p.geo_impossible_travel, input),
-        C::TimeUnusualHour => history::unusual_hour(&p.time_unusual_hour, input),
-        C::VelocityBurst => history::velocity_burst(&p.velocity_burst, input),
-        C::HistoryColdStart => history::cold_start(&p.history_cold_start, input),
-        C::StatsAnomaly => history::anomaly(&p.stats_anomaly, input),
-        C::NetworkAnonymizer => network::anonymizer(&p.network_anonymizer, input),
-        C::NetworkDenied => network::ip_listed(&p.network_denied, input),
-        C::NetworkTrusted => network::ip_listed(&p.network_trusted, input),
-        C::ClientAutomation => network::automation(input),
+        C::AuthStale => *out = auth::stale(&p.auth_stale, input),
+        C::AuthClockSkew => *out = auth::clock_skew(&p.auth_clock_skew, input),
+        C::DeviceNew => *out = history::new_device(input),
+        C::NetworkUnfamiliar => *out = history::unfamiliar_network(input),
+        C::GeoNewCountry => *out = history::new_country(input),
+        C::GeoImpossibleTravel => {
+            *out = history::impossible_travel(&p.geo_impossible_travel, input)
+        }
+        C::TimeUnusualHour => *out = history::unusual_hour(&p.time_unusual_hour, input),
+        C::VelocityBurst => *out = history::velocity_burst(&p.velocity_burst, input),
+        C::HistoryColdStart => *out = history::cold_start(&p.history_cold_start, input),
+        C::StatsAnomaly => *out = history::anomaly(&p.stats_anomaly, input),
+        C::NetworkAnonymizer => *out = network::anonymizer(&p.network_anonymizer, input),
+        C::NetworkDenied => *out = network::ip_listed(&p.network_denied, input),
+        C::NetworkTrusted => *out = network::ip_listed(&p.network_trusted, input),
+        C::ClientAutomation => *out = network::automation(input),
     }
 }
 

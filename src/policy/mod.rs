@@ -29,7 +29,7 @@ pub use spec::{
 use crate::assessment::{Assessment, Failure, Outcome, SignalSlots};
 use crate::context::RiskContext;
 use crate::decision::{Decision, Level, StepUpMethod};
-use crate::detectors::{Detector, DetectorInput, detect};
+use crate::detectors::{Detector, DetectorInput, detect_into};
 use crate::digest::Fingerprint;
 use crate::environment::Environment;
 use crate::population::PopulationStats;
@@ -324,10 +324,9 @@ impl Policy {
             environment: env,
         };
         for code in &self.builtins {
-            a.slots.set(
-                SignalRef::Builtin(*code),
-                detect(*code, &self.spec.detectors, &input),
-            );
+            a.slots.fill(SignalRef::Builtin(*code), |slot| {
+                detect_into(*code, &self.spec.detectors, &input, slot)
+            });
         }
         for (i, custom) in self.customs.iter().enumerate() {
             let signal = match run_custom(custom, &input) {

@@ -47,6 +47,9 @@ pub(crate) struct Masks {
     pub(crate) not_evaluated: u64,
 }
 
+// Every rule index fits the fired list.
+const _: () = assert!(crate::policy::MAX_RULES <= u16::MAX as usize + 1);
+
 // Every detector needs its own bit.
 const _: () = assert!(N_BUILTIN + MAX_CUSTOM_DETECTORS <= 64);
 
@@ -106,10 +109,11 @@ impl SignalSlots {
     }
 }
 
-/// Indices of the rules that fired, in rule order.
+/// Indices of the rules that fired, in rule order (`u16`: the assessment is copied whole, so
+/// it is kept small).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fired {
-    rules: [u32; MAX_REASONS],
+    rules: [u16; MAX_REASONS],
     len: usize,
     total: usize,
 }
@@ -127,7 +131,7 @@ impl Default for Fired {
 impl Fired {
     pub(crate) fn push(&mut self, index: usize) {
         self.total += 1;
-        if let (Some(slot), Ok(i)) = (self.rules.get_mut(self.len), u32::try_from(index)) {
+        if let (Some(slot), Ok(i)) = (self.rules.get_mut(self.len), u16::try_from(index)) {
             *slot = i;
             self.len += 1;
         }

@@ -4,6 +4,7 @@ use super::{Assurance, ClockSkew, DetectorInput, Stale, seconds_before_login};
 use crate::signal::{Evidence, Missing, Signal};
 
 /// The `acr` is below what the policy requires (an unknown value ranks lowest).
+#[inline]
 pub(super) fn assurance_below_required(p: &Assurance, i: &DetectorInput<'_>) -> Signal {
     match i.context.event().auth.acr {
         None => Signal::missing(Missing::Input("auth.acr")),
@@ -19,6 +20,7 @@ pub(super) fn assurance_below_required(p: &Assurance, i: &DetectorInput<'_>) -> 
 
 /// The PSC authentication is older than the maximum age (PSC reuses SSO sessions, so
 /// `auth_time` is often well before the token).
+#[inline]
 pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
     let Some(at) = i.context.event().auth.auth_time else {
         return Signal::missing(Missing::Input("auth.auth_time"));
@@ -32,6 +34,7 @@ pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
 
 /// `auth_time` or `iat` lies after the login time by more than the tolerance (a clock problem
 /// at one end, or a replayed or crafted token).
+#[inline]
 pub(super) fn clock_skew(p: &ClockSkew, i: &DetectorInput<'_>) -> Signal {
     let auth = &i.context.event().auth;
     let skew = [auth.auth_time, auth.issued_at]

@@ -18,6 +18,7 @@ const fn input(field: &'static str) -> Signal {
 }
 
 /// The credential is on a deactivation list (the ANS deactivated the e-CPS of victims).
+#[inline]
 pub(super) fn revoked(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let Some(id) = i.context.event().credential.id.as_deref() else {
         return input("credential.id");
@@ -32,6 +33,7 @@ pub(super) fn revoked(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
 
 /// The subject's new activations are blocked, and this e-CPS was activated on or after the
 /// block date: whoever activated it was not supposed to be able to.
+#[inline]
 pub(super) fn activated_after_block(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let subject = i.context.subject().as_str();
     let activated_at = i.context.event().credential.activated_at;
@@ -59,6 +61,7 @@ pub(super) fn activated_after_block(p: &ListParams, i: &DetectorInput<'_>) -> Si
 }
 
 /// The e-CPS is younger than the threshold: fraudsters use it right after activating it.
+#[inline]
 pub(super) fn fresh_activation(p: &FreshActivation, i: &DetectorInput<'_>) -> Signal {
     let Some(at) = i.context.event().credential.activated_at else {
         return input("credential.activated_at");
@@ -72,6 +75,7 @@ pub(super) fn fresh_activation(p: &FreshActivation, i: &DetectorInput<'_>) -> Si
 
 /// Activated with the e-mail QR code and SMS code: the channel that can be talked out of a
 /// professional over the phone.
+#[inline]
 pub(super) fn remote_activation(i: &DetectorInput<'_>) -> Signal {
     match i.context.event().credential.channel {
         None => input("credential.channel"),
@@ -81,6 +85,7 @@ pub(super) fn remote_activation(i: &DetectorInput<'_>) -> Signal {
 
 /// The activation followed a change of the RPPS e-mail or phone (where the activation codes
 /// go) within the window.
+#[inline]
 pub(super) fn activation_after_contact_change(
     p: &ActivationAfterContactChange,
     i: &DetectorInput<'_>,
@@ -107,6 +112,7 @@ pub(super) fn activation_after_contact_change(
 }
 
 /// More than one active e-CPS: the fraudster's next to the professional's own.
+#[inline]
 pub(super) fn multiple_active(p: &MultipleActive, i: &DetectorInput<'_>) -> Signal {
     match i.context.event().credential.active_count {
         None => input("credential.active_count"),
@@ -121,6 +127,7 @@ pub(super) fn multiple_active(p: &MultipleActive, i: &DetectorInput<'_>) -> Sign
 }
 
 /// The RPPS contact data changed recently.
+#[inline]
 pub(super) fn recent_contact_change(p: &RecentChange, i: &DetectorInput<'_>) -> Signal {
     let Some(changes) = &i.context.event().contact_changes else {
         return input("contact_changes");
@@ -141,6 +148,7 @@ fn latest_within(i: &DetectorInput<'_>, latest: Option<OffsetDateTime>, window_s
 }
 
 /// Push bombing: several validation requests denied or left to expire in a short window.
+#[inline]
 pub(super) fn push_fatigue(p: &PushFatigue, i: &DetectorInput<'_>) -> Signal {
     let Some(requests) = &i.context.event().validation_requests else {
         return input("validation_requests");
@@ -161,6 +169,7 @@ pub(super) fn push_fatigue(p: &PushFatigue, i: &DetectorInput<'_>) -> Signal {
 }
 
 /// The professional reported an unsolicited validation request recently.
+#[inline]
 pub(super) fn push_reported(p: &PushReported, i: &DetectorInput<'_>) -> Signal {
     let Some(reports) = &i.context.event().reports else {
         return input("reports");
@@ -173,6 +182,7 @@ pub(super) fn push_reported(p: &PushReported, i: &DetectorInput<'_>) -> Signal {
 }
 
 /// Client telemetry suspects screen sharing or remote control during authentication.
+#[inline]
 pub(super) fn remote_control(i: &DetectorInput<'_>) -> Signal {
     match i.context.event().telemetry.remote_control {
         None => input("telemetry.remote_control"),
@@ -181,6 +191,7 @@ pub(super) fn remote_control(i: &DetectorInput<'_>) -> Signal {
 }
 
 /// The professional is under alert (a victim the ANS or the provider is watching).
+#[inline]
 pub(super) fn under_alert(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let subject = i.context.subject().as_str();
     let lists = i.environment.watchlists();
@@ -193,6 +204,7 @@ pub(super) fn under_alert(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
 
 /// The login country is none of the countries where the professional is registered to
 /// practise (nor one the policy always accepts).
+#[inline]
 pub(super) fn location_mismatch(p: &LocationMismatch, i: &DetectorInput<'_>) -> Signal {
     let e = i.context.event();
     let places = match &e.practice {

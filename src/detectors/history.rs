@@ -14,6 +14,7 @@ fn cold(i: &DetectorInput<'_>) -> bool {
 }
 
 /// The device cookie was never seen with a good login of this professional.
+#[inline]
 pub(super) fn new_device(i: &DetectorInput<'_>) -> Signal {
     let Some(device) = i.context.event().request.device else {
         return Signal::missing(Missing::Input("request.device"));
@@ -26,6 +27,7 @@ pub(super) fn new_device(i: &DetectorInput<'_>) -> Signal {
 
 /// Neither the network prefix (/24, /48) nor, when known, the ASN was seen before: a new
 /// address inside the professional's usual provider is not unfamiliar.
+#[inline]
 pub(super) fn unfamiliar_network(i: &DetectorInput<'_>) -> Signal {
     let f = i.context.features();
     let Some(network) = f.network else {
@@ -47,6 +49,7 @@ pub(super) fn unfamiliar_network(i: &DetectorInput<'_>) -> Signal {
 }
 
 /// The country was never seen with a good login.
+#[inline]
 pub(super) fn new_country(i: &DetectorInput<'_>) -> Signal {
     let Some(country) = i.context.features().country else {
         return Signal::missing(Missing::Input("request.country"));
@@ -63,6 +66,7 @@ pub(super) fn new_country(i: &DetectorInput<'_>) -> Signal {
 /// The distance from the last good login, less both accuracy radii, needs a speed above the
 /// threshold. Without coordinates on either side it is not evaluated (GeoIP gaps must not look
 /// like travel).
+#[inline]
 pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> Signal {
     let Some(here) = i.context.event().request.geo else {
         return Signal::missing(Missing::Input("request.geo"));
@@ -105,6 +109,7 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
 /// The share of past logins "around" this hour counts the same weekday at the hour and its two
 /// neighbours fully, and the same hours on the other six weekdays at one sixth, so a Thursday
 /// 8 a.m. login is usual for someone seen at 8 a.m. every other weekday.
+#[inline]
 pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     let hours = i.profile.hours();
     let total = i.profile.hours_total();
@@ -127,6 +132,7 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
 }
 
 /// Many good logins in a short window, this one included (session farming after takeover).
+#[inline]
 pub(super) fn velocity_burst(p: &VelocityBurst, i: &DetectorInput<'_>) -> Signal {
     let now = i.context.now().unix_timestamp();
     let window = i64::from(p.window_minutes) * 60;
@@ -150,6 +156,7 @@ pub(super) fn velocity_burst(p: &VelocityBurst, i: &DetectorInput<'_>) -> Signal
 }
 
 /// Too little history to judge habits: the history-based detectors are not evaluated.
+#[inline]
 pub(super) fn cold_start(p: &ColdStart, i: &DetectorInput<'_>) -> Signal {
     let n = i.profile.login_count();
     Signal::when(
@@ -163,6 +170,7 @@ pub(super) fn cold_start(p: &ColdStart, i: &DetectorInput<'_>) -> Signal {
 
 /// Freeman et al.'s likelihood ratio of this login's features, attacker (population) versus
 /// this professional, above the threshold.
+#[inline]
 pub(super) fn anomaly(p: &Anomaly, i: &DetectorInput<'_>) -> Signal {
     let Some(population) = i.environment.population() else {
         return Signal::missing(Missing::Population);

@@ -6,6 +6,7 @@ use crate::signal::{Evidence, Missing, Signal};
 
 /// The address is on one of the named IP watchlists (deny lists, trusted hospital networks):
 /// the evidence is the most specific listed network that contains it.
+#[inline]
 pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let Some(ip) = i.context.event().request.ip else {
         return Signal::missing(Missing::Input("request.ip"));
@@ -25,6 +26,7 @@ pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
 
 /// VPN, proxy or Tor exit: the caller's threat-intelligence flag, or an anonymizer watchlist.
 /// Either source alone is enough to evaluate; a `false` flag with no list is a no-hit.
+#[inline]
 pub(super) fn anonymizer(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let flag = i.context.event().request.anonymizer;
     if flag == Some(true) {
@@ -43,6 +45,7 @@ pub(super) fn anonymizer(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
 
 /// A script or automation framework: the client telemetry flag, or a user agent of an HTTP
 /// library or headless browser.
+#[inline]
 pub(super) fn automation(i: &DetectorInput<'_>) -> Signal {
     let flag = i.context.event().telemetry.automation;
     let ua = i.context.user_agent_class();

@@ -350,11 +350,37 @@ pub enum ContextError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RiskContext {
     event: LoginEvent,
-    /// `event.at` as Unix seconds: detectors do their time arithmetic on integers.
-    now_unix: i64,
+    /// The event's times as Unix seconds: detectors do their time arithmetic on integers, and
+    /// converting a date-time costs more than most detectors.
+    unix: UnixTimes,
     features: LoginFeatures,
     user_agent: Option<UserAgentClass>,
     hour_of_week: u8,
+}
+
+/// Unix seconds of the times the detectors compare on every login, computed once per context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UnixTimes {
+    /// `at`.
+    pub(crate) now: i64,
+    /// `auth.auth_time`.
+    pub(crate) auth_time: Option<i64>,
+    /// `auth.issued_at`.
+    pub(crate) issued_at: Option<i64>,
+    /// `credential.activated_at`.
+    pub(crate) activated_at: Option<i64>,
+}
+
+impl UnixTimes {
+    fn of(event: &LoginEvent) -> Self {
+        let unix = |t: Option<OffsetDateTime>| t.map(OffsetDateTime::unix_timestamp);
+        UnixTimes {
+            now: event.at.unix_timestamp(),
+            auth_time: unix(event.auth.auth_time),
+            issued_at: unix(event.auth.issued_at),
+            activated_at: unix(event.credential.activated_at),
+        }
+    }
 }
 
 /// Fills a [`RiskContext`]; see [`RiskContext::builder`].
@@ -488,7 +514,12 @@ impl RiskContext {
 
     /// The login time as Unix seconds.
     pub fn now_unix(&self) -> i64 {
-        self.now_unix
+        self.unix.now
+    }
+
+    /// The event's times as Unix seconds.
+    pub(crate) fn unix(&self) -> &UnixTimes {
+        &self.unix
     }
 
     /// The professional.
@@ -527,7 +558,7 @@ impl RiskContext {
         };
         let hour_of_week = event.local_time.hour_of_week(event.at);
         Ok(RiskContext {
-            now_unix: event.at.unix_timestamp(),
+            unix: UnixTimes::of(&event),
             event,
             features,
             user_agent,

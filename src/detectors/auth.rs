@@ -1,6 +1,6 @@
 //! PSC / OIDC hygiene: assurance level, age of the authentication, clocks.
 
-use super::{Assurance, ClockSkew, DetectorInput, Stale, seconds_before_login};
+use super::{Assurance, ClockSkew, DetectorInput, Stale};
 use crate::signal::{Evidence, Missing, Signal};
 
 /// The `acr` is below what the policy requires (an unknown value ranks lowest).
@@ -22,10 +22,10 @@ pub(super) fn assurance_below_required(p: &Assurance, i: &DetectorInput<'_>) -> 
 /// `auth_time` is often well before the token).
 #[inline]
 pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
-    let Some(at) = i.context.event().auth.auth_time else {
+    let Some(at) = i.context.unix().auth_time else {
         return Signal::missing(Missing::Input("auth.auth_time"));
     };
-    let age = seconds_before_login(i, at);
+    let age = i.context.now_unix() - at;
     Signal::when(
         age > i64::from(p.max_age_minutes) * 60,
         Evidence::Age { seconds: age },
@@ -36,11 +36,11 @@ pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
 /// at one end, or a replayed or crafted token).
 #[inline]
 pub(super) fn clock_skew(p: &ClockSkew, i: &DetectorInput<'_>) -> Signal {
-    let auth = &i.context.event().auth;
-    let skew = [auth.auth_time, auth.issued_at]
+    let times = i.context.unix();
+    let skew = [times.auth_time, times.issued_at]
         .into_iter()
         .flatten()
-        .map(|t| -seconds_before_login(i, t))
+        .map(|t| t - times.now)
         .max();
     match skew {
         None => Signal::missing(Missing::Input("auth.auth_time")),

@@ -63,10 +63,10 @@ pub(super) fn activated_after_block(p: &ListParams, i: &DetectorInput<'_>) -> Si
 /// The e-CPS is younger than the threshold: fraudsters use it right after activating it.
 #[inline]
 pub(super) fn fresh_activation(p: &FreshActivation, i: &DetectorInput<'_>) -> Signal {
-    let Some(at) = i.context.event().credential.activated_at else {
+    let Some(at) = i.context.unix().activated_at else {
         return input("credential.activated_at");
     };
-    let age = seconds_before_login(i, at);
+    let age = i.context.now_unix() - at;
     Signal::when(
         age < i64::from(p.max_age_hours) * HOUR,
         Evidence::Age { seconds: age },
@@ -91,14 +91,13 @@ pub(super) fn activation_after_contact_change(
     i: &DetectorInput<'_>,
 ) -> Signal {
     let e = i.context.event();
-    let Some(activated) = e.credential.activated_at else {
+    let Some(activated) = i.context.unix().activated_at else {
         return input("credential.activated_at");
     };
     let Some(changes) = &e.contact_changes else {
         return input("contact_changes");
     };
     let max_gap = i64::from(p.max_gap_days) * DAY;
-    let activated = activated.unix_timestamp();
     // Changes are sorted oldest first: the last one before the activation is the closest.
     let gap = changes
         .iter()

@@ -76,7 +76,7 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
     };
     let (then, there) = (last.at, last.geo);
     // Replays may present logins out of order: the elapsed time is what matters.
-    let elapsed_s = i.context.now().unix_timestamp().abs_diff(then);
+    let elapsed_s = i.context.now_unix().abs_diff(then);
     let hours = elapsed_s as f64 / 3600.0;
     // Most logins are close to the last one or long after it: a trig-free upper bound on the
     // distance settles them without the haversine.
@@ -134,7 +134,7 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
 /// Many good logins in a short window, this one included (session farming after takeover).
 #[inline]
 pub(super) fn velocity_burst(p: &VelocityBurst, i: &DetectorInput<'_>) -> Signal {
-    let now = i.context.now().unix_timestamp();
+    let now = i.context.now_unix();
     let window = i64::from(p.window_minutes) * 60;
     // Sorted oldest first: walk back from the newest until the window is left.
     let earlier = i

@@ -1039,6 +1039,7 @@ struct Leaf<A, const N: usize> {
 }
 
 /// The number of keys of a sorted block `<= addr` (branch-free, vectorizable).
+#[inline]
 fn count_le<A: Ord + Copy>(block: &[A], addr: A) -> usize {
     block.iter().map(|&key| usize::from(key <= addr)).sum()
 }

@@ -7,8 +7,9 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use ecps_risk::{
-    CompareSpec, ConditionSpec, EffectSpec, Environment, Policy, PolicySpec, Profile, PscClaims,
-    RiskContext, RuleSpec, SignalCode, ValueSpec, WatchlistSpec, Watchlists, WatchlistsSpec,
+    CompareSpec, ConditionSpec, Decision, EffectSpec, Environment, Policy, PolicySpec, Profile,
+    PscClaims, RiskContext, RuleSpec, SignalCode, ValueSpec, WatchlistSpec, Watchlists,
+    WatchlistsSpec,
 };
 use time::Duration;
 
@@ -31,6 +32,20 @@ const CLAIMS: &str = r#"{
             "codePostal": "69003", "codeCommune": "69383", "autoriteDenregistrement": "CNOM"}]}]}
 }"#;
 
+/// One evaluation as a caller makes it: the assessment stays where it was built, and
+/// `black_box(&assessment)` keeps every signal and reason it holds observable (so none of the
+/// work can be optimized away) without copying it, as `black_box(assessment)` would.
+fn evaluate(
+    policy: &Policy,
+    ctx: &RiskContext,
+    profile: &Profile,
+    env: &Environment<'_>,
+) -> Decision {
+    let assessment = policy.evaluate(black_box(ctx), profile, env);
+    black_box(&assessment);
+    assessment.decision()
+}
+
 fn evaluation(c: &mut Criterion) {
     let policy = Policy::recommended();
     let watchlists = watchlists();
@@ -44,13 +59,13 @@ fn evaluation(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("evaluate_recommended");
     g.bench_function("legitimate", |b| {
-        b.iter(|| black_box(policy.evaluate(black_box(&legitimate), &profile, &env)).decision())
+        b.iter(|| evaluate(&policy, &legitimate, &profile, &env))
     });
     g.bench_function("seed_fraud", |b| {
-        b.iter(|| black_box(policy.evaluate(black_box(&fraud), &profile, &env)).decision())
+        b.iter(|| evaluate(&policy, &fraud, &profile, &env))
     });
     g.bench_function("cold_start", |b| {
-        b.iter(|| black_box(policy.evaluate(black_box(&legitimate), &cold, &env)).decision())
+        b.iter(|| evaluate(&policy, &legitimate, &cold, &env))
     });
     g.finish();
 }
@@ -193,7 +208,7 @@ fn watchlist_scaling(c: &mut Criterion) {
             .with_watchlists(&lists)
             .with_population(&population);
         g.bench_with_input(BenchmarkId::new("evaluate", n), &ctx, |b, ctx| {
-            b.iter(|| black_box(policy.evaluate(black_box(ctx), &profile, &env)).decision())
+            b.iter(|| evaluate(&policy, ctx, &profile, &env))
         });
     }
     g.sample_size(10);
@@ -245,7 +260,7 @@ fn profile_sizes(c: &mut Criterion) {
     }
     for (name, profile) in [("1", &one), ("100", &hundred), ("max", &full)] {
         g.bench_function(name, |b| {
-            b.iter(|| black_box(policy.evaluate(black_box(&ctx), profile, &env)).decision())
+            b.iter(|| evaluate(&policy, &ctx, profile, &env))
         });
     }
     g.finish();

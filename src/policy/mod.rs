@@ -306,18 +306,30 @@ impl Policy {
     /// nonsense, or a profile that belongs to someone else, makes the decision at least the
     /// policy's `fail_closed` floor, and the assessment says why. Allocation-free unless a
     /// custom detector allocates or fails.
-    // Inlined so the assessment is built where the caller keeps it: returning it from a
-    // separate function copied all of it (≈ 1.6 KB) once more per evaluation.
-    #[inline]
+    // Always inlined, and small: the assessment (≈ 1.6 KB) is created in the caller's frame
+    // and filled there by `fill`; returning it from a function of its own copied all of it
+    // once more per evaluation.
+    #[inline(always)]
     pub fn evaluate<'p>(
         &'p self,
         ctx: &RiskContext,
         profile: &Profile,
         env: &Environment<'_>,
     ) -> Assessment<'p> {
-        // Built in place and filled as evaluation goes: the assessment is a large
-        // fixed-size value, and moving it around costs more than most detectors.
         let mut a = Assessment::empty(self, ctx.now());
+        self.fill(&mut a, ctx, profile, env);
+        a
+    }
+
+    /// The body of [`Policy::evaluate`]: run the detectors and rules into `a`, fresh from
+    /// `Assessment::empty`.
+    fn fill<'p>(
+        &'p self,
+        a: &mut Assessment<'p>,
+        ctx: &RiskContext,
+        profile: &Profile,
+        env: &Environment<'_>,
+    ) {
         if profile.subject().is_some_and(|s| s != ctx.subject()) {
             a.failure = Some(Failure::ProfileMismatch);
         }
@@ -386,7 +398,6 @@ impl Policy {
             decision: decide(&full),
         });
         a.level = self.level_for_score(enforced.score).max(a.decision.level());
-        a
     }
 
     /// Run the examples the spec carries; `Ok` with how many passed, or every mismatch.

@@ -259,9 +259,7 @@ fn profile_sizes(c: &mut Criterion) {
         full = full.confirm_safe(&other).unwrap();
     }
     for (name, profile) in [("1", &one), ("100", &hundred), ("max", &full)] {
-        g.bench_function(name, |b| {
-            b.iter(|| evaluate(&policy, &ctx, profile, &env))
-        });
+        g.bench_function(name, |b| b.iter(|| evaluate(&policy, &ctx, profile, &env)));
     }
     g.finish();
 }

@@ -336,9 +336,11 @@ fn shown(value: &str) -> String {
 pub struct Watchlists {
     /// Sorted by name, names unique.
     lists: Box<[Watchlist]>,
-    /// `(name hash, index in lists)`, sorted: policies look lists up by [`ListName`], whose
-    /// hash is computed once when the policy is read, so a lookup on the hot path compares
-    /// integers and then one name.
+    /// Open addressing on the name hash, linear probing, at most half full: `(name hash,
+    /// index in lists + 1)`, `(0, 0)` for an empty slot. Policies look lists up by
+    /// [`ListName`], whose hash is computed once when the policy is read, so a lookup on the
+    /// hot path reads a slot or two and compares one name (a binary search over the hashes was
+    /// a chain of dependent loads, paid by every list-based detector on every login).
     by_hash: Box<[(u64, u32)]>,
 }
 
@@ -387,6 +389,34 @@ impl fmt::Display for ListName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)
     }
+}
+
+/// Whether two short texts are equal, compared inline eight bytes at a time (the last eight
+/// overlapping): list names are resolved several times per login, and a `memcmp` call cost
+/// more than the comparison.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_ne_bytes)
+    };
+    let last = a.len() - 8;
+    let mut at = 0;
+    while at < last {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, last) == word(b, last)
 }
 
 /// FNV-1a, 64 bits: names are short and few, and a collision only costs a name comparison.
@@ -463,12 +493,24 @@ impl Watchlists {
             lists.push(Watchlist::compile(list)?);
         }
         lists.sort_unstable_by(|a, b| a.name().cmp(b.name()));
-        let mut by_hash: Vec<(u64, u32)> = lists
-            .iter()
-            .zip(0u32..)
-            .map(|(l, i)| (name_hash(l.name()), i))
-            .collect();
-        by_hash.sort_unstable();
+        // No lists, no table: equal to `Watchlists::empty()`.
+        let size = match lists.len() {
+            0 => 0,
+            n => (2 * n).next_power_of_two(),
+        };
+        let mut by_hash = vec![(0, 0); size];
+        let mask = size.wrapping_sub(1);
+        for (list, index) in lists.iter().zip(1u32..) {
+            let hash = name_hash(list.name());
+            let mut at = hash as usize & mask;
+            while let Some(slot) = by_hash.get_mut(at) {
+                if slot.1 == 0 {
+                    *slot = (hash, index);
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+        }
         Ok(Self {
             lists: lists.into_boxed_slice(),
             by_hash: by_hash.into_boxed_slice(),
@@ -514,13 +556,17 @@ impl Watchlists {
 
     /// The list a policy refers to (the hot-path form of [`Watchlists::get`]).
     pub fn get_named(&self, name: &ListName) -> Option<&Watchlist> {
-        let start = self.by_hash.partition_point(|(h, _)| *h < name.hash);
-        self.by_hash
-            .get(start..)?
-            .iter()
-            .take_while(|(h, _)| *h == name.hash)
-            .filter_map(|(_, i)| self.lists.get(*i as usize))
-            .find(|l| l.name() == name.as_str())
+        let mask = self.by_hash.len().wrapping_sub(1);
+        let mut at = name.hash as usize & mask;
+        // At most half full: the probe ends at an empty slot.
+        loop {
+            let &(hash, index) = self.by_hash.get(at)?;
+            let list = self.lists.get(index.checked_sub(1)? as usize)?;
+            if hash == name.hash && same_text(list.name(), name.as_str()) {
+                return Some(list);
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// The kind of the list with this name, `None` if there is no such list.
@@ -1466,6 +1512,34 @@ mod tests {
     )]
 
     use super::*;
+
+    #[test]
+    fn same_text_is_equality() {
+        let texts = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgi",
+            "bbcdefgh",
+            "abcdefghi",
+            "abcdefghj",
+            "deactivated_ecps",
+            "deactivated_ecpt",
+            "eeactivated_ecps",
+            "blocked_activations",
+            "blocked_activationz",
+            "clocked_activations",
+            "under_alert",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same_text(a, b), a == b, "{a:?} vs {b:?}");
+            }
+        }
+    }
     use std::net::{Ipv4Addr, Ipv6Addr};
     use time::macros::datetime;
 

@@ -37,16 +37,14 @@ pub(super) fn stale(p: &Stale, i: &DetectorInput<'_>) -> Signal {
 #[inline]
 pub(super) fn clock_skew(p: &ClockSkew, i: &DetectorInput<'_>) -> Signal {
     let times = i.context.unix();
-    let skew = [times.auth_time, times.issued_at]
-        .into_iter()
-        .flatten()
-        .map(|t| t - times.now)
-        .max();
-    match skew {
+    // The later of the two (`None` sorts first, so `None` only when both are missing).
+    match times.auth_time.max(times.issued_at) {
         None => Signal::missing(Missing::Input("auth.auth_time")),
-        Some(skew) => Signal::when(
-            skew > i64::from(p.tolerance_seconds),
-            Evidence::Skew { seconds: skew },
+        Some(latest) => Signal::when(
+            latest - times.now > i64::from(p.tolerance_seconds),
+            Evidence::Skew {
+                seconds: latest - times.now,
+            },
         ),
     }
 }

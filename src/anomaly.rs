@@ -175,22 +175,13 @@ impl HierarchyLevel {
 pub struct FeatureTerm {
     /// Which term.
     pub feature: AnomalyFeature,
-    /// Its contribution to [`AnomalyScore::log_score`] (natural log of the ratio); `None` when
-    /// not evaluated (the login or a history lacks it).
+    /// Its contribution to [`AnomalyScore::log_score`] (natural log of the ratio; the terms sum
+    /// to the score up to rounding, the score being the log of the ratios' product); `None`
+    /// when not evaluated (the login or a history lacks it).
     pub log_ratio: Option<f64>,
     /// The most specific level at which the professional has already shown this login's value
     /// (`Asn` for a new /24 of a known ASN); `None` if at none (or for the prior).
     pub familiar_level: Option<HierarchyLevel>,
-}
-
-impl FeatureTerm {
-    fn not_evaluated(feature: AnomalyFeature) -> Self {
-        FeatureTerm {
-            feature,
-            log_ratio: None,
-            familiar_level: None,
-        }
-    }
 }
 
 /// The outcome of [`anomaly_score`]: `ln S_u(x)` and its terms.
@@ -481,6 +472,42 @@ pub fn anomaly_score_with(
     user_logins: u64,
     population: &PopulationStats,
 ) -> Option<AnomalyScore> {
+    let terms = terms(params, features, user, user_logins, population)?;
+    Some(AnomalyScore {
+        log_score: log_score(&terms)?,
+        per_feature: terms.map(Term::public),
+    })
+}
+
+/// `ln S_u(x)` alone, as [`anomaly_score_with`] computes it: the detector's hot path, one
+/// logarithm per login instead of one per term.
+pub(crate) fn anomaly_log_score(
+    params: &AnomalyParams,
+    features: &LoginFeatures,
+    user: &FeatureHistory,
+    user_logins: u64,
+    population: &PopulationStats,
+) -> Option<f64> {
+    log_score(&terms(params, features, user, user_logins, population)?)
+}
+
+/// The logarithm of the product of the evaluated ratios (the sum of the terms' logarithms, up
+/// to rounding). Every ratio is finite and positive, and few: the product neither overflows
+/// nor underflows.
+fn log_score(terms: &[Term; 3]) -> Option<f64> {
+    let product: f64 = terms.iter().filter_map(|t| t.ratio).product();
+    // Unreachable by construction; never hand out a non-finite score.
+    Some(product.ln()).filter(|v| v.is_finite())
+}
+
+/// The three terms (prior, network, user agent), or `None` when the score is not evaluated.
+fn terms(
+    params: &AnomalyParams,
+    features: &LoginFeatures,
+    user: &FeatureHistory,
+    user_logins: u64,
+    population: &PopulationStats,
+) -> Option<[Term; 3]> {
     if user_logins == 0 || population.logins() == 0 {
         return None;
     }
@@ -556,34 +583,18 @@ pub fn anomaly_score_with(
         )
     };
 
-    if network.log_ratio.is_none() && user_agent.log_ratio.is_none() {
+    if network.ratio.is_none() && user_agent.ratio.is_none() {
         return None;
     }
 
     let prior = if population.users() > 0 {
-        // ln[(1 / users) / (user_logins / logins)]; all three counts are > 0 here.
-        // One logarithm per login: the hot path pays for each.
-        let ln_prior =
-            (population.logins() as f64 / (population.users() as f64 * user_logins as f64)).ln();
-        FeatureTerm {
-            feature: AnomalyFeature::UserPrior,
-            log_ratio: Some(ln_prior).filter(|v| v.is_finite()),
-            familiar_level: None,
-        }
+        // (1 / users) / (user_logins / logins); all three counts are > 0 here.
+        let ratio = population.logins() as f64 / (population.users() as f64 * user_logins as f64);
+        Term::new(AnomalyFeature::UserPrior, ratio, None)
     } else {
-        FeatureTerm::not_evaluated(AnomalyFeature::UserPrior)
+        Term::not_evaluated(AnomalyFeature::UserPrior)
     };
-
-    let per_feature = [prior, network, user_agent];
-    let log_score = per_feature.iter().filter_map(|t| t.log_ratio).sum::<f64>();
-    // Unreachable by construction (every term is finite); never hand out a non-finite score.
-    if !log_score.is_finite() {
-        return None;
-    }
-    Some(AnomalyScore {
-        log_score,
-        per_feature,
-    })
+    Some([prior, network, user_agent])
 }
 
 /// One level of a hierarchy, as seen by one login: the counts the formula needs.
@@ -627,16 +638,51 @@ where
     u64::try_from(t.len()).unwrap_or(u64::MAX)
 }
 
-/// The log ratio of one hierarchy (the formula of [`anomaly_score_with`]).
+/// One term before its logarithm: the likelihood ratio, `None` when not evaluated.
+#[derive(Clone, Copy)]
+struct Term {
+    feature: AnomalyFeature,
+    /// Finite and positive when present.
+    ratio: Option<f64>,
+    familiar_level: Option<HierarchyLevel>,
+}
+
+impl Term {
+    fn not_evaluated(feature: AnomalyFeature) -> Self {
+        Term {
+            feature,
+            ratio: None,
+            familiar_level: None,
+        }
+    }
+
+    fn new(feature: AnomalyFeature, ratio: f64, familiar_level: Option<HierarchyLevel>) -> Self {
+        Term {
+            feature,
+            ratio: Some(ratio).filter(|r| r.is_finite() && *r > 0.0),
+            familiar_level,
+        }
+    }
+
+    fn public(self) -> FeatureTerm {
+        FeatureTerm {
+            feature: self.feature,
+            log_ratio: self.ratio.map(f64::ln),
+            familiar_level: self.familiar_level,
+        }
+    }
+}
+
+/// The likelihood ratio of one hierarchy (the formula of [`anomaly_score_with`]).
 fn family_term(
     feature: AnomalyFeature,
     levels: &[Option<Level>],
     names: &[HierarchyLevel],
     unseen_ratio: f64,
-) -> FeatureTerm {
+) -> Term {
     let weight_sum: f64 = levels.iter().flatten().map(|l| l.weight).sum();
     if weight_sum <= 0.0 {
-        return FeatureTerm::not_evaluated(feature);
+        return Term::not_evaluated(feature);
     }
     let mut user_p = 0.0;
     let mut pop_p = 0.0;
@@ -662,12 +708,7 @@ fn family_term(
         // p(x | u, L) = p(x | A) / 4 edge case.
         unseen_ratio
     };
-    let log_ratio = ratio.ln();
-    FeatureTerm {
-        feature,
-        log_ratio: Some(log_ratio).filter(|v| v.is_finite()),
-        familiar_level,
-    }
+    Term::new(feature, ratio, familiar_level)
 }
 
 #[cfg(test)]

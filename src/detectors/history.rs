@@ -178,7 +178,8 @@ pub(super) fn anomaly(p: &Anomaly, i: &DetectorInput<'_>) -> Signal {
     if cold(i) {
         return Signal::missing(Missing::History);
     }
-    let score = crate::anomaly::anomaly_score(
+    let score = crate::anomaly::anomaly_log_score(
+        &crate::anomaly::AnomalyParams::DEFAULT,
         i.context.features(),
         i.profile.history(),
         i.profile.login_count(),
@@ -186,10 +187,7 @@ pub(super) fn anomaly(p: &Anomaly, i: &DetectorInput<'_>) -> Signal {
     );
     match score {
         None => Signal::missing(Missing::Input("request")),
-        Some(s) => Signal::when(
-            s.log_score > p.threshold,
-            Evidence::Score { value: s.log_score },
-        ),
+        Some(value) => Signal::when(value > p.threshold, Evidence::Score { value }),
     }
 }
 

@@ -380,59 +380,101 @@ impl Condition {
     }
 }
 
-/// A condition made only of detector tests, flat under one `all` or `any`, compiled to bit
-/// masks: whether it is *true* takes four mask operations. Most rules have this shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A condition made only of detector tests, at most two levels deep — tests, an `any` of
+/// tests, or an `all` of tests and of `any`s of tests — compiled to bit masks: whether it is
+/// *true* takes a few mask operations per group. Every rule of the recommended policy but one
+/// has this shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct MaskRule {
-    any: bool,
+    /// Tests that must all be true.
+    all: Tests,
+    /// Groups of which at least one test must be true, each.
+    any: Box<[Tests]>,
+}
+
+/// Detector tests, one bit per detector and kind of test.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tests {
     hit: u64,
     no_hit: u64,
     not_evaluated: u64,
     evaluated: u64,
 }
 
+impl Tests {
+    /// Add a test; `false` if `c` is not one.
+    fn add(&mut self, c: &Condition) -> bool {
+        match c {
+            Condition::Hit(r) => self.hit |= r.bit(),
+            Condition::NotEvaluated(r) => self.not_evaluated |= r.bit(),
+            Condition::Not(inner) => match &**inner {
+                Condition::Hit(r) => self.no_hit |= r.bit(),
+                Condition::NotEvaluated(r) => self.evaluated |= r.bit(),
+                _ => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    /// Tests from conditions that must all be tests.
+    fn of(cs: &[Condition]) -> Option<Tests> {
+        let mut t = Tests::default();
+        cs.iter().all(|c| t.add(c)).then_some(t)
+    }
+
+    /// Every test true.
+    fn all_hold(&self, s: &States) -> bool {
+        self.hit & !s.hit == 0
+            && self.no_hit & !s.no_hit == 0
+            && self.not_evaluated & !s.not_evaluated == 0
+            && self.evaluated & !s.evaluated == 0
+    }
+
+    /// Some test true.
+    fn any_holds(&self, s: &States) -> bool {
+        (self.hit & s.hit)
+            | (self.no_hit & s.no_hit)
+            | (self.not_evaluated & s.not_evaluated)
+            | (self.evaluated & s.evaluated)
+            != 0
+    }
+}
+
 impl MaskRule {
     /// The mask form of `c`, when it has one.
     pub(crate) fn of(c: &Condition) -> Option<MaskRule> {
-        let (any, members) = match c {
-            Condition::All(cs) if !cs.is_empty() => (false, cs.as_slice()),
-            Condition::Any(cs) if !cs.is_empty() => (true, cs.as_slice()),
+        let mut m = MaskRule::default();
+        match c {
+            Condition::Any(cs) if !cs.is_empty() => m.any = Box::new([Tests::of(cs)?]),
+            Condition::All(cs) if !cs.is_empty() => {
+                let mut groups = Vec::new();
+                for member in cs {
+                    if !m.all.add(member) {
+                        match member {
+                            Condition::Any(inner) if !inner.is_empty() => {
+                                groups.push(Tests::of(inner)?);
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                m.any = groups.into_boxed_slice();
+            }
             Condition::All(_) | Condition::Any(_) => return None,
-            single => (false, std::slice::from_ref(single)),
-        };
-        let mut m = MaskRule {
-            any,
-            ..MaskRule::default()
-        };
-        for member in members {
-            match member {
-                Condition::Hit(r) => m.hit |= r.bit(),
-                Condition::NotEvaluated(r) => m.not_evaluated |= r.bit(),
-                Condition::Not(inner) => match &**inner {
-                    Condition::Hit(r) => m.no_hit |= r.bit(),
-                    Condition::NotEvaluated(r) => m.evaluated |= r.bit(),
-                    _ => return None,
-                },
-                _ => return None,
+            single => {
+                if !m.all.add(single) {
+                    return None;
+                }
             }
         }
         Some(m)
     }
 
-    /// True when the condition is true (Kleene: an `all` needs every test true, an `any` one).
+    /// True when the condition is true (Kleene: an `all` needs every member true, an `any`
+    /// one).
     pub(crate) fn holds(&self, s: &States) -> bool {
-        if self.any {
-            (self.hit & s.hit)
-                | (self.no_hit & s.no_hit)
-                | (self.not_evaluated & s.not_evaluated)
-                | (self.evaluated & s.evaluated)
-                != 0
-        } else {
-            self.hit & !s.hit == 0
-                && self.no_hit & !s.no_hit == 0
-                && self.not_evaluated & !s.not_evaluated == 0
-                && self.evaluated & !s.evaluated == 0
-        }
+        self.all.all_hold(s) && self.any.iter().all(|g| g.any_holds(s))
     }
 }
 
@@ -757,6 +799,10 @@ mod mask_tests {
                 for c in lits(2) {
                     shapes.push(Condition::All(vec![a.clone(), b.clone(), c.clone()]));
                     shapes.push(Condition::Any(vec![a.clone(), b.clone(), c.clone()]));
+                    let any =
+                        |x: &Condition, y: &Condition| Condition::Any(vec![x.clone(), y.clone()]);
+                    shapes.push(Condition::All(vec![a.clone(), any(&b, &c)]));
+                    shapes.push(Condition::All(vec![any(&a, &b), any(&b, &c), c.clone()]));
                 }
             }
         }
@@ -786,9 +832,15 @@ mod mask_tests {
                 );
             }
         }
-        // Nested shapes and comparisons keep the tree form.
-        let nested = Condition::All(vec![Condition::Any(vec![Condition::Hit(r[0])])]);
-        assert!(MaskRule::of(&nested).is_none());
+        // Deeper shapes and comparisons keep the tree form.
+        let hit = Condition::Hit(r[0]);
+        let deeper = Condition::All(vec![Condition::Any(vec![Condition::All(vec![
+            hit.clone(),
+        ])])]);
+        assert!(MaskRule::of(&deeper).is_none());
+        let any_of_all = Condition::Any(vec![Condition::All(vec![hit.clone()])]);
+        assert!(MaskRule::of(&any_of_all).is_none());
         assert!(MaskRule::of(&Condition::Any(vec![])).is_none());
+        assert!(MaskRule::of(&Condition::All(vec![hit, Condition::Any(vec![])])).is_none());
     }
 }

@@ -76,6 +76,7 @@ impl Default for SignalSlots {
 impl SignalSlots {
     /// Run `detector` on the slot of `r` and record its state; does nothing for a reference
     /// outside the slots (never made by a compiled policy).
+    #[inline]
     pub(crate) fn fill(&mut self, r: SignalRef, detector: impl FnOnce(&mut Signal)) {
         let slot = match r {
             SignalRef::Builtin(c) => self.builtin.get_mut(c as usize),

@@ -265,6 +265,9 @@ pub(crate) fn compile(
             method: t.step_up_method.into(),
         },
         report_only: normalized.mode == Mode::ReportOnly,
+        builtin_bits: builtins
+            .iter()
+            .fold(0, |bits, c| bits | SignalRef::Builtin(*c).bit()),
         builtins,
         customs,
         rules,

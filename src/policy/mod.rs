@@ -29,7 +29,7 @@ pub use spec::{
 use crate::assessment::{Assessment, Failure, Outcome, SignalSlots};
 use crate::context::RiskContext;
 use crate::decision::{Decision, Level, StepUpMethod};
-use crate::detectors::{Detector, DetectorInput, detect_into};
+use crate::detectors::{Detector, DetectorInput, detect_all};
 use crate::digest::Fingerprint;
 use crate::environment::Environment;
 use crate::population::PopulationStats;
@@ -63,6 +63,8 @@ pub struct Policy {
     thresholds: Thresholds,
     report_only: bool,
     builtins: Vec<SignalCode>,
+    /// `builtins` as a set of bits (`SignalRef::bit`), for the evaluation's pass over them.
+    builtin_bits: u64,
     customs: Vec<CustomDetector>,
     rules: Vec<Rule>,
     fingerprint: Fingerprint,
@@ -211,6 +213,7 @@ impl Policy {
             },
             report_only: false,
             builtins: Vec::new(),
+            builtin_bits: 0,
             customs: Vec::new(),
             rules: vec![Rule {
                 id: "deny-everything".into(),
@@ -338,11 +341,12 @@ impl Policy {
             profile,
             environment: env,
         };
-        for code in &self.builtins {
-            a.slots.fill(SignalRef::Builtin(*code), |slot| {
-                detect_into(*code, &self.spec.detectors, &input, slot)
-            });
-        }
+        detect_all(
+            self.builtin_bits,
+            &self.spec.detectors,
+            &input,
+            &mut a.slots,
+        );
         for (i, custom) in self.customs.iter().enumerate() {
             let signal = match run_custom(custom, &input) {
                 Ok(signal) => signal,

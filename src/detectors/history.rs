@@ -117,11 +117,13 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
         return Signal::missing(Missing::History);
     }
     let how = usize::from(i.context.hour_of_week());
-    let count = |h: usize| f64::from(hours.get(h % HOURS_PER_WEEK).copied().unwrap_or(0));
+    // Integer sums (counts are at most `MAX_HOUR_COUNT`), converted once: the same values as
+    // summing floats, without a conversion per hour.
+    let count = |h: usize| u32::from(hours.get(h % HOURS_PER_WEEK).copied().unwrap_or(0));
     let around = |h: usize| count(h + HOURS_PER_WEEK - 1) + count(h) + count(h + 1);
     let same_day = around(how);
-    let other_days: f64 = (1..7).map(|d| around(how + d * 24)).sum();
-    let share = (same_day + other_days / 6.0) / f64::from(total);
+    let other_days: u32 = (1..7).map(|d| around(how + d * 24)).sum();
+    let share = (f64::from(same_day) + f64::from(other_days) / 6.0) / f64::from(total);
     Signal::when(
         share < p.max_share,
         Evidence::Hour {

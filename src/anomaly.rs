@@ -519,29 +519,26 @@ fn terms(
         let m_country = 1;
         let m_asn = m_country + len_u64(&pop.countries);
         let m_network = m_asn + len_u64(&pop.asns);
-        let levels = [
-            level(
-                w[0],
-                features.network,
-                &user.networks,
-                &pop.networks,
-                m_network,
-            ),
-            level(w[1], features.asn, &user.asns, &pop.asns, m_asn),
-            level(
-                w[2],
-                features.country,
-                &user.countries,
-                &pop.countries,
-                m_country,
-            ),
-        ];
-        family_term(
-            AnomalyFeature::Network,
-            &levels,
-            &NETWORK_LEVELS,
-            params.unseen_ratio,
-        )
+        let [n_network, n_asn, n_country] = NETWORK_LEVELS;
+        let mut mix = Mixture::default();
+        mix.level(
+            n_network,
+            w[0],
+            features.network,
+            &user.networks,
+            &pop.networks,
+            m_network,
+        );
+        mix.level(n_asn, w[1], features.asn, &user.asns, &pop.asns, m_asn);
+        mix.level(
+            n_country,
+            w[2],
+            features.country,
+            &user.countries,
+            &pop.countries,
+            m_country,
+        );
+        mix.term(AnomalyFeature::Network, params.unseen_ratio)
     };
 
     let user_agent = {
@@ -551,36 +548,34 @@ fn terms(
         let m_os = m_device + len_u64(&pop.devices);
         let m_browser = m_os + len_u64(&pop.oses);
         let m_ua = m_browser + len_u64(&pop.browsers);
-        let levels = [
-            level(
-                w[0],
-                ua.map(|u| u.hash),
-                &user.user_agents,
-                &pop.user_agents,
-                m_ua,
-            ),
-            level(
-                w[1],
-                ua.map(|u| u.browser),
-                &user.browsers,
-                &pop.browsers,
-                m_browser,
-            ),
-            level(w[2], ua.map(|u| u.os), &user.oses, &pop.oses, m_os),
-            level(
-                w[3],
-                ua.map(|u| u.device),
-                &user.devices,
-                &pop.devices,
-                m_device,
-            ),
-        ];
-        family_term(
-            AnomalyFeature::UserAgent,
-            &levels,
-            &USER_AGENT_LEVELS,
-            params.unseen_ratio,
-        )
+        let [n_ua, n_browser, n_os, n_device] = USER_AGENT_LEVELS;
+        let mut mix = Mixture::default();
+        mix.level(
+            n_ua,
+            w[0],
+            ua.map(|u| u.hash),
+            &user.user_agents,
+            &pop.user_agents,
+            m_ua,
+        );
+        mix.level(
+            n_browser,
+            w[1],
+            ua.map(|u| u.browser),
+            &user.browsers,
+            &pop.browsers,
+            m_browser,
+        );
+        mix.level(n_os, w[2], ua.map(|u| u.os), &user.oses, &pop.oses, m_os);
+        mix.level(
+            n_device,
+            w[3],
+            ua.map(|u| u.device),
+            &user.devices,
+            &pop.devices,
+            m_device,
+        );
+        mix.term(AnomalyFeature::UserAgent, params.unseen_ratio)
     };
 
     if network.ratio.is_none() && user_agent.ratio.is_none() {
@@ -597,38 +592,60 @@ fn terms(
     Some([prior, network, user_agent])
 }
 
-/// One level of a hierarchy, as seen by one login: the counts the formula needs.
-#[derive(Clone, Copy)]
-struct Level {
-    weight: f64,
-    user_count: u32,
-    user_total: u64,
-    pop_count: u32,
-    pop_total: u64,
-    pop_unseen: u64,
+/// One hierarchy's two mixtures, p(x | A) and p(x | u, L), accumulated level by level (the
+/// formula of [`anomaly_score_with`]), each weighted by its level's raw weight: their ratio
+/// does not depend on the common `1 / Σ weights`, so it is never divided by (seven fewer
+/// divisions per login).
+#[derive(Default)]
+struct Mixture {
+    weight_sum: f64,
+    user_p: f64,
+    pop_p: f64,
+    familiar_level: Option<HierarchyLevel>,
 }
 
-/// The level's counts, or `None` when it cannot be compared: the login lacks the value, the
-/// weight is 0, or the professional's or the population's table never recorded this level.
-fn level<K: Ord + Copy>(
-    weight: f64,
-    value: Option<K>,
-    user: &CountTable<K>,
-    pop: &CountTable<K>,
-    pop_unseen: u64,
-) -> Option<Level> {
-    let value = value?;
-    if weight <= 0.0 || user.total() == 0 || pop.total() == 0 {
-        return None;
+impl Mixture {
+    /// Add a level, unless it cannot be compared: the login lacks the value, the weight is 0,
+    /// or the professional's or the population's table never recorded this level.
+    fn level<K: Ord + Copy>(
+        &mut self,
+        name: HierarchyLevel,
+        weight: f64,
+        value: Option<K>,
+        user: &CountTable<K>,
+        pop: &CountTable<K>,
+        pop_unseen: u64,
+    ) {
+        let Some(value) = value else { return };
+        if weight <= 0.0 || user.total() == 0 || pop.total() == 0 {
+            return;
+        }
+        let user_count = user.count(&value);
+        self.weight_sum += weight;
+        // c_u ≤ n_u by the count table's invariant; n_u > 0 above.
+        self.user_p += weight * f64::from(user_count) / user.total() as f64;
+        // Freeman smoothing; N + M ≥ 1 and max(c, 1) ≤ N + M.
+        let denominator = pop.total().saturating_add(pop_unseen) as f64;
+        self.pop_p += weight * f64::from(pop.count(&value).max(1)) / denominator;
+        if self.familiar_level.is_none() && user_count > 0 {
+            self.familiar_level = Some(name);
+        }
     }
-    Some(Level {
-        weight,
-        user_count: user.count(&value),
-        user_total: user.total(),
-        pop_count: pop.count(&value),
-        pop_total: pop.total(),
-        pop_unseen,
-    })
+
+    /// The hierarchy's likelihood ratio.
+    fn term(self, feature: AnomalyFeature, unseen_ratio: f64) -> Term {
+        if self.weight_sum <= 0.0 {
+            return Term::not_evaluated(feature);
+        }
+        let ratio = if self.user_p > 0.0 && self.pop_p > 0.0 {
+            (self.pop_p / self.user_p).min(unseen_ratio)
+        } else {
+            // Never shown by the professional at any level: the reference implementation's
+            // p(x | u, L) = p(x | A) / 4 edge case.
+            unseen_ratio
+        };
+        Term::new(feature, ratio, self.familiar_level)
+    }
 }
 
 fn len_u64<K>(t: &CountTable<K>) -> u64
@@ -671,44 +688,6 @@ impl Term {
             familiar_level: self.familiar_level,
         }
     }
-}
-
-/// The likelihood ratio of one hierarchy (the formula of [`anomaly_score_with`]).
-fn family_term(
-    feature: AnomalyFeature,
-    levels: &[Option<Level>],
-    names: &[HierarchyLevel],
-    unseen_ratio: f64,
-) -> Term {
-    let weight_sum: f64 = levels.iter().flatten().map(|l| l.weight).sum();
-    if weight_sum <= 0.0 {
-        return Term::not_evaluated(feature);
-    }
-    let mut user_p = 0.0;
-    let mut pop_p = 0.0;
-    let mut familiar_level = None;
-    // Both mixtures are weighted by `weight / weight_sum`; their ratio does not depend on the
-    // common `1 / weight_sum`, so the raw weights are used (seven fewer divisions per login).
-    for (l, name) in levels.iter().zip(names) {
-        let Some(l) = l else { continue };
-        let w = l.weight;
-        // c_u ≤ n_u by the count table's invariant; n_u > 0 by `level`.
-        user_p += w * f64::from(l.user_count) / l.user_total as f64;
-        // Freeman smoothing; N + M ≥ 1 and max(c, 1) ≤ N + M.
-        let denominator = l.pop_total.saturating_add(l.pop_unseen) as f64;
-        pop_p += w * f64::from(l.pop_count.max(1)) / denominator;
-        if familiar_level.is_none() && l.user_count > 0 {
-            familiar_level = Some(*name);
-        }
-    }
-    let ratio = if user_p > 0.0 && pop_p > 0.0 {
-        (pop_p / user_p).min(unseen_ratio)
-    } else {
-        // Never shown by the professional at any level: the reference implementation's
-        // p(x | u, L) = p(x | A) / 4 edge case.
-        unseen_ratio
-    };
-    Term::new(feature, ratio, familiar_level)
 }
 
 #[cfg(test)]

@@ -161,6 +161,7 @@ impl<K: Ord + Copy> CountTable<K> {
     }
 
     /// The entry for `value`, if it was seen and not evicted.
+    #[inline]
     pub fn get(&self, value: &K) -> Option<&Entry<K>> {
         self.entries
             .binary_search_by(|e| e.value.cmp(value))
@@ -169,6 +170,7 @@ impl<K: Ord + Copy> CountTable<K> {
     }
 
     /// How many times `value` was seen (0 if never, or evicted).
+    #[inline]
     pub fn count(&self, value: &K) -> u32 {
         self.get(value).map_or(0, |e| e.count)
     }

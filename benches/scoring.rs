@@ -68,6 +68,24 @@ fn evaluation(c: &mut Criterion) {
         b.iter(|| evaluate(&policy, &legitimate, &cold, &env))
     });
     g.finish();
+
+    // The reuse form: one assessment per worker, overwritten by every login.
+    let mut g = c.benchmark_group("evaluate_into_recommended");
+    let mut assessment = policy.create_assessment();
+    for (name, ctx, profile) in [
+        ("legitimate", &legitimate, &profile),
+        ("seed_fraud", &fraud, &profile),
+        ("cold_start", &legitimate, &cold),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                policy.evaluate_into(black_box(ctx), profile, &env, &mut assessment);
+                black_box(&assessment);
+                assessment.decision()
+            })
+        });
+    }
+    g.finish();
 }
 
 fn context_building(c: &mut Criterion) {

@@ -32,7 +32,7 @@ const N_BUILTIN: usize = SignalCode::ALL.len();
 /// and copying it in made every detector pay a store-forwarding stall (the copy's wide loads
 /// read the detector's narrower stores), which `perf` showed as the costliest instruction of
 /// an evaluation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct SignalSlots {
     builtin: [Signal; N_BUILTIN],
     custom: [Signal; MAX_CUSTOM_DETECTORS],
@@ -70,6 +70,22 @@ impl Default for SignalSlots {
             custom: [Signal::NoHit; MAX_CUSTOM_DETECTORS],
             masks: Masks::default(),
         }
+    }
+}
+
+// Only the slots that ran: the others may hold a previous evaluation's signals (see
+// `Assessment::reset`), which must not leak into a log of this one.
+impl fmt::Debug for SignalSlots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let builtin = SignalCode::ALL.iter().map(|&c| SignalRef::Builtin(c));
+        let custom = (0..MAX_CUSTOM_DETECTORS).map(SignalRef::Custom);
+        f.debug_map()
+            .entries(
+                builtin
+                    .chain(custom)
+                    .filter_map(|r| Some((r, self.get(r)?))),
+            )
+            .finish()
     }
 }
 
@@ -111,8 +127,8 @@ impl SignalSlots {
 }
 
 /// Indices of the rules that fired, in rule order (`u16`: the assessment is copied whole, so
-/// it is kept small).
-#[derive(Clone, Copy, Debug)]
+/// it is kept small). Entries past `len` are stale.
+#[derive(Clone, Copy)]
 pub(crate) struct Fired {
     rules: [u16; MAX_REASONS],
     len: usize,
@@ -129,6 +145,15 @@ impl Default for Fired {
     }
 }
 
+impl fmt::Debug for Fired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fired")
+            .field("rules", &self.iter().collect::<Vec<_>>())
+            .field("total", &self.total)
+            .finish()
+    }
+}
+
 impl Fired {
     pub(crate) fn push(&mut self, index: usize) {
         self.total += 1;
@@ -136,6 +161,11 @@ impl Fired {
             *slot = i;
             self.len += 1;
         }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.total = 0;
     }
 
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
@@ -167,6 +197,10 @@ pub enum Failure<'p> {
     /// The profile belongs to another professional (a caller bug that must not score as a
     /// cold start nor as a familiar login).
     ProfileMismatch,
+    /// No evaluation filled this assessment: it comes from
+    /// [`Policy::create_assessment`](crate::Policy::create_assessment) and was read before
+    /// [`Policy::evaluate_into`](crate::Policy::evaluate_into) ran on it.
+    NotEvaluated,
 }
 
 impl fmt::Display for Failure<'_> {
@@ -185,6 +219,7 @@ impl fmt::Display for Failure<'_> {
                 )
             }
             Failure::ProfileMismatch => f.write_str("the profile belongs to another professional"),
+            Failure::NotEvaluated => f.write_str("no evaluation filled this assessment"),
         }
     }
 }
@@ -264,6 +299,32 @@ impl<'p> Assessment<'p> {
             step_up_passed: false,
             login_time,
         }
+    }
+
+    /// An assessment no evaluation has filled: denied, critical, failed with
+    /// [`Failure::NotEvaluated`], so that reading it by mistake never allows a login.
+    pub(crate) fn unfilled(policy: &'p Policy) -> Self {
+        let mut a = Self::empty(policy, time::OffsetDateTime::UNIX_EPOCH);
+        a.decision = Decision::Deny;
+        a.level = Level::Critical;
+        a.failure = Some(Failure::NotEvaluated);
+        a
+    }
+
+    /// Make a used assessment ready for a new evaluation as if fresh from
+    /// [`Assessment::empty`], without rewriting its signal slots: a slot is only read when its
+    /// `ran` bit is set, and the bits are cleared here.
+    pub(crate) fn reset(&mut self, policy: &'p Policy, login_time: time::OffsetDateTime) {
+        self.policy = policy;
+        self.score = 0;
+        self.decision = Decision::Allow;
+        self.level = Level::Low;
+        self.report_only = None;
+        self.slots.masks = Masks::default();
+        self.fired.clear();
+        self.failure = None;
+        self.step_up_passed = false;
+        self.login_time = login_time;
     }
 
     /// The decision to enforce.

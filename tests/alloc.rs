@@ -65,6 +65,21 @@ fn evaluation_does_not_allocate() {
         }
     }
 
+    // The reuse form neither: one assessment, every login in turn.
+    let mut reused = policy.create_assessment();
+    for (name, ctx, profile) in [
+        ("legitimate", &legitimate, &profile),
+        ("seed fraud", &fraud, &profile),
+        ("cold start", &legitimate, &cold),
+    ] {
+        let (count, ()) = allocations(|| policy.evaluate_into(ctx, profile, &env, &mut reused));
+        assert_eq!(
+            count, 0,
+            "{name}: {count} allocation(s) during evaluate_into"
+        );
+        assert!(reused.failure().is_none(), "{name}");
+    }
+
     // The counter works: building a context allocates.
     let (count, _) = allocations(|| usual(NOW).build().unwrap());
     assert!(count > 0);

@@ -782,6 +782,63 @@ fn another_professionals_profile_fails_closed() {
 }
 
 #[test]
+fn an_assessment_no_evaluation_filled_denies() {
+    let p = Policy::recommended();
+    let a = p.create_assessment();
+    assert_eq!(a.decision(), Decision::Deny);
+    assert_eq!(a.failure(), Some(&Failure::NotEvaluated));
+    assert_eq!(
+        a.failure().unwrap().to_string(),
+        "no evaluation filled this assessment"
+    );
+    assert!(!a.is_good_login());
+    assert_eq!(a.reasons().count(), 0);
+    assert_eq!(a.signals().count(), 0);
+    // Nothing can learn from it: it is of no login.
+    let ctx = login().build().unwrap();
+    assert!(Profile::new().learn(&ctx, &a).is_err());
+}
+
+#[test]
+fn a_reused_assessment_forgets_the_previous_login() {
+    let p = Policy::recommended();
+    let mut a = p.create_assessment();
+    let fraud = login()
+        .activation(NOW - Duration::hours(1), ActivationChannel::EmailSms)
+        .build()
+        .unwrap();
+    let other = RiskContext::builder(NOW, "810023456782".parse().unwrap())
+        .build()
+        .unwrap();
+    let foreign_profile = Profile::new().confirm_safe(&other).unwrap();
+    p.evaluate_into(&fraud, &foreign_profile, &Environment::empty(), &mut a);
+    assert_eq!(a.failure(), Some(&Failure::ProfileMismatch));
+    assert!(a.signal(SignalCode::EcpsFreshActivation).unwrap().is_hit());
+
+    // The next login of the same worker: no activation input, the right profile.
+    let quiet = login().build().unwrap();
+    p.evaluate_into(&quiet, &Profile::new(), &Environment::empty(), &mut a);
+    let fresh = p.evaluate(&quiet, &Profile::new(), &Environment::empty());
+    assert!(a.failure().is_none());
+    assert!(!a.signal(SignalCode::EcpsFreshActivation).unwrap().is_hit());
+    assert_eq!(a.decision(), fresh.decision());
+    assert_eq!(a.score(), fresh.score());
+    assert_eq!(a.to_string(), fresh.to_string());
+    assert_eq!(format!("{a:?}"), format!("{fresh:?}"));
+    let ids = |a: &ecps_risk::Assessment<'_>| {
+        a.reasons()
+            .map(|r| r.rule_id().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&a), ids(&fresh));
+    assert!(
+        !ids(&a).iter().any(|id| id.contains("activation")),
+        "{:?}",
+        ids(&a)
+    );
+}
+
+#[test]
 fn registry_rejects_bad_names() {
     let mut r = DetectorRegistry::new();
     let e = r.register("Bad Name", Panics).unwrap_err();

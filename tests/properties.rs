@@ -911,6 +911,35 @@ proptest! {
         prop_assert_eq!(a.fingerprint(), b.fingerprint());
     }
 
+    /// One assessment reused through `evaluate_into` across logins, profiles and both
+    /// policies reads exactly like a fresh `evaluate`: nothing of an earlier login (a signal,
+    /// a fired rule, a failure) survives into the next.
+    #[test]
+    fn a_reused_assessment_reads_like_a_fresh_one(
+        steps in vec((login(), profile(4), any::<bool>()), 1..5),
+        lists in option::of(watchlists()),
+        population in option::of(population()),
+    ) {
+        let mut env = Environment::new();
+        if let Some(w) = &lists {
+            env = env.with_watchlists(w);
+        }
+        if let Some(p) = &population {
+            env = env.with_population(p);
+        }
+        let mut reused = RECOMMENDED.create_assessment();
+        for (login, profile, everything) in &steps {
+            let Ok(ctx) = login.builder().build() else { continue };
+            let policy: &'static Policy = if *everything { &EVERYTHING } else { &RECOMMENDED };
+            policy.evaluate_into(&ctx, profile, &env, &mut reused);
+            let fresh = policy.evaluate(&ctx, profile, &env);
+            prop_assert_eq!(assessment_json(&reused), assessment_json(&fresh));
+            prop_assert_eq!(reused.to_string(), fresh.to_string());
+            prop_assert_eq!(format!("{reused:?}"), format!("{fresh:?}"));
+            prop_assert_eq!(reused.is_good_login(), fresh.is_good_login());
+        }
+    }
+
     /// A detector going from "no hit" to "hit", in a policy of positive points, floors and
     /// forced denials, never lowers the score nor the decision.
     #[test]

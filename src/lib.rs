@@ -14,6 +14,7 @@ mod digest;
 mod environment;
 mod features;
 mod geo;
+mod hash_index;
 mod local_time;
 mod national_id;
 mod policy;

@@ -26,6 +26,8 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::hash_index::{HashIndex, same_text, text_hash};
+
 // ---------------------------------------------------------------------------------------------
 // Wire form
 // ---------------------------------------------------------------------------------------------
@@ -336,12 +338,11 @@ fn shown(value: &str) -> String {
 pub struct Watchlists {
     /// Sorted by name, names unique.
     lists: Box<[Watchlist]>,
-    /// Open addressing on the name hash, linear probing, at most half full: `(name hash,
-    /// index in lists + 1)`, `(0, 0)` for an empty slot. Policies look lists up by
-    /// [`ListName`], whose hash is computed once when the policy is read, so a lookup on the
-    /// hot path reads a slot or two and compares one name (a binary search over the hashes was
-    /// a chain of dependent loads, paid by every list-based detector on every login).
-    by_hash: Box<[(u64, u32)]>,
+    /// `lists` by name hash. Policies look lists up by [`ListName`], whose hash is computed
+    /// once when the policy is read, so a lookup on the hot path reads a slot or two and
+    /// compares one name (a binary search was a chain of dependent loads, paid by every
+    /// list-based detector on every login).
+    by_name: HashIndex,
 }
 
 /// A watchlist name as a policy refers to it, with its hash computed once.
@@ -357,7 +358,7 @@ impl ListName {
     pub fn new(name: &str) -> Self {
         ListName {
             name: name.into(),
-            hash: name_hash(name),
+            hash: text_hash(name),
         }
     }
 
@@ -389,46 +390,6 @@ impl fmt::Display for ListName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)
     }
-}
-
-/// Whether two short texts are equal, compared inline eight bytes at a time (the last eight
-/// overlapping): list names are resolved several times per login, and a `memcmp` call cost
-/// more than the comparison.
-#[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let word = |s: &[u8], at: usize| {
-        s.get(at..at + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map_or(0, u64::from_ne_bytes)
-    };
-    // First and last eight bytes (overlapping for 8 to 16 bytes: most names), then the
-    // middle.
-    let last = a.len() - 8;
-    if word(a, 0) != word(b, 0) || word(a, last) != word(b, last) {
-        return false;
-    }
-    let mut at = 8;
-    while at < last {
-        if word(a, at) != word(b, at) {
-            return false;
-        }
-        at += 8;
-    }
-    true
-}
-
-/// FNV-1a, 64 bits: names are short and few, and a collision only costs a name comparison.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 impl Watchlists {
@@ -498,27 +459,10 @@ impl Watchlists {
             lists.push(Watchlist::compile(list)?);
         }
         lists.sort_unstable_by(|a, b| a.name().cmp(b.name()));
-        // No lists, no table: equal to `Watchlists::empty()`.
-        let size = match lists.len() {
-            0 => 0,
-            n => (2 * n).next_power_of_two(),
-        };
-        let mut by_hash = vec![(0, 0); size];
-        let mask = size.wrapping_sub(1);
-        for (list, index) in lists.iter().zip(1u32..) {
-            let hash = name_hash(list.name());
-            let mut at = hash as usize & mask;
-            while let Some(slot) = by_hash.get_mut(at) {
-                if slot.1 == 0 {
-                    *slot = (hash, index);
-                    break;
-                }
-                at = (at + 1) & mask;
-            }
-        }
+        let by_name = HashIndex::build(lists.iter().map(Watchlist::name));
         Ok(Self {
             lists: lists.into_boxed_slice(),
-            by_hash: by_hash.into_boxed_slice(),
+            by_name,
         })
     }
 
@@ -561,17 +505,12 @@ impl Watchlists {
 
     /// The list a policy refers to (the hot-path form of [`Watchlists::get`]).
     pub fn get_named(&self, name: &ListName) -> Option<&Watchlist> {
-        let mask = self.by_hash.len().wrapping_sub(1);
-        let mut at = name.hash as usize & mask;
-        // At most half full: the probe ends at an empty slot.
-        loop {
-            let &(hash, index) = self.by_hash.get(at)?;
-            let list = self.lists.get(index.checked_sub(1)? as usize)?;
-            if hash == name.hash && same_text(list.name(), name.as_str()) {
-                return Some(list);
-            }
-            at = (at + 1) & mask;
-        }
+        let index = self.by_name.find(name.hash, |i| {
+            self.lists
+                .get(i)
+                .is_some_and(|list| same_text(list.name(), name.as_str()))
+        })?;
+        self.lists.get(index)
     }
 
     /// The kind of the list with this name, `None` if there is no such list.
@@ -1244,11 +1183,14 @@ impl<A: Bits, const N: usize> Family<A, N> {
 // Id lists
 // ---------------------------------------------------------------------------------------------
 
-/// A sorted set of strings stored contiguously: one buffer and the end offset of each string.
+/// A sorted set of strings stored contiguously (one buffer and the end offset of each
+/// string), indexed by hash: a lookup costs a hash of the key, a slot or two and one inline
+/// comparison whatever the list's size (a binary search made `log2 n` `memcmp` calls).
 #[derive(Clone, PartialEq, Eq)]
 struct StrSet {
     text: Box<str>,
     ends: Box<[usize]>,
+    index: HashIndex,
 }
 
 impl StrSet {
@@ -1261,10 +1203,13 @@ impl StrSet {
             text.push_str(id);
             ends.push(text.len());
         }
-        Self {
+        let mut set = Self {
             text: text.into_boxed_str(),
             ends: ends.into_boxed_slice(),
-        }
+            index: HashIndex::default(),
+        };
+        set.index = HashIndex::build(set.iter());
+        set
     }
 
     fn len(&self) -> usize {
@@ -1279,18 +1224,12 @@ impl StrSet {
         self.text.get(start..*self.ends.get(index)?)
     }
 
-    /// Binary search: `O(log n)` comparisons, no allocation.
+    /// The position of `key`: one hash, `O(1)` expected probes, no allocation.
+    #[inline]
     fn find(&self, key: &str) -> Option<usize> {
-        let (mut low, mut high) = (0, self.len());
-        while low < high {
-            let mid = low + (high - low) / 2;
-            match self.get(mid)?.cmp(key) {
-                std::cmp::Ordering::Less => low = mid + 1,
-                std::cmp::Ordering::Greater => high = mid,
-                std::cmp::Ordering::Equal => return Some(mid),
-            }
-        }
-        None
+        self.index.find(text_hash(key), |i| {
+            self.get(i).is_some_and(|id| same_text(id, key))
+        })
     }
 
     fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
@@ -1393,7 +1332,7 @@ impl IdList {
         self.meta.description.as_deref()
     }
 
-    /// Whether the id is on the list (exact, byte-wise comparison; binary search, no
+    /// Whether the id is on the list (exact, byte-wise comparison; a hash lookup, no
     /// allocation).
     pub fn contains(&self, id: &str) -> bool {
         self.ids.find(id).is_some()
@@ -1471,7 +1410,7 @@ impl BlockedSubjectList {
 
     /// When new activations were blocked for this national id (the earliest date if it was
     /// listed more than once), `None` if it is not on the list (exact, byte-wise comparison;
-    /// binary search, no allocation).
+    /// a hash lookup, no allocation).
     pub fn blocked_since(&self, subject: &str) -> Option<OffsetDateTime> {
         self.since.get(self.ids.find(subject)?).copied()
     }
@@ -1518,37 +1457,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn same_text_is_equality() {
-        let texts = [
-            "",
-            "a",
-            "b",
-            "ab",
-            "abcdefg",
-            "abcdefgh",
-            "abcdefgi",
-            "bbcdefgh",
-            "abcdefghi",
-            "abcdefghj",
-            "deactivated_ecps",
-            "deactivated_ecpt",
-            "eeactivated_ecps",
-            "blocked_activations",
-            "blocked_activationz",
-            "clocked_activations",
-            "blocked_activ_tions",
-            "a-list-name-of-thirty-two-bytes-",
-            "a-list-name-of-thirty-two-bytes_",
-            "a-list-name-of_thirty-two-bytes-",
-            "under_alert",
-        ];
-        for a in texts {
-            for b in texts {
-                assert_eq!(same_text(a, b), a == b, "{a:?} vs {b:?}");
-            }
-        }
-    }
     use std::net::{Ipv4Addr, Ipv6Addr};
     use time::macros::datetime;
 

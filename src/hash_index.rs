@@ -43,36 +43,51 @@ fn fold(h: u64) -> u64 {
     h ^ (h >> 32)
 }
 
-/// Open addressing with linear probing over `2^k` slots, at most half full. A slot is
-/// `(tag, position + 1)`: the tag is the hash's high 32 bits (a cheap first filter before the
-/// text comparison), `(_, 0)` an empty slot. Positions fit `u32`: watchlists are capped far
-/// below.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct HashIndex {
-    slots: Box<[(u32, u32)]>,
+/// The hash and tag under which a text is indexed when the table compares texts: the tag is
+/// the hash's high 32 bits, a cheap first filter before the text comparison.
+#[inline]
+pub(crate) fn text_key(text: &str) -> (u64, u32) {
+    let hash = text_hash(text);
+    (hash, (hash >> 32) as u32)
 }
 
-impl HashIndex {
-    /// Indexes the texts of a table, in table order: `texts[i]` is found at position `i`.
-    pub(crate) fn build<'a>(texts: impl ExactSizeIterator<Item = &'a str>) -> Self {
-        let len = texts.len();
+/// Open addressing with linear probing over `2^k` slots, at most half full. A slot is
+/// `(tag, position + 1)`, `(_, 0)` an empty slot: the tag is compared first, then the caller's
+/// test of the entry at the position. Positions fit `u32`: watchlists are capped far below.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HashIndex<T = u32> {
+    slots: Box<[(T, u32)]>,
+}
+
+impl<T> Default for HashIndex<T> {
+    fn default() -> Self {
+        HashIndex {
+            slots: Box::default(),
+        }
+    }
+}
+
+impl<T: Copy + Default + Eq> HashIndex<T> {
+    /// Indexes the entries of a table, in table order, by `(hash, tag)`: entry `i` is found
+    /// at position `i`.
+    pub(crate) fn build(keys: impl ExactSizeIterator<Item = (u64, T)>) -> Self {
+        let len = keys.len();
         if len == 0 {
             return HashIndex::default();
         }
         let size = (2 * len).next_power_of_two();
         let mask = size - 1;
-        let mut slots = vec![(0u32, 0u32); size].into_boxed_slice();
-        for (position, text) in texts.enumerate() {
-            let hash = text_hash(text);
+        let mut slots = vec![(T::default(), 0u32); size].into_boxed_slice();
+        for (position, (hash, tag)) in keys.enumerate() {
             let Ok(value) = u32::try_from(position + 1) else {
-                // Beyond `u32::MAX` texts: never built (watchlists cap their size far below).
+                // Beyond `u32::MAX` entries: never built (watchlists cap their size far below).
                 break;
             };
             let mut at = hash as usize & mask;
             // At most half full: an empty slot is always reached.
             while let Some(slot) = slots.get_mut(at) {
                 if slot.1 == 0 {
-                    *slot = (tag(hash), value);
+                    *slot = (tag, value);
                     break;
                 }
                 at = (at + 1) & mask;
@@ -81,26 +96,20 @@ impl HashIndex {
         HashIndex { slots }
     }
 
-    /// The position of `text` in the table, given its hash and how to compare with the text
-    /// at a position.
+    /// The position of the entry with this hash and tag that `is_at` accepts.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, is_at: impl Fn(usize) -> bool) -> Option<usize> {
+    pub(crate) fn find(&self, hash: u64, tag: T, is_at: impl Fn(usize) -> bool) -> Option<usize> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut at = hash as usize & mask;
         loop {
             let &(slot_tag, value) = self.slots.get(at)?;
             let position = (value as usize).checked_sub(1)?;
-            if slot_tag == tag(hash) && is_at(position) {
+            if slot_tag == tag && is_at(position) {
                 return Some(position);
             }
             at = (at + 1) & mask;
         }
     }
-}
-
-#[inline]
-fn tag(hash: u64) -> u32 {
-    (hash >> 32) as u32
 }
 
 /// Whether two short texts are equal, compared inline eight bytes at a time (the last eight
@@ -142,11 +151,12 @@ mod tests {
     use super::*;
 
     fn index_of(texts: &[&str]) -> HashIndex {
-        HashIndex::build(texts.iter().copied())
+        HashIndex::build(texts.iter().map(|t| text_key(t)))
     }
 
     fn find(index: &HashIndex, texts: &[&str], key: &str) -> Option<usize> {
-        index.find(text_hash(key), |i| same_text(texts[i], key))
+        let (hash, tag) = text_key(key);
+        index.find(hash, tag, |i| same_text(texts[i], key))
     }
 
     #[test]
@@ -166,8 +176,10 @@ mod tests {
     #[test]
     fn an_empty_index_finds_nothing() {
         let index = index_of(&[]);
-        assert_eq!(index.find(text_hash(""), |_| true), None);
-        assert_eq!(index.find(text_hash("x"), |_| true), None);
+        for key in ["", "x"] {
+            let (hash, tag) = text_key(key);
+            assert_eq!(index.find(hash, tag, |_| true), None);
+        }
     }
 
     #[test]
@@ -182,13 +194,12 @@ mod tests {
         let index = HashIndex {
             slots: slots.into_boxed_slice(),
         };
-        let hash = 7 << 32;
         for (i, t) in texts.iter().enumerate() {
-            assert_eq!(index.find(hash, |j| texts[j] == *t), Some(i));
+            assert_eq!(index.find(0, 7, |j| texts[j] == *t), Some(i));
         }
-        assert_eq!(index.find(hash, |_| false), None);
+        assert_eq!(index.find(0, 7, |_| false), None);
         // Another tag in the same slots: nothing.
-        assert_eq!(index.find(8 << 32, |_| true), None);
+        assert_eq!(index.find(0, 8, |_| true), None);
     }
 
     #[test]

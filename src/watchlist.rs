@@ -26,7 +26,8 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::hash_index::{HashIndex, same_text, text_hash};
+use crate::digest::Digest128;
+use crate::hash_index::{HashIndex, same_text, text_key};
 
 // ---------------------------------------------------------------------------------------------
 // Wire form
@@ -338,19 +339,27 @@ fn shown(value: &str) -> String {
 pub struct Watchlists {
     /// Sorted by name, names unique.
     lists: Box<[Watchlist]>,
-    /// `lists` by name hash. Policies look lists up by [`ListName`], whose hash is computed
-    /// once when the policy is read, so a lookup on the hot path reads a slot or two and
-    /// compares one name (a binary search was a chain of dependent loads, paid by every
-    /// list-based detector on every login).
-    by_name: HashIndex,
+    /// `lists` by name key. Policies look lists up by [`ListName`], whose key is computed
+    /// once when the policy is read, so a lookup on the hot path reads a slot or two (a binary
+    /// search was a chain of dependent loads, paid by every list-based detector on every
+    /// login).
+    by_name: HashIndex<u128>,
 }
 
-/// A watchlist name as a policy refers to it, with its hash computed once.
+/// A watchlist name as a policy refers to it, with its key computed once.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 pub struct ListName {
     name: Box<str>,
-    hash: u64,
+    key: u128,
+}
+
+/// The key a list is found by: the name's SHA-256, cut to 128 bits. Two names with the same
+/// key are the same name (a collision would take about 2^64 attempts, and names are the
+/// provider's own), so a lookup compares keys only and never reaches for the name's text:
+/// that chain of loads was most of the cost of the six list lookups of every login.
+fn name_key(name: &str) -> u128 {
+    u128::from_be_bytes(*Digest128::of("ecps-risk/watchlist-name", &[name.as_bytes()]).as_bytes())
 }
 
 impl ListName {
@@ -358,7 +367,7 @@ impl ListName {
     pub fn new(name: &str) -> Self {
         ListName {
             name: name.into(),
-            hash: text_hash(name),
+            key: name_key(name),
         }
     }
 
@@ -459,7 +468,10 @@ impl Watchlists {
             lists.push(Watchlist::compile(list)?);
         }
         lists.sort_unstable_by(|a, b| a.name().cmp(b.name()));
-        let by_name = HashIndex::build(lists.iter().map(Watchlist::name));
+        let by_name = HashIndex::build(lists.iter().map(|list| {
+            let key = name_key(list.name());
+            (key as u64, key)
+        }));
         Ok(Self {
             lists: lists.into_boxed_slice(),
             by_name,
@@ -505,11 +517,7 @@ impl Watchlists {
 
     /// The list a policy refers to (the hot-path form of [`Watchlists::get`]).
     pub fn get_named(&self, name: &ListName) -> Option<&Watchlist> {
-        let index = self.by_name.find(name.hash, |i| {
-            self.lists
-                .get(i)
-                .is_some_and(|list| same_text(list.name(), name.as_str()))
-        })?;
+        let index = self.by_name.find(name.key as u64, name.key, |_| true)?;
         self.lists.get(index)
     }
 
@@ -1208,7 +1216,7 @@ impl StrSet {
             ends: ends.into_boxed_slice(),
             index: HashIndex::default(),
         };
-        set.index = HashIndex::build(set.iter());
+        set.index = HashIndex::build(set.iter().map(text_key));
         set
     }
 
@@ -1227,7 +1235,8 @@ impl StrSet {
     /// The position of `key`: one hash, `O(1)` expected probes, no allocation.
     #[inline]
     fn find(&self, key: &str) -> Option<usize> {
-        self.index.find(text_hash(key), |i| {
+        let (hash, tag) = text_key(key);
+        self.index.find(hash, tag, |i| {
             self.get(i).is_some_and(|id| same_text(id, key))
         })
     }

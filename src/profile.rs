@@ -106,9 +106,9 @@ pub struct Profile {
     history: FeatureHistory,
     #[serde(with = "hours_serde")]
     hours: [u16; HOURS_PER_WEEK],
-    /// Sum of `hours`, kept with it so `time.unusual_hour` need not add 168 numbers per login.
+    /// Sums of `hours`, kept with it so `time.unusual_hour` need not add them per login.
     #[serde(skip)]
-    hours_total: u32,
+    hour_sums: HourSums,
     recent_logins: Vec<i64>,
     feedback: Vec<FeedbackMark>,
 }
@@ -274,7 +274,7 @@ impl TryFrom<ProfileWire> for Profile {
             last_position: w.last_position,
             devices: w.devices,
             history: w.history,
-            hours_total: w.hours.iter().map(|c| u32::from(*c)).sum(),
+            hour_sums: HourSums::of(&w.hours),
             hours: w.hours,
             recent_logins,
             feedback,
@@ -293,7 +293,7 @@ impl Default for Profile {
             devices: CountTable::new(),
             history: FeatureHistory::default(),
             hours: [0; HOURS_PER_WEEK],
-            hours_total: 0,
+            hour_sums: HourSums::default(),
             recent_logins: Vec::new(),
             feedback: Vec::new(),
         }
@@ -348,7 +348,12 @@ impl Profile {
 
     /// The sum of [`Profile::hours`].
     pub fn hours_total(&self) -> u32 {
-        self.hours_total
+        self.hour_sums.total
+    }
+
+    /// The sums of [`Profile::hours`] by hour of the day (over the seven weekdays).
+    pub(crate) fn hour_of_day_totals(&self) -> &[u32; 24] {
+        &self.hour_sums.by_hour_of_day
     }
 
     /// Times of the last good logins, Unix seconds, oldest first.
@@ -466,7 +471,7 @@ impl Profile {
         if let Some(c) = self.hours.get_mut(hour) {
             *c += 1;
         }
-        self.hours_total = self.hours.iter().map(|c| u32::from(*c)).sum();
+        self.hour_sums = HourSums::of(&self.hours);
         self.recent_logins.push(at);
         self.recent_logins.sort_unstable();
         let excess = self.recent_logins.len().saturating_sub(MAX_RECENT_LOGINS);
@@ -475,6 +480,26 @@ impl Profile {
 }
 
 /// The hour histogram as a JSON array of 168 numbers.
+/// Sums of an hour-of-week histogram: in all, and by hour of the day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct HourSums {
+    total: u32,
+    by_hour_of_day: [u32; 24],
+}
+
+impl HourSums {
+    fn of(hours: &[u16; HOURS_PER_WEEK]) -> Self {
+        let mut sums = HourSums::default();
+        for (hour, count) in hours.iter().enumerate() {
+            sums.total += u32::from(*count);
+            if let Some(slot) = sums.by_hour_of_day.get_mut(hour % 24) {
+                *slot += u32::from(*count);
+            }
+        }
+        sums
+    }
+}
+
 mod hours_serde {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -711,7 +736,7 @@ mod tests {
         let mut p = Profile::new();
         p.hours[5] = MAX_HOUR_COUNT;
         p.hours[6] = 9;
-        p.hours_total = u32::from(MAX_HOUR_COUNT) + 9;
+        p.hour_sums = HourSums::of(&p.hours);
         let ctx = RiskContext::builder(
             datetime!(2025-10-06 03:30 UTC),
             "810001234565".parse().unwrap(),

@@ -120,9 +120,14 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     // Integer sums (counts are at most `MAX_HOUR_COUNT`), converted once: the same values as
     // summing floats, without a conversion per hour.
     let count = |h: usize| u32::from(hours.get(h % HOURS_PER_WEEK).copied().unwrap_or(0));
-    let around = |h: usize| count(h + HOURS_PER_WEEK - 1) + count(h) + count(h + 1);
-    let same_day = around(how);
-    let other_days: u32 = (1..7).map(|d| around(how + d * 24)).sum();
+    let same_day = count(how + HOURS_PER_WEEK - 1) + count(how) + count(how + 1);
+    // The week is seven whole days, so the same three hours over all seven days are the
+    // profile's sums by hour of the day; the other six days are those less this one.
+    let by_day = i.profile.hour_of_day_totals();
+    let day_sum = |h: usize| by_day.get(h % 24).copied().unwrap_or(0);
+    let hod = how % 24;
+    let all_days = day_sum(hod + 23) + day_sum(hod) + day_sum(hod + 1);
+    let other_days = all_days.saturating_sub(same_day);
     let share = (f64::from(same_day) + f64::from(other_days) / 6.0) / f64::from(total);
     Signal::when(
         share < p.max_share,
@@ -201,8 +206,10 @@ mod tests {
         clippy::indexing_slicing,
         clippy::panic
     )]
-    use super::super::test_support::{NOW, builder};
+    use super::super::UnusualHour;
+    use super::super::test_support::{NOW, SUBJECT, builder};
     use super::super::{DetectorInput, DetectorParams, detect};
+    use super::HOURS_PER_WEEK;
     use crate::context::{RiskContext, RiskContextBuilder};
     use crate::environment::Environment;
     use crate::population::PopulationStats;
@@ -416,6 +423,65 @@ mod tests {
             run(C::GeoImpossibleTravel, &lyon, &no_geo_history),
             Signal::missing(Missing::History)
         );
+    }
+
+    /// The share from the sums by hour of the day equals the definition (the hour and its
+    /// neighbours on the same weekday, the same three hours of the six other weekdays at one
+    /// sixth), at every hour of the week, for an uneven histogram.
+    #[test]
+    fn unusual_hour_share_matches_its_definition() {
+        let mut seed = 0x2545_f491_u32;
+        let hours: Vec<u16> = (0..HOURS_PER_WEEK)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                // Many empty hours, some busy ones, a few at the cap.
+                match seed >> 28 {
+                    0..=7 => 0,
+                    8..=14 => (seed >> 16) as u16 % 40,
+                    _ => crate::profile::MAX_HOUR_COUNT,
+                }
+            })
+            .collect();
+        let mut json = serde_json::to_value(Profile::new()).unwrap();
+        json["hours"] = serde_json::json!(hours);
+        let p: Profile = serde_json::from_value(json).unwrap();
+        let total: u32 = hours.iter().map(|c| u32::from(*c)).sum();
+        assert_eq!(p.hours_total(), total);
+        let params = UnusualHour {
+            min_logins: 1,
+            max_share: f64::INFINITY,
+        };
+        let count = |h: usize| u32::from(hours[h % HOURS_PER_WEEK]);
+        let around = |h: usize| count(h + HOURS_PER_WEEK - 1) + count(h) + count(h + 1);
+        let mut seen = [false; HOURS_PER_WEEK];
+        // 08:00 UTC on a winter Monday is 09:00 Paris; a week of hours covers every hour of
+        // the week once.
+        let start = datetime!(2025-12-01 08:00 UTC);
+        for step in 0..HOURS_PER_WEEK as i64 {
+            let ctx = RiskContext::builder(start + Duration::hours(step), SUBJECT.parse().unwrap())
+                .build()
+                .unwrap();
+            let how = usize::from(ctx.hour_of_week());
+            seen[how] = true;
+            let other: u32 = (1..7).map(|d| around(how + d * 24)).sum();
+            let want = (f64::from(around(how)) + f64::from(other) / 6.0) / f64::from(total);
+            let env = Environment::empty();
+            let got = super::unusual_hour(
+                &params,
+                &DetectorInput {
+                    context: &ctx,
+                    profile: &p,
+                    environment: &env,
+                },
+            );
+            match got {
+                Signal::Hit {
+                    evidence: Evidence::Hour { share, .. },
+                } => assert_eq!(share.to_bits(), want.to_bits(), "hour {how}"),
+                other => panic!("hour {how}: {other:?}"),
+            }
+        }
+        assert!(seen.iter().all(|s| *s));
     }
 
     #[test]

@@ -228,6 +228,30 @@ fn watchlist_scaling(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("evaluate", n), &ctx, |b, ctx| {
             b.iter(|| evaluate(&policy, ctx, &profile, &env))
         });
+
+        // Deactivated e-CPS ids: one listed, one not, in turn.
+        let ids: Vec<String> = (0..n).map(|i| format!("ecps-{:016x}", i * 7919)).collect();
+        let probes = [ids[n / 2].clone(), "ecps-not-listed-0042".to_owned()];
+        let lists = Watchlists::compile(WatchlistsSpec {
+            lists: vec![WatchlistSpec::Credentials {
+                name: "deactivated_ecps".into(),
+                description: None,
+                entries: ids,
+            }],
+        })
+        .unwrap();
+        let list = lists.credential_list("deactivated_ecps").unwrap();
+        g.bench_with_input(
+            BenchmarkId::new("credential_lookup", n),
+            &probes,
+            |b, probes| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % probes.len();
+                    black_box(list.contains(black_box(&probes[i])))
+                })
+            },
+        );
     }
     g.sample_size(10);
     g.bench_function("build_1000000", |b| {

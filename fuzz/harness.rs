@@ -268,12 +268,21 @@ where
 /// Evaluate under `policy` and check what every assessment must satisfy; then learn from it.
 fn check_evaluation(policy: &Policy, ctx: &RiskContext, profile: &Profile, env: &Environment<'_>) {
     let a = policy.evaluate(ctx, profile, env);
-    let b = policy.evaluate(ctx, profile, env);
+    // The same evaluation into an assessment that held another one first (an empty
+    // profile's, then without lists): reuse must leave nothing of it behind.
+    let mut b = policy.create_assessment();
+    policy.evaluate_into(ctx, &Profile::new(), &Environment::empty(), &mut b);
+    policy.evaluate_into(ctx, profile, env, &mut b);
     let json = serde_json::to_string(&a).expect("assessment serializes");
     assert_eq!(
         json,
         serde_json::to_string(&b).expect("assessment serializes"),
-        "evaluation is not deterministic"
+        "evaluation is not deterministic, or a reused assessment kept something"
+    );
+    assert_eq!(
+        format!("{a:?}"),
+        format!("{b:?}"),
+        "a reused assessment kept something"
     );
     assert_eq!(a.fingerprint(), policy.fingerprint());
     let _ = a.to_string();

@@ -479,7 +479,6 @@ impl Profile {
     }
 }
 
-/// The hour histogram as a JSON array of 168 numbers.
 /// Sums of an hour-of-week histogram: in all, and by hour of the day.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct HourSums {
@@ -500,6 +499,7 @@ impl HourSums {
     }
 }
 
+/// The hour histogram as a JSON array of 168 numbers.
 mod hours_serde {
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -968,3 +968,115 @@ fn auth_mode_values() {
         .unwrap();
     assert_eq!(ctx.event().auth.mode, None);
 }
+
+// ---- Rules on what the claims say. ----
+
+fn policy_with(rule_when: &str) -> Result<ecps_risk::Policy, ecps_risk::PolicyError> {
+    let text = format!(
+        "id = \"facts\"\nversion = \"1\"\n[thresholds]\nstep_up = 10\nreview = 20\ndeny = 30\n\
+         [[rules]]\nid = \"r\"\nwhen = {rule_when}\neffect = {{ points = 10 }}\n"
+    );
+    ecps_risk::Policy::compile(toml::from_str(&text).unwrap())
+}
+
+fn fires(policy: &ecps_risk::Policy, claims: &PscClaims) -> bool {
+    let ctx = RiskContext::from_psc(login_time(claims), claims, None)
+        .unwrap()
+        .build()
+        .unwrap();
+    let a = policy.evaluate(
+        &ctx,
+        &ecps_risk::Profile::new(),
+        &ecps_risk::Environment::empty(),
+    );
+    a.reasons().any(|r| r.rule_id() == "r")
+}
+
+fn login_time(claims: &PscClaims) -> time::OffsetDateTime {
+    claims
+        .iat
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t + 1).ok())
+        .unwrap_or(datetime!(2025-11-27 10:00 UTC))
+}
+
+#[test]
+fn rules_tell_the_card_from_the_ecps() {
+    let ecps = policy_with(r#"{ compare = { fact = "auth.mode", eq = "ecps" } }"#).unwrap();
+    let card = policy_with(r#"{ compare = { fact = "auth.mode", eq = "card" } }"#).unwrap();
+    assert!(fires(&ecps, &parse(ID_TOKEN)) && !fires(&card, &parse(ID_TOKEN)));
+    assert!(fires(&card, &parse(TOKEN_2026)) && !fires(&ecps, &parse(TOKEN_2026)));
+    // No `authMode`: neither (the comparison is unknown, never read as one or the other).
+    assert!(!fires(&ecps, &parse(MINIMAL)) && !fires(&card, &parse(MINIMAL)));
+    let other = policy_with(r#"{ compare = { fact = "auth.mode", eq = "other" } }"#).unwrap();
+    assert!(fires(
+        &other,
+        &parse(r#"{"SubjectNameID": "810001234565", "authMode": "FIDO2"}"#)
+    ));
+    // PSC's own spelling is not a value of the fact: the error lists the values.
+    let e = policy_with(r#"{ compare = { fact = "auth.mode", eq = "MOBILE" } }"#).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("`MOBILE` is not a valid value (one of `card`, `ecps`, `other`)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rules_tell_sandbox_issuers_and_identities() {
+    let sandbox_issuer = policy_with(
+        r#"{ compare = { fact = "auth.issuer_host", in = ["AUTH.BAS.PSC.ESANTE.GOUV.FR", "auth.bas.esw.esante.gouv.fr"] } }"#,
+    )
+    .unwrap();
+    assert!(fires(&sandbox_issuer, &parse(SANDBOX)));
+    assert!(!fires(&sandbox_issuer, &parse(LYON_PHYSICIAN)));
+    let exact = policy_with(&format!(
+        r#"{{ compare = {{ fact = "auth.issuer", eq = "{PRODUCTION_ISSUER}" }} }}"#
+    ))
+    .unwrap();
+    assert!(fires(&exact, &parse(LYON_PHYSICIAN)) && !fires(&exact, &parse(SANDBOX)));
+    let test =
+        policy_with(r#"{ compare = { fact = "subject.test_identity", eq = true } }"#).unwrap();
+    assert!(fires(&test, &parse(ANS_ACCOUNT)) && fires(&test, &parse(SANDBOX)));
+    assert!(!fires(&test, &parse(STAFF)));
+}
+
+#[test]
+fn rules_tell_subject_kinds() {
+    let staff = policy_with(
+        r#"{ compare = { fact = "subject.kind", in = ["adeli_cabinet_staff", "finess_staff", "siren_staff", "siret_staff", "rpps_cabinet_staff"] } }"#,
+    )
+    .unwrap();
+    let unrecognised =
+        policy_with(r#"{ compare = { fact = "subject.kind", eq = "unrecognised" } }"#).unwrap();
+    assert!(fires(&staff, &parse(STAFF)) && !fires(&staff, &parse(LYON_PHYSICIAN)));
+    assert!(fires(&unrecognised, &parse(ANS_ACCOUNT)));
+    assert!(!fires(&unrecognised, &parse(REUNION_NURSE)));
+    for kind in IdKind::ALL {
+        let p = policy_with(&format!(
+            r#"{{ compare = {{ fact = "subject.kind", eq = "{kind}" }} }}"#
+        ));
+        assert!(p.is_ok(), "{kind}");
+    }
+    let e = policy_with(r#"{ compare = { fact = "subject.kind", eq = "structure_staff" } }"#)
+        .unwrap_err();
+    assert!(e.to_string().contains("one of `rpps`, `adeli`"), "{e}");
+}
+
+#[test]
+fn the_recommended_policy_holds_sandbox_tokens_for_review() {
+    let policy = ecps_risk::Policy::recommended();
+    for json in [SANDBOX, ANS_ACCOUNT] {
+        let claims = parse(json);
+        let ctx = RiskContext::from_psc(login_time(&claims), &claims, None)
+            .unwrap()
+            .build()
+            .unwrap();
+        let a = policy.evaluate(
+            &ctx,
+            &ecps_risk::Profile::new(),
+            &ecps_risk::Environment::empty(),
+        );
+        assert!(a.decision() >= ecps_risk::Decision::Review, "{a}");
+        assert!(a.reasons().any(|r| r.rule_id() == "sandbox-identity"));
+    }
+}

@@ -6,7 +6,6 @@ use std::fmt;
 use crate::assessment::Masks;
 use crate::context::{Acr, ActivationChannel, AuthMode, RiskContext};
 use crate::geo::CountryCode;
-use crate::national_id::IdKind;
 use crate::profile::Profile;
 use crate::signal::SignalCode;
 use crate::user_agent::DeviceType;
@@ -158,27 +157,30 @@ impl Fact {
         }
     }
 
+    /// The values of an enumerated symbolic fact, in code order (`None` for open domains).
+    pub(crate) fn names(self) -> Option<&'static [&'static str]> {
+        match self {
+            Fact::Channel => Some(&["cps_card", "email_sms", "other"]),
+            Fact::DeviceKind => Some(&["desktop", "mobile", "tablet", "bot", "other"]),
+            Fact::SubjectKind => Some(&ID_KIND_NAMES),
+            Fact::AuthMode => Some(&["card", "ecps", "other"]),
+            _ => None,
+        }
+    }
+
     /// The symbol of a textual literal, checked against the fact's domain.
     pub(crate) fn symbol(self, text: &str) -> Option<Sym> {
-        let code = |names: &[&str]| {
-            names
+        if let Some(names) = self.names() {
+            return names
                 .iter()
                 .position(|n| *n == text)
                 .and_then(|i| u32::try_from(i).ok())
-                .map(Sym::Code)
-        };
+                .map(Sym::Code);
+        }
         match self {
-            Fact::Channel => code(&["cps_card", "email_sms", "other"]),
-            Fact::DeviceKind => code(&["desktop", "mobile", "tablet", "bot", "other"]),
-            Fact::SubjectKind => IdKind::ALL
-                .iter()
-                .position(|k| k.as_str() == text)
-                .and_then(|i| u32::try_from(i).ok())
-                .map(Sym::Code),
             Fact::Country => CountryCode::parse(text)
                 .ok()
                 .map(|c| Sym::Code(country_code(c))),
-            Fact::AuthMode => code(&["card", "ecps", "other"]),
             Fact::Issuer => (!text.is_empty()).then(|| Sym::Text(text.into())),
             Fact::IssuerHost => {
                 (!text.is_empty()).then(|| Sym::Text(text.to_ascii_lowercase().into()))
@@ -255,6 +257,19 @@ impl Fact {
         })
     }
 }
+
+/// `IdKind`'s names in declaration order: a kind's code is its discriminant (a test checks
+/// this list against `IdKind::ALL`).
+const ID_KIND_NAMES: [&str; 8] = [
+    "rpps",
+    "adeli",
+    "adeli_cabinet_staff",
+    "finess_staff",
+    "siren_staff",
+    "siret_staff",
+    "rpps_cabinet_staff",
+    "unrecognised",
+];
 
 fn acr_rank(acr: Acr) -> f64 {
     match acr {
@@ -759,6 +774,13 @@ mod tests {
         assert!(never_true(&Condition::Any(vec![dead.clone(), dead.clone()])).is_some());
         assert!(never_true(&Condition::Any(vec![dead, hit])).is_none());
         assert!(never_true(&Condition::Not(Box::new(Condition::All(vec![])))).is_some());
+    }
+
+    #[test]
+    fn subject_kind_names_follow_the_kinds() {
+        use crate::national_id::IdKind;
+        let names: Vec<&str> = IdKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, ID_KIND_NAMES);
     }
 
     #[test]

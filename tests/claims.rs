@@ -1080,3 +1080,38 @@ fn the_recommended_policy_holds_sandbox_tokens_for_review() {
         assert!(a.reasons().any(|r| r.rule_id() == "sandbox-identity"));
     }
 }
+
+#[test]
+fn the_means_of_authentication_reaches_audit_records_and_reports() {
+    use ecps_risk::{AuditRecord, IncidentReport, Privacy, PseudonymKey};
+    let key = PseudonymKey::new(b"32 bytes of test key material!!!").unwrap();
+    let policy = ecps_risk::Policy::recommended();
+    for (json, mode, text) in [
+        (ID_TOKEN, AuthMode::Ecps, "ecps"),
+        (TOKEN_2026, AuthMode::Card, "card"),
+    ] {
+        let claims = parse(json);
+        let ctx = RiskContext::from_psc(login_time(&claims), &claims, None)
+            .unwrap()
+            .build()
+            .unwrap();
+        let a = policy.evaluate(
+            &ctx,
+            &ecps_risk::Profile::new(),
+            &ecps_risk::Environment::empty(),
+        );
+        let record = AuditRecord::new(&ctx, &a, &key, Privacy::default()).unwrap();
+        assert_eq!(record.auth_mode, Some(mode.clone()));
+        let line = serde_json::to_string(&record).unwrap();
+        assert!(line.contains(&format!(r#""auth_mode":"{text}""#)), "{line}");
+        assert_eq!(serde_json::from_str::<AuditRecord>(&line).unwrap(), record);
+        let report = IncidentReport::new(&ctx, &a, &key, Privacy::default()).unwrap();
+        assert_eq!(report.authentication.mode, Some(mode));
+        assert_eq!(
+            report.authentication.issuer.as_deref(),
+            Some(PRODUCTION_ISSUER)
+        );
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains(&format!(r#""mode":"{text}""#)), "{json}");
+    }
+}

@@ -22,9 +22,11 @@
     clippy::panic
 )]
 
+use std::num::NonZeroU32;
+
 use ecps_risk::{
     Decision, Environment, Label, Learning, Policy, PopulationSource, RecordedLogin, Replay,
-    ReplayOptions, StepUpMethod, diff, replay,
+    ReplayOptions, StepUpMethod, StepUpMethodSpec, diff, replay,
 };
 use time::macros::datetime;
 
@@ -273,6 +275,80 @@ fn recorded_logins_round_trip_and_validate() {
     assert!(e.to_string().contains("`credential.activated_at`"), "{e}");
     let unknown = first.replace("\"label\"", "\"verdict\"");
     assert!(serde_json::from_str::<RecordedLogin>(&unknown).is_err());
+}
+
+#[test]
+fn visits_round_trip_and_old_lines_still_read() {
+    // Lines written before visits existed have none.
+    assert!(logins().iter().all(|l| l.visit.is_none()));
+    let line = FIXTURE.lines().nth(6).unwrap();
+    let returning = line.replace(r#""attacker":"vpn""#, r#""attacker":"vpn","visit":2"#);
+    let login: RecordedLogin = serde_json::from_str(&returning).unwrap();
+    assert_eq!(login.visit, NonZeroU32::new(2));
+    assert!(login.is_return());
+    let back = serde_json::to_string(&login).unwrap();
+    assert!(back.contains(r#""visit":2"#), "{back}");
+    assert_eq!(serde_json::from_str::<RecordedLogin>(&back).unwrap(), login);
+    // A first visit is no return; an unlabelled login is none either.
+    let first = login.clone().with_visit(NonZeroU32::MIN);
+    assert!(!first.is_return());
+    let mut unlabelled = login.clone();
+    unlabelled.label = None;
+    assert!(!unlabelled.is_return());
+    // Without a visit, nothing is written.
+    assert!(
+        !serde_json::to_string(&logins()[6])
+            .unwrap()
+            .contains("visit")
+    );
+    // Visit 0 means nothing: refused.
+    let zero = line.replace(r#""attacker":"vpn""#, r#""attacker":"vpn","visit":0"#);
+    assert!(serde_json::from_str::<RecordedLogin>(&zero).is_err());
+}
+
+#[test]
+fn return_logins_are_counted_apart() {
+    let policy = Policy::recommended();
+    let mut logins = logins();
+    // The VPN attacker (#6) was back for a second visit.
+    logins[6] = logins[6].clone().with_visit(NonZeroU32::new(2).unwrap());
+    logins[4] = logins[4].clone().with_visit(NonZeroU32::MIN);
+    let s = replay(&policy, Environment::empty(), &logins, options());
+    assert_eq!(s.return_logins.logins, 1);
+    assert_eq!(s.return_logins.decisions.get(CARD), 1);
+    assert_eq!(s.return_logins_by_attacker.len(), 1);
+    assert_eq!(s.return_logins_by_attacker["vpn"].logins, 1);
+    // Still counted with their model and label too.
+    assert_eq!(s.by_attacker["vpn"].logins, 1);
+    assert_eq!(s.label(Label::Attack).unwrap().logins, 3);
+    // Without visits, no return login.
+    let plain = replay(&policy, Environment::empty(), self::logins(), options());
+    assert_eq!(plain.return_logins.logins, 0);
+    assert!(plain.return_logins_by_attacker.is_empty());
+}
+
+#[test]
+fn an_attacker_passes_a_fresh_step_up_but_not_a_card_one() {
+    // The naive attacker (#4) comes back the next day from the same device and network.
+    let mut logins = logins();
+    let line = FIXTURE.lines().nth(4).unwrap();
+    let again = line.replace("2025-10-06T20:00:00Z", "2025-10-07T20:00:00Z");
+    logins.push(serde_json::from_str(&again).unwrap());
+    let card = Policy::recommended();
+    let mut spec = card.spec().clone();
+    spec.thresholds.step_up_method = StepUpMethodSpec::FreshAuthentication;
+    let fresh = Policy::compile(spec).unwrap();
+    let fresh_step_up = Decision::StepUp(StepUpMethod::FreshAuthentication);
+
+    // A card step-up stops them: the second visit is as new as the first.
+    let mut r = Replay::new(&card, Environment::empty(), options());
+    let d: Vec<Decision> = logins.iter().map(|l| r.push(l).decision()).collect();
+    assert_eq!((d[4], d[9]), (CARD, CARD));
+    // A fresh e-CPS authentication does not (they hold the e-CPS): the profile learns the
+    // first, and the second is allowed.
+    let mut r = Replay::new(&fresh, Environment::empty(), options());
+    let d: Vec<Decision> = logins.iter().map(|l| r.push(l).decision()).collect();
+    assert_eq!((d[4], d[9]), (fresh_step_up, Decision::Allow));
 }
 
 /// The data shipped for the `replay` example (written by the `simulate` example).

@@ -778,16 +778,9 @@ fn address(rng: &mut Rng, isp: &Isp) -> IpAddr {
 }
 
 fn network(rng: &mut Rng, isp: &Isp) -> Network {
-    let prefix = match address(rng, isp) {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            [a, b, c]
-        }
-        IpAddr::V6(_) => [192, 0, 2],
-    };
     Network {
         asn: isp.asn,
-        prefix,
+        prefix: prefix_of(address(rng, isp)),
     }
 }
 
@@ -1171,16 +1164,26 @@ fn phone_request(rng: &mut Rng, p: &Pro, ua: String, cookie: Option<String>) -> 
             cookie,
         )
     } else {
-        let isp = &MOBILE[p.mobile];
-        plain_request(
-            address(rng, isp),
-            isp.asn,
-            "FR",
-            (46.6, 2.4, 500.0),
-            ua,
-            cookie,
-        )
+        mainland_mobile_request(rng, p.mobile, ua, cookie)
     }
+}
+
+/// A mainland mobile carrier's address: GeoIP places it in the middle of France.
+fn mainland_mobile_request(
+    rng: &mut Rng,
+    carrier: usize,
+    ua: String,
+    cookie: Option<String>,
+) -> Request {
+    let isp = &MOBILE[carrier];
+    plain_request(
+        address(rng, isp),
+        isp.asn,
+        "FR",
+        (46.6, 2.4, 500.0),
+        ua,
+        cookie,
+    )
 }
 
 fn sso_minutes(rng: &mut Rng) -> i64 {
@@ -1503,17 +1506,7 @@ impl AttackNet {
 
     fn request(self, rng: &mut Rng, ua: String, cookie: Option<String>) -> Request {
         match self {
-            AttackNet::Mobile(k) => {
-                let isp = &MOBILE[k];
-                plain_request(
-                    address(rng, isp),
-                    isp.asn,
-                    "FR",
-                    (46.6, 2.4, 500.0),
-                    ua,
-                    cookie,
-                )
-            }
+            AttackNet::Mobile(k) => mainland_mobile_request(rng, k, ua, cookie),
             AttackNet::Vpn(k) => vpn_request(rng, k, ua, cookie),
             AttackNet::Abroad(k, prefix) => {
                 let f = &ABROAD[k];

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One value of a [`CountTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Entry<K> {
     /// The value observed.
     pub value: K,
@@ -22,6 +22,7 @@ pub struct Entry<K> {
     /// Last observation, Unix seconds.
     pub last_seen: i64,
 }
+crate::wire::map_only!(Entry<K>);
 
 /// A bounded, sorted frequency table (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,11 +38,12 @@ pub struct CountTable<K> {
 
 /// The serialized form, checked on the way in.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct CountTableWire<K> {
     entries: Vec<Entry<K>>,
     total: u64,
 }
+crate::wire::map_only!(deserialize CountTableWire<K>);
 
 /// A stored table that breaks the table's invariants.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

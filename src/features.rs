@@ -32,7 +32,7 @@ pub fn network_of(ip: IpAddr) -> IpNet {
 
 /// The user-agent features of a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct UserAgentFeatures {
     /// Hash of the full user-agent string.
     pub hash: Digest128,
@@ -43,6 +43,7 @@ pub struct UserAgentFeatures {
     /// Device type.
     pub device: DeviceType,
 }
+crate::wire::map_only!(UserAgentFeatures);
 
 impl UserAgentFeatures {
     /// Hash a user-agent string and classify it with [`UserAgentClass::parse`].
@@ -100,7 +101,7 @@ pub struct FeatureCaps {
 /// Counts of every feature value seen, bounded by [`FeatureCaps`]. The browser, OS and device
 /// tables have few possible values and are never evicted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
 pub struct FeatureHistory {
     /// Networks (/24, /48).
     pub networks: CountTable<IpNet>,
@@ -117,6 +118,7 @@ pub struct FeatureHistory {
     /// Device types.
     pub devices: CountTable<DeviceType>,
 }
+crate::wire::map_only!(FeatureHistory);
 
 impl FeatureHistory {
     /// Count the features of one login seen at `at` (Unix seconds).

@@ -26,6 +26,7 @@ mod report;
 mod signal;
 mod user_agent;
 mod watchlist;
+mod wire;
 
 // Identifiers.
 pub use national_id::{IdKind, IdRule, MAX_NATIONAL_ID_LEN, NationalId, NationalIdError};

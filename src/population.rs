@@ -63,13 +63,14 @@ pub struct PopulationStats {
 
 /// The serialized form, checked on the way in.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct PopulationWire {
     format_version: u32,
     logins: u64,
     users: u64,
     history: FeatureHistory,
 }
+crate::wire::map_only!(PopulationWire);
 
 /// A stored population that this version of the crate cannot use.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -48,13 +48,14 @@ const MAX_UNIX_TIME: i64 = 253_402_300_799;
 /// Where the professional last logged in from, for `geo.impossible_travel`: the last good
 /// login that had coordinates (a login without GeoIP data does not erase it).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LastPosition {
     /// When, Unix seconds.
     pub at: i64,
     /// Where.
     pub geo: GeoPoint,
 }
+crate::wire::map_only!(LastPosition);
 
 /// What a person said about a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,13 +69,14 @@ pub enum Feedback {
 
 /// A feedback mark, kept for audit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct FeedbackMark {
     /// Time of the login the feedback is about, Unix seconds.
     pub at: i64,
     /// The feedback.
     pub feedback: Feedback,
 }
+crate::wire::map_only!(FeedbackMark);
 
 /// One professional's bounded login history (see the module docs).
 ///
@@ -115,7 +117,7 @@ pub struct Profile {
 
 /// The stored form, checked on the way in.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct ProfileWire {
     format_version: u32,
     #[serde(default)]
@@ -137,6 +139,7 @@ struct ProfileWire {
     #[serde(default)]
     feedback: Vec<FeedbackMark>,
 }
+crate::wire::map_only!(deserialize ProfileWire);
 
 fn empty_hours() -> [u16; HOURS_PER_WEEK] {
     [0; HOURS_PER_WEEK]

@@ -47,17 +47,23 @@ use crate::hash_index::{HashIndex, content_seed, same_text, text_key};
 ///
 /// Unknown fields are rejected. Compile it with [`Watchlists::compile`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct WatchlistsSpec {
     /// The lists, in any order; names must be unique.
     pub lists: Vec<WatchlistSpec>,
 }
+crate::wire::map_only!(WatchlistsSpec);
 
 /// The wire form of one watchlist, tagged by its `kind`.
 ///
 /// `description` is optional free text, kept as is. `entries` is required (it may be empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 #[non_exhaustive]
 pub enum WatchlistSpec {
     /// A set of IP networks (`kind = "ip"`).
@@ -102,6 +108,7 @@ pub enum WatchlistSpec {
         entries: Vec<String>,
     },
 }
+crate::wire::map_only!(WatchlistSpec);
 
 impl WatchlistSpec {
     /// The name of the list, as written.
@@ -147,7 +154,7 @@ impl WatchlistSpec {
 
 /// One entry of a `blocked_subjects` list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct BlockedSubjectSpec {
     /// The national id (idNat_PS), compared exactly, 1 to 64 bytes.
     pub subject: String,
@@ -156,6 +163,7 @@ pub struct BlockedSubjectSpec {
     #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
 }
+crate::wire::map_only!(BlockedSubjectSpec);
 
 /// The kind of a watchlist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -877,6 +877,77 @@ fn unknown_detector_in_policy() {
     );
 }
 
+// ---- Arrays where a struct is expected. ----
+
+/// The message of a sequence given for a struct, at the position serde_json found it.
+#[track_caller]
+fn sequence_refused(e: impl ToString) {
+    names(
+        e,
+        &["invalid type: sequence, expected a map of named fields"],
+    );
+}
+
+#[test]
+fn claims_with_an_array_for_a_struct() {
+    // `SubjectRefPro: []` used to parse as a record with every field left out.
+    let claims = r#"{"sub": "x", "SubjectNameID": "810001234565", "SubjectRefPro": []}"#;
+    let e = serde_json::from_str::<PscClaims>(claims).unwrap_err();
+    sequence_refused(&e);
+    assert_eq!((e.line(), e.column()), (1, 63));
+    sequence_refused(serde_json::from_str::<PscClaims>(r#"["x", "810001234565"]"#).unwrap_err());
+    let exercices = r#"{"sub": "x", "SubjectRefPro": {"exercices": [["10", "10"]]}}"#;
+    sequence_refused(serde_json::from_str::<PscClaims>(exercices).unwrap_err());
+}
+
+#[test]
+fn login_event_as_an_array() {
+    // Read by position, `["2025-10-08T09:30:00Z", "810001234565"]` was a login.
+    let array = r#"["2025-10-08T09:30:00Z", "810001234565"]"#;
+    sequence_refused(serde_json::from_str::<RiskContext>(array).unwrap_err());
+    sequence_refused(serde_json::from_str::<ecps_risk::LoginEvent>(array).unwrap_err());
+    let nested = r#"{"at": "2025-10-08T09:30:00Z", "subject": "810001234565",
+        "request": ["192.0.2.1"]}"#;
+    sequence_refused(serde_json::from_str::<RiskContext>(nested).unwrap_err());
+}
+
+#[test]
+fn stored_state_as_arrays() {
+    sequence_refused(serde_json::from_str::<Profile>("[1]").unwrap_err());
+    let mut profile = profile_json();
+    profile["last_position"] = serde_json::json!([1_759_915_800, [45.0, 4.0, 1.0]]);
+    sequence_refused(serde_json::from_value::<Profile>(profile).unwrap_err());
+    let mut profile = profile_json();
+    profile["devices"]["entries"] =
+        serde_json::json!([["00000000000000000000000000000000", 1, 0, 0]]);
+    sequence_refused(serde_json::from_value::<Profile>(profile).unwrap_err());
+    sequence_refused(serde_json::from_str::<PopulationStats>("[1, 0, 0, {}]").unwrap_err());
+}
+
+#[test]
+fn watchlists_as_arrays() {
+    sequence_refused(serde_json::from_str::<Watchlists>("[[]]").unwrap_err());
+    // An internally tagged list read by position: tag, name, description, entries.
+    let positional = r#"{"lists": [["ip", "trusted_networks", null, ["10.0.0.0/8"]]]}"#;
+    sequence_refused(serde_json::from_str::<Watchlists>(positional).unwrap_err());
+    let blocked = r#"{"lists": [{"name": "blocked_activations", "kind": "blocked_subjects",
+        "entries": [["810001234565", "2025-10-08T00:00:00Z"]]}]}"#;
+    sequence_refused(serde_json::from_str::<Watchlists>(blocked).unwrap_err());
+}
+
+#[test]
+fn policy_with_arrays_for_structs() {
+    // TOML arrays too: `thresholds = [30, 60, 90]` was step-up, review and deny by position.
+    let toml_text = "id = \"p\"\nversion = \"1\"\nthresholds = [30, 60, 90]\nrules = []\n";
+    sequence_refused(toml::from_str::<PolicySpec>(toml_text).unwrap_err());
+    let rule = r#"{"id": "p", "version": "1", "thresholds": {"step_up": 1, "review": 2, "deny": 3},
+        "rules": [["r", "", {"hit": "device.new"}, {"points": 1}]]}"#;
+    sequence_refused(serde_json::from_str::<PolicySpec>(rule).unwrap_err());
+    let params = r#"{"id": "p", "version": "1", "thresholds": {"step_up": 1, "review": 2, "deny": 3},
+        "rules": [], "detectors": {"push.fatigue": [1, 1]}}"#;
+    sequence_refused(serde_json::from_str::<PolicySpec>(params).unwrap_err());
+}
+
 // ---- Thresholds and points. ----
 
 #[test]

@@ -118,7 +118,7 @@ use crate::watchlist::{WatchlistKind, WatchlistsSpec};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PolicySpec {
     /// Stable id (letters, digits, `-`, `_`, `.`; at most 64 bytes).
     pub id: String,
@@ -148,6 +148,7 @@ pub struct PolicySpec {
     #[serde(default)]
     pub examples: Vec<ExampleSpec>,
 }
+crate::wire::map_only!(PolicySpec);
 
 pub(crate) fn default_fail_closed() -> Decision {
     Decision::StepUp(StepUpMethod::CpsCard)
@@ -182,7 +183,7 @@ pub enum Mode {
 
 /// Score thresholds: a score at or above a threshold reaches that decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ThresholdsSpec {
     /// Step-up from this score.
     pub step_up: i32,
@@ -194,6 +195,7 @@ pub struct ThresholdsSpec {
     #[serde(default = "default_method")]
     pub step_up_method: StepUpMethodSpec,
 }
+crate::wire::map_only!(ThresholdsSpec);
 
 fn default_method() -> StepUpMethodSpec {
     StepUpMethodSpec::CpsCard
@@ -220,7 +222,7 @@ impl From<StepUpMethodSpec> for StepUpMethod {
 
 /// One rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RuleSpec {
     /// Stable id, unique in the policy (same characters as policy ids).
     pub id: String,
@@ -235,6 +237,7 @@ pub struct RuleSpec {
     #[serde(default)]
     pub report_only: bool,
 }
+crate::wire::map_only!(RuleSpec);
 
 /// A rule condition (see the module docs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -256,7 +259,7 @@ pub enum ConditionSpec {
 
 /// `{ fact = "…", <op> = value }` with exactly one operator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct CompareSpec {
     /// The fact's name.
     pub fact: String,
@@ -282,6 +285,7 @@ pub struct CompareSpec {
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
     pub in_: Option<Vec<ValueSpec>>,
 }
+crate::wire::map_only!(CompareSpec);
 
 /// A literal in a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -309,7 +313,7 @@ pub enum EffectSpec {
 
 /// A login with its expected decision: a test carried by the policy itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ExampleSpec {
     /// Name of the example.
     pub name: String,
@@ -330,3 +334,4 @@ pub struct ExampleSpec {
     #[serde(default)]
     pub fires: Vec<String>,
 }
+crate::wire::map_only!(ExampleSpec);

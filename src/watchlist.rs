@@ -354,9 +354,25 @@ pub struct Watchlists {
     by_name: Option<HashIndex<u128>>,
 }
 
-/// A watchlist name as a policy refers to it, with its key computed once.
+/// A watchlist name, checked, with its lookup key computed once: how policies refer to lists.
+///
+/// The one validation of list names: [`Watchlists::compile`] and policies (their declared
+/// lists and each detector's `lists`) both check names with [`ListName::new`], so a name one
+/// refuses the other refuses too, with the same message — a policy cannot name a list that no
+/// [`Watchlists`] can ever hold.
+///
+/// ```
+/// use ecps_risk::ListName;
+///
+/// assert_eq!(ListName::new("trusted_networks")?.as_str(), "trusted_networks");
+/// assert_eq!(
+///     ListName::new("Denied_Networks").unwrap_err().to_string(),
+///     "watchlist name `Denied_Networks` is invalid: only `a-z`, `0-9`, `_`, `.` and `-` are allowed"
+/// );
+/// # Ok::<(), ecps_risk::WatchlistError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
+#[serde(try_from = "String", into = "String")]
 pub struct ListName {
     name: Box<str>,
     key: u128,
@@ -371,12 +387,18 @@ fn name_key(name: &str) -> u128 {
 }
 
 impl ListName {
-    /// A name (not checked here: a policy checks its names against its declared lists).
-    pub fn new(name: &str) -> Self {
-        ListName {
+    /// A list name: 1 to [`Watchlists::MAX_NAME_LEN`] characters among `a-z`, `0-9`, `_`,
+    /// `.`, `-`.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchlistError::InvalidName`], naming the name (shortened) and what is wrong.
+    pub fn new(name: &str) -> Result<Self, WatchlistError> {
+        check_name(name)?;
+        Ok(ListName {
             name: name.into(),
             key: name_key(name),
-        }
+        })
     }
 
     /// The name.
@@ -385,9 +407,38 @@ impl ListName {
     }
 }
 
-impl From<String> for ListName {
-    fn from(s: String) -> Self {
-        ListName::new(&s)
+impl std::str::FromStr for ListName {
+    type Err = WatchlistError;
+
+    fn from_str(name: &str) -> Result<Self, WatchlistError> {
+        ListName::new(name)
+    }
+}
+
+impl TryFrom<String> for ListName {
+    type Error = WatchlistError;
+
+    fn try_from(name: String) -> Result<Self, WatchlistError> {
+        ListName::new(&name)
+    }
+}
+
+// Ordered, compared and borrowed as the name: the key is a function of it.
+impl Ord for ListName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name.cmp(&other.name)
+    }
+}
+
+impl PartialOrd for ListName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::borrow::Borrow<str> for ListName {
+    fn borrow(&self) -> &str {
+        &self.name
     }
 }
 
@@ -470,7 +521,7 @@ impl Watchlists {
         let mut lists = Vec::with_capacity(spec.lists.len());
         for list in &spec.lists {
             let name = list.name();
-            check_name(name)?;
+            ListName::new(name)?;
             if !seen.insert(name) {
                 return Err(WatchlistError::DuplicateName {
                     name: name.to_owned(),
@@ -2754,15 +2805,61 @@ mod list_name_tests {
         for n in &names {
             let by_name = w.get(n).map(Watchlist::name);
             assert_eq!(by_name, Some(n.as_str()));
-            assert_eq!(w.get_named(&ListName::new(n)).map(Watchlist::name), by_name);
+            assert_eq!(
+                w.get_named(&ListName::new(n).unwrap()).map(Watchlist::name),
+                by_name
+            );
         }
-        for absent in ["", "list-300", "list-0", "LIST-001"] {
-            assert!(w.get_named(&ListName::new(absent)).is_none(), "{absent}");
+        for absent in ["list-300", "list-0", "list-0010"] {
+            let absent = ListName::new(absent).unwrap();
+            assert!(w.get_named(&absent).is_none(), "{absent}");
         }
-        assert!(Watchlists::empty().get_named(&ListName::new("a")).is_none());
+        let a = ListName::new("a").unwrap();
+        assert!(Watchlists::empty().get_named(&a).is_none());
         // The serde form of a name is the plain string.
         let n: ListName = serde_json::from_str("\"trusted_networks\"").unwrap();
-        assert_eq!(n, ListName::new("trusted_networks"));
+        assert_eq!(n, ListName::new("trusted_networks").unwrap());
         assert_eq!(serde_json::to_string(&n).unwrap(), "\"trusted_networks\"");
+    }
+
+    /// Issue 15: a policy could name a list no `Watchlists` can hold (`Denied_Networks`). A
+    /// name is checked once, by `ListName::new`, for lists and for policies alike: same names
+    /// refused, same message.
+    #[test]
+    fn list_names_are_checked_alike_for_lists_and_policies() {
+        let long = "a".repeat(65);
+        for bad in [
+            "",
+            "Denied_Networks",
+            "trusted networks",
+            "hôpital",
+            "a/b",
+            long.as_str(),
+        ] {
+            let from_lists = Watchlists::compile(WatchlistsSpec {
+                lists: vec![WatchlistSpec::Ip {
+                    name: bad.to_owned(),
+                    description: None,
+                    entries: vec![],
+                }],
+            })
+            .unwrap_err();
+            let from_name = ListName::new(bad).unwrap_err();
+            assert_eq!(from_name, from_lists, "{bad:?}");
+            let parsed = serde_json::from_value::<ListName>(serde_json::json!(bad)).unwrap_err();
+            assert!(
+                parsed.to_string().starts_with(&from_name.to_string()),
+                "{parsed}"
+            );
+        }
+        for good in ["a", "denied_networks", "0-9._", &"z".repeat(64)] {
+            assert_eq!(ListName::new(good).unwrap().as_str(), good);
+        }
+        // The standard names of the list-based detectors are all valid.
+        for code in crate::signal::SignalCode::ALL {
+            for name in crate::detectors::default_lists(*code) {
+                assert!(ListName::new(name).is_ok(), "{name}");
+            }
+        }
     }
 }

@@ -697,6 +697,182 @@ fn condition_with_too_many_parts() {
     names(&e, &["`wide`", "limit of 256 parts"]);
 }
 
+/// A policy (JSON) with one rule and `extra` merged in at the top level.
+fn policy_json(extra: serde_json::Value, rule: serde_json::Value) -> Result<Policy, PolicyError> {
+    let mut spec = serde_json::json!({
+        "id": "catalogue", "version": "1",
+        "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+        "rules": [rule],
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        spec[key] = value.clone();
+    }
+    Policy::compile(serde_json::from_value(spec).unwrap())
+}
+
+fn plain_rule() -> serde_json::Value {
+    serde_json::json!({ "id": "r", "when": { "hit": "device.new" }, "effect": { "points": 1 } })
+}
+
+#[test]
+fn policy_version_of_a_megabyte() {
+    // It was copied into every audit record.
+    let version = "1".repeat(1 << 20);
+    let e = policy_json(serde_json::json!({ "version": version }), plain_rule()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            PolicyError::TooLong {
+                len: 1_048_576,
+                max: 64,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: `version` is 1048576 bytes long, above the limit of 64"
+    );
+    let at_limit = "1".repeat(ecps_risk::MAX_VERSION_LEN);
+    assert!(policy_json(serde_json::json!({ "version": at_limit }), plain_rule()).is_ok());
+}
+
+#[test]
+fn over_long_descriptions() {
+    let long = "d".repeat(ecps_risk::MAX_DESCRIPTION_LEN + 1);
+    let e = policy_json(serde_json::json!({ "description": long }), plain_rule()).unwrap_err();
+    names(
+        &e,
+        &["`catalogue`", "`description`", "513 bytes", "limit of 512"],
+    );
+    let mut rule = plain_rule();
+    rule["description"] = serde_json::json!(long);
+    let e = policy_json(serde_json::json!({}), rule).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: rule `r` description is 513 bytes long, above the limit of 512"
+    );
+}
+
+#[test]
+fn in_list_of_a_million_values() {
+    // 1 M values cost 3.5 ms per login: each value counts as a part of the condition.
+    let values: Vec<String> = (0..1_000_000).map(|i| format!("AS{i}")).collect();
+    let rule = serde_json::json!({
+        "id": "modes", "effect": { "points": 1 },
+        "when": { "compare": { "fact": "auth.mode", "in": values } },
+    });
+    let e = policy_json(serde_json::json!({}), rule).unwrap_err();
+    assert!(matches!(e, PolicyError::ConditionSize { ref rule, .. } if rule == "modes"));
+    names(
+        &e,
+        &[
+            "`modes`",
+            "limit of 256 parts",
+            "each `in` value counts as one",
+        ],
+    );
+    // 255 values and the comparison itself: 256 parts, accepted.
+    let values: Vec<u32> = (0..255).collect();
+    let rule = serde_json::json!({
+        "id": "asns", "effect": { "points": 1 },
+        "when": { "compare": { "fact": "request.asn", "in": values } },
+    });
+    assert!(policy_json(serde_json::json!({}), rule).is_ok());
+}
+
+#[test]
+fn huge_detector_list_parameters() {
+    let countries: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                "{}{}",
+                (b'A' + (i / 26) as u8 % 26) as char,
+                (b'A' + (i % 26) as u8) as char
+            )
+        })
+        .collect();
+    let e = policy_json(
+        serde_json::json!({ "detectors": { "practice.location_mismatch": { "also_allowed": countries } } }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: detector `practice.location_mismatch`: parameter `also_allowed` = \
+         `300 countries` must list at most 256 countries"
+    );
+    let lists: Vec<String> = (0..17).map(|i| format!("list-{i}")).collect();
+    let e = policy_json(
+        serde_json::json!({ "detectors": { "network.denied": { "lists": lists } } }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: detector `network.denied`: parameter `lists` = `17 names` must \
+         name at most 16 watchlists"
+    );
+    let e = policy_json(
+        serde_json::json!({ "detectors": { "network.denied": { "lists": ["a", "b", "a"] } } }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    names(
+        &e,
+        &[
+            "`network.denied`",
+            "`lists` = `a`",
+            "names a watchlist twice",
+        ],
+    );
+    let declared: serde_json::Map<String, serde_json::Value> = (0..=1024)
+        .map(|i| (format!("l{i}"), serde_json::json!("ip")))
+        .collect();
+    let e = policy_json(serde_json::json!({ "watchlists": declared }), plain_rule()).unwrap_err();
+    assert!(matches!(
+        e,
+        PolicyError::TooMany {
+            what: "watchlists",
+            len: 1025,
+            max: 1024,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn over_long_example_name_is_cut_in_the_message() {
+    let name = "x".repeat(1 << 20);
+    let e = policy_json(
+        serde_json::json!({ "examples": [{
+            "name": name, "expect": "allow",
+            "login": { "at": "2025-10-08T09:30:00Z", "subject": "810001234565",
+                "credential": { "activated_at": "2025-10-09T09:30:00Z" } },
+        }] }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::ExampleLogin { .. }), "{e}");
+    let message = e.to_string();
+    assert!(message.len() < 400, "{} bytes", message.len());
+    names(&message, &["`catalogue`", "example `xxxx", "…`"]);
+}
+
+#[test]
+fn watchlist_declared_twice_in_a_policy() {
+    // serde_json allows repeated keys; the last one used to win silently.
+    let text = r#"{"id": "catalogue", "version": "1",
+        "thresholds": {"step_up": 1, "review": 2, "deny": 3}, "rules": [],
+        "watchlists": {"trusted_networks": "ip", "trusted_networks": "credentials"}}"#;
+    let e = serde_json::from_str::<PolicySpec>(text).unwrap_err();
+    names(&e, &["key `trusted_networks` appears twice", "line 3"]);
+    // TOML refuses them itself.
+    let toml_text = "id = \"p\"\nversion = \"1\"\nrules = []\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n[watchlists]\nx = \"ip\"\nx = \"ip\"\n";
+    assert!(toml::from_str::<PolicySpec>(toml_text).is_err());
+}
+
 // ---- IPv4-mapped IPv6. ----
 
 #[test]

@@ -1285,6 +1285,65 @@ fn profile_table_over_its_cap() {
 }
 
 #[test]
+fn profile_table_entry_times_at_the_ends_of_i64() {
+    // Other stored times were checked; table entries' were not.
+    for (field, time) in [("first_seen", i64::MIN), ("last_seen", i64::MAX)] {
+        let mut json = profile_json();
+        json["history"]["countries"] = serde_json::json!({
+            "entries": [{ "value": "FR", "count": 1, "first_seen": 1, "last_seen": 2 }],
+            "total": 1,
+        });
+        json["history"]["countries"]["entries"][0][field] = serde_json::json!(time);
+        let e = serde_json::from_value::<Profile>(json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "profile table `history.countries`: entry `FR` `{field}` `{time}` is not a \
+                 time between 1970 and 9999"
+            )
+        );
+    }
+    let mut population = serde_json::to_value(PopulationStats::new()).unwrap();
+    population["logins"] = serde_json::json!(1);
+    population["history"]["asns"] = serde_json::json!({
+        "entries": [{ "value": 3215, "count": 1, "first_seen": -1, "last_seen": 2 }],
+        "total": 1,
+    });
+    let e = serde_json::from_value::<PopulationStats>(population).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "population table `asns`: entry `3215` `first_seen` `-1` is not a time between 1970 \
+         and 9999"
+    );
+}
+
+#[test]
+fn profile_table_entry_repeated_names_the_table_and_value() {
+    // It said `entry 1 repeats a value`.
+    let mut json = profile_json();
+    let entry =
+        serde_json::json!({ "value": "192.0.2.0/24", "count": 1, "first_seen": 1, "last_seen": 2 });
+    json["history"]["networks"] = serde_json::json!({ "entries": [entry, entry], "total": 2 });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "profile table `history.networks`: value `192.0.2.0/24` appears twice"
+    );
+    let mut json = profile_json();
+    let device =
+        serde_json::json!({ "value": "0".repeat(32), "count": 1, "first_seen": 1, "last_seen": 2 });
+    json["devices"] = serde_json::json!({ "entries": [device, device], "total": 2 });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    names(
+        &e,
+        &[
+            "profile table `devices`",
+            "value `00000000000000000000000000000000` appears twice",
+        ],
+    );
+}
+
+#[test]
 fn population_from_another_format_version() {
     let mut json = serde_json::to_value(PopulationStats::new()).unwrap();
     json["format_version"] = serde_json::json!(7);

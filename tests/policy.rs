@@ -1003,7 +1003,10 @@ fn a_missing_required_list_fails_closed() {
     // Still warned (a login without an address leaves `network.trusted` not evaluated too),
     // without suggesting to require the list it already requires.
     let warning = policy.warnings()[0].to_string();
-    assert!(warning.ends_with("test `not_evaluated = \"network.trusted\"` too"), "{warning}");
+    assert!(
+        warning.ends_with("test `not_evaluated = \"network.trusted\"` too"),
+        "{warning}"
+    );
     let a = policy.evaluate(&from_abroad(), &Profile::new(), &Environment::empty());
     assert!(a.decision() >= policy.fail_closed(), "{:?}", a.decision());
     assert_eq!(a.decision(), CARD);

@@ -965,6 +965,28 @@ fn duplicate_watchlist_names() {
 }
 
 #[test]
+fn a_policy_cannot_name_a_list_no_watchlists_can_hold() {
+    // `Denied_Networks` compiled, `Watchlists` refused the name: the detector was off on
+    // every login. Declared or named by a detector, it is now refused when the policy is
+    // read, with the message the watchlists give for the same name.
+    let message = "watchlist name `Denied_Networks` is invalid: only `a-z`, `0-9`, `_`, `.` and \
+                   `-` are allowed";
+    let header = "id = \"p\"\nversion = \"1\"\nrules = []\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n";
+    for extra in [
+        "[watchlists]\nDenied_Networks = \"ip\"\n",
+        "[detectors.\"network.denied\"]\nlists = [\"Denied_Networks\"]\n",
+    ] {
+        let e = toml::from_str::<PolicySpec>(&format!("{header}{extra}")).unwrap_err();
+        assert!(e.to_string().contains(message), "{e}");
+    }
+    let e = serde_json::from_str::<Watchlists>(
+        r#"{"lists": [{"name": "Denied_Networks", "kind": "ip", "entries": []}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with(message), "{e}");
+}
+
+#[test]
 fn duplicate_custom_detector_name() {
     struct Quiet;
     impl ecps_risk::Detector for Quiet {

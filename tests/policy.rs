@@ -1207,34 +1207,3 @@ effect = { at_least = "step_up_cps_card" }
     // takes points off, and the kill-chain rule tests `not_evaluated = "device.new"`.
     assert!(Policy::recommended().warnings().is_empty());
 }
-
-// ---- Watchlist names: issue 15, `Denied_Networks` compiled and could never exist. ----
-
-#[test]
-fn a_policy_cannot_name_a_list_no_watchlists_can_hold() {
-    let message = "watchlist name `Denied_Networks` is invalid: only `a-z`, `0-9`, `_`, `.` and \
-                   `-` are allowed";
-    // Declared, or named by a detector: refused when the policy is read.
-    let declared = with_rules(
-        r#"
-[watchlists]
-Denied_Networks = "ip"
-"#,
-    );
-    let e = toml::from_str::<PolicySpec>(&declared).unwrap_err();
-    assert!(e.to_string().contains(message), "{e}");
-    let named = with_rules(
-        r#"
-[detectors."network.denied"]
-lists = ["Denied_Networks"]
-"#,
-    );
-    let e = toml::from_str::<PolicySpec>(&named).unwrap_err();
-    assert!(e.to_string().contains(message), "{e}");
-    // The same message as the watchlists give for the same name.
-    let e = serde_json::from_str::<ecps_risk::Watchlists>(
-        r#"{"lists": [{"name": "Denied_Networks", "kind": "ip", "entries": []}]}"#,
-    )
-    .unwrap_err();
-    assert!(e.to_string().starts_with(message), "{e}");
-}

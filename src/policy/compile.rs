@@ -151,7 +151,6 @@ pub(crate) fn compile(
         return Err(PolicyError::FailOpen { policy: policy() });
     }
     check_params(&spec.detectors, &pid)?;
-    check_list_params(&spec.detectors, &pid)?;
     if spec.watchlists.len() > Watchlists::MAX_LISTS {
         return Err(PolicyError::TooMany {
             policy: policy(),
@@ -538,7 +537,8 @@ impl RuleBuilder<'_> {
     }
 }
 
-/// Parameter ranges: zero windows or thresholds would silently disable a detector.
+/// Parameter ranges (zero windows or thresholds would silently disable a detector) and the
+/// sizes of list parameters (read on every login).
 fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
     let bad = |detector: SignalCode, parameter, value: String, problem| PolicyError::Parameter {
         policy: policy.to_owned(),
@@ -660,6 +660,36 @@ fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
             "must be a finite number",
         ));
     }
+    // Lists are read on every login: bounded.
+    for code in SignalCode::ALL {
+        let lists = p.lists(*code);
+        if lists.len() > MAX_DETECTOR_LISTS {
+            return Err(bad(
+                *code,
+                "lists",
+                format!("{} names", lists.len()),
+                "must name at most 16 watchlists",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(twice) = lists.iter().find(|list| !seen.insert(list.as_str())) {
+            return Err(bad(
+                *code,
+                "lists",
+                twice.to_string(),
+                "names a watchlist twice",
+            ));
+        }
+    }
+    let also_allowed = &p.practice_location_mismatch.also_allowed;
+    if also_allowed.len() > MAX_ALSO_ALLOWED {
+        return Err(bad(
+            SignalCode::PracticeLocationMismatch,
+            "also_allowed",
+            format!("{} countries", also_allowed.len()),
+            "must list at most 256 countries",
+        ));
+    }
     Ok(())
 }
 
@@ -698,47 +728,6 @@ fn check_lists(spec: &PolicySpec, code: SignalCode) -> Result<(), PolicyError> {
             }
             Some(_) => {}
         }
-    }
-    Ok(())
-}
-
-/// Sizes of the detector parameters that are lists: each is read on every login.
-fn check_list_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
-    let bad = |detector: SignalCode, parameter, value: String, problem| PolicyError::Parameter {
-        policy: policy.to_owned(),
-        detector: detector.as_str(),
-        parameter,
-        value,
-        problem,
-    };
-    for code in SignalCode::ALL {
-        let lists = p.lists(*code);
-        if lists.len() > MAX_DETECTOR_LISTS {
-            return Err(bad(
-                *code,
-                "lists",
-                format!("{} names", lists.len()),
-                "must name at most 16 watchlists",
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        if let Some(twice) = lists.iter().find(|list| !seen.insert(list.as_str())) {
-            return Err(bad(
-                *code,
-                "lists",
-                twice.to_string(),
-                "names a watchlist twice",
-            ));
-        }
-    }
-    let also_allowed = &p.practice_location_mismatch.also_allowed;
-    if also_allowed.len() > MAX_ALSO_ALLOWED {
-        return Err(bad(
-            SignalCode::PracticeLocationMismatch,
-            "also_allowed",
-            format!("{} countries", also_allowed.len()),
-            "must list at most 256 countries",
-        ));
     }
     Ok(())
 }

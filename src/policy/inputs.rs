@@ -447,44 +447,10 @@ fn truths(c: &Condition, fixed: Fixed) -> Truths {
             // A detector a rule names always runs: the test is never unknown.
             _ => FALSE | TRUE,
         },
-        Condition::Not(inner) => {
-            let t = truths(inner, fixed);
-            (if t & TRUE != 0 { FALSE } else { 0 })
-                | (t & UNKNOWN)
-                | (if t & FALSE != 0 { TRUE } else { 0 })
-        }
-        Condition::All(cs) => {
-            let parts: Vec<Truths> = cs.iter().map(|c| truths(c, fixed)).collect();
-            let mut out = 0;
-            if parts.iter().all(|t| t & TRUE != 0) {
-                out |= TRUE;
-            }
-            if parts.iter().any(|t| t & FALSE != 0) {
-                out |= FALSE;
-            }
-            if parts.iter().all(|t| t & (TRUE | UNKNOWN) != 0)
-                && parts.iter().any(|t| t & UNKNOWN != 0)
-            {
-                out |= UNKNOWN;
-            }
-            out
-        }
-        Condition::Any(cs) => {
-            let parts: Vec<Truths> = cs.iter().map(|c| truths(c, fixed)).collect();
-            let mut out = 0;
-            if parts.iter().any(|t| t & TRUE != 0) {
-                out |= TRUE;
-            }
-            if parts.iter().all(|t| t & FALSE != 0) {
-                out |= FALSE;
-            }
-            if parts.iter().all(|t| t & (FALSE | UNKNOWN) != 0)
-                && parts.iter().any(|t| t & UNKNOWN != 0)
-            {
-                out |= UNKNOWN;
-            }
-            out
-        }
+        Condition::Not(inner) => negate(truths(inner, fixed)),
+        Condition::All(cs) => all_of(cs.iter().map(|c| truths(c, fixed))),
+        // De Morgan: `any` is `not all not`, in Kleene logic as in Boolean.
+        Condition::Any(cs) => negate(all_of(cs.iter().map(|c| negate(truths(c, fixed))))),
         Condition::Compare(fact, cmp) => match fixed {
             Fixed::Fact(f, FactState::Missing) if f == *fact => UNKNOWN,
             Fixed::Fact(f, FactState::Other) if f == *fact => {
@@ -500,6 +466,30 @@ fn truths(c: &Condition, fixed: Fixed) -> Truths {
             _ => ANY,
         },
     }
+}
+
+/// The values `not c` can take when `c` can take `t`.
+fn negate(t: Truths) -> Truths {
+    (if t & TRUE != 0 { FALSE } else { 0 })
+        | (t & UNKNOWN)
+        | (if t & FALSE != 0 { TRUE } else { 0 })
+}
+
+/// The values an `all` can take when its members, independently, can take `parts`: true when
+/// every member can be, false when one can be, unknown when every member can be true or
+/// unknown and one can be unknown.
+fn all_of(parts: impl Iterator<Item = Truths> + Clone) -> Truths {
+    let mut out = 0;
+    if parts.clone().all(|t| t & TRUE != 0) {
+        out |= TRUE;
+    }
+    if parts.clone().any(|t| t & FALSE != 0) {
+        out |= FALSE;
+    }
+    if parts.clone().all(|t| t & (TRUE | UNKNOWN) != 0) && parts.clone().any(|t| t & UNKNOWN != 0) {
+        out |= UNKNOWN;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -99,8 +99,8 @@ pub enum CountTableError {
 /// A value as its stored (serialized) form reads, for messages: `10.1.2.0/24`, `firefox`.
 fn shown<K: Serialize>(value: &K) -> String {
     match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => crate::national_id::shorten(&text),
-        Ok(other) => crate::national_id::shorten(&other.to_string()),
+        Ok(serde_json::Value::String(text)) => crate::text::quoted(&text),
+        Ok(other) => crate::text::quoted(&other.to_string()),
         Err(_) => "?".to_owned(),
     }
 }

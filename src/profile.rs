@@ -22,6 +22,7 @@ use crate::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
 use crate::geo::GeoPoint;
 use crate::local_time::HOURS_PER_WEEK;
 use crate::national_id::NationalId;
+use crate::text::rfc3339_unix as rfc3339;
 
 /// The format version this crate writes. Reading a newer one is an error, never a reset.
 pub const PROFILE_FORMAT_VERSION: u32 = 1;
@@ -207,17 +208,6 @@ pub enum ProfileError {
         /// The login's subject.
         login: String,
     },
-}
-
-/// Unix seconds as RFC 3339, for messages.
-fn rfc3339(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }
 
 impl TryFrom<ProfileWire> for Profile {

@@ -265,7 +265,7 @@ pub(crate) fn compile(
         {
             return Err(PolicyError::ExampleRule {
                 policy: policy(),
-                example: crate::national_id::shorten(&ex.name),
+                example: crate::text::quoted(&ex.name),
                 rule: crate::national_id::shorten(rule),
             });
         }
@@ -273,7 +273,7 @@ pub(crate) fn compile(
             crate::context::RiskContext::try_from(ex.login.clone()).map_err(|source| {
                 PolicyError::ExampleLogin {
                     policy: policy(),
-                    example: crate::national_id::shorten(&ex.name),
+                    example: crate::text::quoted(&ex.name),
                     source: Box::new(source),
                 }
             })?;
@@ -282,7 +282,7 @@ pub(crate) fn compile(
             Some(w) => Some(Watchlists::compile(w.clone()).map_err(|source| {
                 PolicyError::ExampleWatchlists {
                     policy: policy(),
-                    example: crate::national_id::shorten(&ex.name),
+                    example: crate::text::quoted(&ex.name),
                     source: Box::new(source),
                 }
             })?),
@@ -503,9 +503,12 @@ impl RuleBuilder<'_> {
             _ => Err(problem(format!("`{}` is not a finite number", show(v)))),
         };
         let symbol = |v: &ValueSpec| match v {
-            ValueSpec::Text(t) => fact
-                .symbol(t)
-                .ok_or_else(|| problem(format!("`{}` is not a valid value", show(v)))),
+            ValueSpec::Text(t) => fact.symbol(t).ok_or_else(|| {
+                let valid = fact.names().map_or(String::new(), |names| {
+                    format!(" (one of `{}`)", names.join("`, `"))
+                });
+                problem(format!("`{}` is not a valid value{valid}", show(v)))
+            }),
             _ => Err(problem(format!("`{}` is not text", show(v)))),
         };
         let cmp = match (fact.kind(), ops.first(), &c.in_) {

@@ -64,7 +64,7 @@ pub enum Label {
 /// attacker model and visit are optional; deserializing validates the login like
 /// [`RiskContextBuilder::build`](crate::RiskContextBuilder::build).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RecordedLogin {
     /// The login.
     pub login: RiskContext,
@@ -80,6 +80,7 @@ pub struct RecordedLogin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit: Option<NonZeroU32>,
 }
+crate::wire::map_only!(RecordedLogin);
 
 impl RecordedLogin {
     /// An unlabelled login.
@@ -237,6 +238,7 @@ impl ReplayOptions {
 /// How many logins got each decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct DecisionCounts {
     /// `allow`.
     pub allow: u64,
@@ -249,6 +251,7 @@ pub struct DecisionCounts {
     /// `deny`.
     pub deny: u64,
 }
+crate::wire::map_only!(DecisionCounts);
 
 impl DecisionCounts {
     fn slot(&mut self, d: Decision) -> &mut u64 {
@@ -291,6 +294,7 @@ impl DecisionCounts {
 /// Decisions and scores of a group of logins (all, one label, one attacker model).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct GroupStats {
     /// Logins counted.
     pub logins: u64,
@@ -306,6 +310,7 @@ pub struct GroupStats {
     /// Logins allowed whatever the thresholds (a rule forced `allow`).
     pub never_challenged: u64,
 }
+crate::wire::map_only!(GroupStats);
 
 /// One bin of a score histogram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

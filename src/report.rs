@@ -77,6 +77,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// The policy that scored the login.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct PolicyRef {
     /// Its id.
     pub id: String,
@@ -85,6 +86,7 @@ pub struct PolicyRef {
     /// Its fingerprint.
     pub fingerprint: Fingerprint,
 }
+crate::wire::map_only!(PolicyRef);
 
 impl PolicyRef {
     pub(crate) fn of(a: &Assessment<'_>) -> PolicyRef {
@@ -99,12 +101,14 @@ impl PolicyRef {
 /// What the policy would have decided with its report-only parts enforced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct WouldBe {
     /// The decision.
     pub decision: Decision,
     /// The score.
     pub score: i32,
 }
+crate::wire::map_only!(WouldBe);
 
 impl WouldBe {
     pub(crate) fn of(a: &Assessment<'_>) -> Option<WouldBe> {

@@ -187,6 +187,9 @@ impl Concern {
             | SignalCode::EcpsFreshActivation
             | SignalCode::EcpsRemoteActivation
             | SignalCode::EcpsMultipleActive
+            | SignalCode::EcpsUnprovenDevice
+            | SignalCode::AuthEcpsUnusual
+            | SignalCode::DeviceCompromised
             | SignalCode::SubjectUnderAlert => Some(Concern::Credential),
             SignalCode::EcpsActivationAfterContactChange | SignalCode::ContactRecentChange => {
                 Some(Concern::ContactData)

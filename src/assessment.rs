@@ -11,7 +11,8 @@ use std::fmt;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::decision::{Decision, Level};
+use crate::context::{AuthMode, RiskContext};
+use crate::decision::{Decision, Level, StepUpMethod};
 use crate::detectors::DetectorError;
 use crate::digest::Fingerprint;
 use crate::policy::SignalRef;
@@ -284,7 +285,8 @@ pub struct Assessment<'p> {
     pub(crate) slots: SignalSlots,
     pub(crate) fired: Fired,
     pub(crate) failure: Option<Failure<'p>>,
-    step_up_passed: bool,
+    /// The step-up passed, proven by [`Assessment::mark_step_up_passed`].
+    step_up_passed: Option<StepUpMethod>,
     login_time: time::OffsetDateTime,
 }
 
@@ -307,7 +309,7 @@ impl<'p> Assessment<'p> {
             slots: SignalSlots::default(),
             fired: Fired::default(),
             failure: None,
-            step_up_passed: false,
+            step_up_passed: None,
             login_time,
         }
     }
@@ -334,7 +336,7 @@ impl<'p> Assessment<'p> {
         self.slots.masks = Masks::default();
         self.fired.clear();
         self.failure = None;
-        self.step_up_passed = false;
+        self.step_up_passed = None;
         self.login_time = login_time;
     }
 
@@ -428,12 +430,98 @@ impl<'p> Assessment<'p> {
         })
     }
 
-    /// Record that the professional passed the step-up this assessment asked for, so that
-    /// [`Profile::learn`](crate::Profile::learn) learns from the login.
-    pub fn mark_step_up_passed(&mut self) {
-        if matches!(self.decision, Decision::StepUp(_)) {
-            self.step_up_passed = true;
+    /// Record that the professional passed the step-up this assessment asked for, proven by
+    /// the login they made for it, so that [`Profile::learn`](crate::Profile::learn) learns
+    /// from `login` (the login this assessment is of).
+    ///
+    /// A step-up proves something only if it is checked: `step_up` must be a login of the same
+    /// professional, made within [`STEP_UP_WINDOW`] after `login`, with a fresh authentication
+    /// (its `auth_time` not before `login`, less [`FUTURE_TOLERANCE`](crate::FUTURE_TOLERANCE):
+    /// not a reused SSO session), and — for a step-up with the CPS card — `authMode` `CARD`:
+    /// the fraudster of the ANS alert holds an e-CPS, never the card. A card step-up passed
+    /// *confirms* what the profile learns from `login` (its device becomes established at
+    /// once).
+    ///
+    /// The flow: when the decision is [`Decision::StepUp`], send the professional back to PSC
+    /// asking for a new authentication (OpenID Connect `prompt=login` or `max_age=0`; for
+    /// [`StepUpMethod::CpsCard`], tell them to use the card), verify the new token as usual,
+    /// build its context (`RiskContext::from_psc`) and pass it here.
+    ///
+    /// ```
+    /// use ecps_risk::{AuthMode, Decision, Environment, Policy, Profile, RiskContext, StepUpError};
+    /// use time::{Duration, macros::datetime};
+    ///
+    /// let policy = Policy::recommended();
+    /// let now = datetime!(2025-10-08 09:30 UTC);
+    /// let login = RiskContext::builder(now, "810001234565".parse()?)
+    ///     .auth_mode("MOBILE")
+    ///     .validation_requests((1..=3).map(|i| ecps_risk::ValidationRequest {
+    ///         at: now - Duration::minutes(i),
+    ///         outcome: ecps_risk::PushOutcome::Denied,
+    ///     }))
+    ///     .build()?;
+    /// let mut a = policy.evaluate(&login, &Profile::new(), &Environment::empty());
+    /// assert!(matches!(a.decision(), Decision::StepUp(_)));
+    ///
+    /// // Another e-CPS authentication is no proof of the card.
+    /// let again = RiskContext::builder(now + Duration::minutes(1), "810001234565".parse()?)
+    ///     .auth_mode(AuthMode::Ecps)
+    ///     .auth_time(now + Duration::minutes(1))
+    ///     .build()?;
+    /// assert!(matches!(a.mark_step_up_passed(&login, &again), Err(StepUpError::NotCard { .. })));
+    ///
+    /// let card = RiskContext::builder(now + Duration::minutes(2), "810001234565".parse()?)
+    ///     .auth_mode(AuthMode::Card)
+    ///     .auth_time(now + Duration::minutes(2))
+    ///     .build()?;
+    /// a.mark_step_up_passed(&login, &card)?;
+    /// assert!(a.is_good_login());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mark_step_up_passed(
+        &mut self,
+        login: &RiskContext,
+        step_up: &RiskContext,
+    ) -> Result<(), StepUpError> {
+        let Decision::StepUp(method) = self.decision else {
+            return Err(StepUpError::NotAsked {
+                decision: self.decision,
+            });
+        };
+        if self.login_time != login.now() {
+            return Err(StepUpError::OtherLogin);
         }
+        if step_up.subject() != login.subject() {
+            return Err(StepUpError::OtherProfessional);
+        }
+        let elapsed = step_up.now() - login.now();
+        if elapsed.is_negative() || elapsed > STEP_UP_WINDOW {
+            return Err(StepUpError::Window {
+                elapsed_seconds: elapsed.whole_seconds(),
+            });
+        }
+        let auth = &step_up.event().auth;
+        match auth.auth_time {
+            Some(t) if login.now() - t <= crate::context::FUTURE_TOLERANCE => {}
+            other => {
+                return Err(StepUpError::NotFresh {
+                    auth_time: other.map(|t| t.unix_timestamp()),
+                });
+            }
+        }
+        if method == StepUpMethod::CpsCard && auth.mode != Some(AuthMode::Card) {
+            return Err(StepUpError::NotCard {
+                mode: auth.mode.as_ref().map(AuthMode::as_str),
+            });
+        }
+        self.step_up_passed = Some(method);
+        Ok(())
+    }
+
+    /// True when a step-up with the CPS card was asked for and proven
+    /// ([`Assessment::mark_step_up_passed`]).
+    pub fn passed_with_card(&self) -> bool {
+        self.step_up_passed == Some(StepUpMethod::CpsCard)
     }
 
     /// The time of the login this assessment is of.
@@ -448,7 +536,7 @@ impl<'p> Assessment<'p> {
         let would_allow = self
             .report_only
             .is_none_or(|o| o.decision == Decision::Allow);
-        (self.decision == Decision::Allow && would_allow) || self.step_up_passed
+        (self.decision == Decision::Allow && would_allow) || self.step_up_passed.is_some()
     }
 
     fn signal_ref_name(&self, r: SignalRef) -> Option<SignalName<'p>> {
@@ -457,6 +545,52 @@ impl<'p> Assessment<'p> {
             SignalRef::Custom(i) => self.policy.custom_name(i).map(SignalName::Custom),
         }
     }
+}
+
+/// How long after a login the step-up it asked for may happen.
+pub const STEP_UP_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// Why a step-up does not count as passed ([`Assessment::mark_step_up_passed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepUpError {
+    /// The assessment did not ask for a step-up.
+    #[error("the assessment asked for no step-up (decision `{decision}`)")]
+    NotAsked {
+        /// The assessment's decision.
+        decision: Decision,
+    },
+    /// The login given is not the one the assessment is of.
+    #[error("the assessment is of another login")]
+    OtherLogin,
+    /// The step-up login is another professional's.
+    #[error("the step-up login is another professional's")]
+    OtherProfessional,
+    /// The step-up login is not within [`STEP_UP_WINDOW`] after the login.
+    #[error(
+        "the step-up login is `{elapsed_seconds}` s after the login, outside 0 to {} s",
+        STEP_UP_WINDOW.whole_seconds()
+    )]
+    Window {
+        /// Seconds from the login to the step-up login (negative: before it).
+        elapsed_seconds: i64,
+    },
+    /// The step-up login's authentication is older than the login (a reused SSO session) or
+    /// has no `auth_time`.
+    #[error("the step-up login is no fresh authentication (`auth_time` {})", match auth_time {
+        Some(t) => format!("`{}`", crate::text::rfc3339_unix(*t)),
+        None => "missing".to_owned(),
+    })]
+    NotFresh {
+        /// The step-up login's `auth_time`, Unix seconds.
+        auth_time: Option<i64>,
+    },
+    /// A step-up with the CPS card answered by a login without the card.
+    #[error("a step-up with the CPS card needs a `CARD` login, got `{}`", mode.unwrap_or("no authMode"))]
+    NotCard {
+        /// The step-up login's means (`ecps`, `other`), if it said.
+        mode: Option<&'static str>,
+    },
 }
 
 /// A detector's name: a built-in code or a custom detector's name.

@@ -1,4 +1,5 @@
-//! A bounded frequency table: how often, and when first and last, each value was seen.
+//! A bounded frequency table: how often, and when first and last, each value was seen, and
+//! how many of those observations were confirmed.
 //!
 //! The one mechanism behind every learned set of the crate (a professional's devices, networks,
 //! countries and user agents in a [`Profile`](crate::Profile), the population frequencies of
@@ -6,6 +7,12 @@
 //! binary search with no allocation; when a table is full, the least recently seen entry goes
 //! (ties: fewest observations, then smallest value), so the order of eviction is deterministic.
 //! Times are Unix seconds, which keeps stored profiles small.
+//!
+//! An observation is *confirmed* when something the fraudster of the ANS alert does not have
+//! vouched for it: a login with the CPS card, a step-up with the card, a person's confirmation.
+//! A value a professional has only been seen with a few times, over a few days, and never
+//! confirmed is not yet theirs for sure ([`Entry::is_established`]): an attacker let in once
+//! must not become familiar at once.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +28,25 @@ pub struct Entry<K> {
     pub first_seen: i64,
     /// Last observation, Unix seconds.
     pub last_seen: i64,
+    /// How many of the observations were confirmed (see the module docs); at most `count`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub confirmed: u32,
 }
 crate::wire::map_only!(Entry<K>);
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl<K> Entry<K> {
+    /// True when the value is established as the professional's: confirmed at least once, or
+    /// seen at least `min_count` times over at least `min_seconds` (first to last observation).
+    #[inline]
+    pub fn is_established(&self, min_count: u32, min_seconds: i64) -> bool {
+        self.confirmed > 0
+            || (self.count >= min_count && self.last_seen - self.first_seen >= min_seconds)
+    }
+}
 
 /// A bounded, sorted frequency table (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,8 +94,11 @@ pub enum CountTableError {
         /// The value.
         value: String,
     },
-    /// A count of zero, or `first_seen` after `last_seen`.
-    #[error("entry `{value}` has count 0 or `first_seen` after `last_seen`")]
+    /// A count of zero, `first_seen` after `last_seen`, or more confirmed observations than
+    /// observations.
+    #[error(
+        "entry `{value}` has count 0, `first_seen` after `last_seen` or `confirmed` above `count`"
+    )]
     BadEntry {
         /// The entry's value.
         value: String,
@@ -128,7 +155,7 @@ impl<K: Ord + Copy + Serialize> CountTableWire<K> {
                     });
                 }
             }
-            if e.count == 0 || e.first_seen > e.last_seen {
+            if e.count == 0 || e.first_seen > e.last_seen || e.confirmed > e.count {
                 return Err(CountTableError::BadEntry {
                     value: shown(&e.value),
                 });
@@ -175,12 +202,19 @@ impl<K: Ord + Copy> CountTable<K> {
     /// outside 1970–9999 (the range of login times) is clamped into it, so that a table this
     /// crate writes always reads back.
     pub fn observe(&mut self, value: K, at: i64, cap: usize) {
+        self.observe_as(value, at, cap, false);
+    }
+
+    /// [`CountTable::observe`], the observation `confirmed` or not (see the module docs).
+    pub fn observe_as(&mut self, value: K, at: i64, cap: usize, confirmed: bool) {
         let at = at.clamp(0, MAX_UNIX_TIME);
+        let confirmed = u32::from(confirmed);
         self.total = self.total.saturating_add(1);
         match self.entries.binary_search_by(|e| e.value.cmp(&value)) {
             Ok(i) => {
                 if let Some(e) = self.entries.get_mut(i) {
                     e.count = e.count.saturating_add(1);
+                    e.confirmed = e.confirmed.saturating_add(confirmed).min(e.count);
                     e.last_seen = e.last_seen.max(at);
                     e.first_seen = e.first_seen.min(at);
                 }
@@ -193,10 +227,30 @@ impl<K: Ord + Copy> CountTable<K> {
                         count: 1,
                         first_seen: at,
                         last_seen: at,
+                        confirmed,
                     },
                 );
                 self.shrink_to(cap);
             }
+        }
+    }
+
+    /// Take back one observation of `value` made at `at` (a login confirmed fraudulent): the
+    /// entry goes if that login brought it (first seen then, or seen only once), otherwise its
+    /// count drops by one and what it was before stays. The total keeps the observation.
+    pub fn unobserve(&mut self, value: &K, at: i64) {
+        let Ok(i) = self.entries.binary_search_by(|e| e.value.cmp(value)) else {
+            return;
+        };
+        let brought = self
+            .entries
+            .get(i)
+            .is_some_and(|e| e.first_seen >= at || e.count <= 1);
+        if brought {
+            self.entries.remove(i);
+        } else if let Some(e) = self.entries.get_mut(i) {
+            e.count -= 1;
+            e.confirmed = e.confirmed.min(e.count);
         }
     }
 
@@ -280,6 +334,59 @@ mod tests {
         assert_eq!((e.first_seen, e.last_seen), (10, 12));
         let values: Vec<u32> = t.iter().map(|e| e.value).collect();
         assert_eq!(values, vec![3, 5, 9]);
+    }
+
+    #[test]
+    fn confirmed_observations_and_establishment() {
+        const DAY: i64 = 86_400;
+        let mut t = CountTable::new();
+        t.observe(7u32, 0, 8);
+        t.observe(7, DAY, 8);
+        let e = *t.get(&7).unwrap();
+        assert_eq!(e.confirmed, 0);
+        // Two logins over a day: not established at three logins over two days.
+        assert!(!e.is_established(3, 2 * DAY));
+        assert!(e.is_established(2, DAY));
+        t.observe(7, 2 * DAY - 1, 8);
+        assert!(!t.get(&7).unwrap().is_established(3, 2 * DAY));
+        t.observe(7, 2 * DAY, 8);
+        assert!(t.get(&7).unwrap().is_established(3, 2 * DAY));
+        // One confirmed observation establishes a value at once.
+        t.observe_as(8, 5, 8, true);
+        let e = *t.get(&8).unwrap();
+        assert_eq!((e.count, e.confirmed), (1, 1));
+        assert!(e.is_established(100, 100 * DAY));
+        // Serialized only when non-zero, and never above the count on the way in.
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains(r#""confirmed":1"#) && json.matches("confirmed").count() == 1);
+        assert_eq!(serde_json::from_str::<CountTable<u32>>(&json).unwrap(), t);
+        let bad = json.replace(r#""confirmed":1"#, r#""confirmed":2"#);
+        let e = serde_json::from_str::<CountTable<u32>>(&bad).unwrap_err();
+        assert!(e.to_string().contains("`confirmed` above `count`"), "{e}");
+    }
+
+    #[test]
+    fn unobserve_takes_back_only_what_a_login_brought() {
+        let mut t = CountTable::new();
+        for at in [10, 20, 30] {
+            t.observe(1u32, at, 8);
+        }
+        t.observe(2, 30, 8);
+        t.observe_as(3, 15, 8, true);
+        t.observe(3, 30, 8);
+        // Value 2 came with the login at 30: it goes. Value 1 was there before: one fewer.
+        t.unobserve(&2, 30);
+        t.unobserve(&1, 30);
+        t.unobserve(&3, 30);
+        assert_eq!(t.count(&2), 0);
+        assert_eq!(t.count(&1), 2);
+        assert_eq!((t.count(&3), t.get(&3).unwrap().confirmed), (1, 1));
+        // A value seen once goes, whenever; an unknown value is left alone.
+        t.unobserve(&3, 99);
+        t.unobserve(&42, 30);
+        assert_eq!(t.count(&3), 0);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.total(), 6);
     }
 
     #[test]
@@ -371,6 +478,7 @@ mod tests {
                     count: 1,
                     first_seen: first,
                     last_seen: last,
+                    confirmed: 0,
                 }],
                 total: 1,
             };
@@ -386,6 +494,7 @@ mod tests {
                 count: 1,
                 first_seen: 0,
                 last_seen: MAX_UNIX_TIME,
+                confirmed: 0,
             }],
             total: 1,
         };

@@ -177,20 +177,53 @@ impl TryFrom<FeatureHistoryWire> for FeatureHistory {
 impl FeatureHistory {
     /// Count the features of one login seen at `at` (Unix seconds).
     pub fn observe(&mut self, features: &LoginFeatures, at: i64, caps: &FeatureCaps) {
+        self.observe_as(features, at, caps, false);
+    }
+
+    /// [`FeatureHistory::observe`], the login `confirmed` or not (the CPS card, a person: see
+    /// [`CountTable`]).
+    pub fn observe_as(
+        &mut self,
+        features: &LoginFeatures,
+        at: i64,
+        caps: &FeatureCaps,
+        confirmed: bool,
+    ) {
         if let Some(n) = features.network {
-            self.networks.observe(n, at, caps.networks);
+            self.networks.observe_as(n, at, caps.networks, confirmed);
         }
         if let Some(a) = features.asn {
-            self.asns.observe(a, at, caps.asns);
+            self.asns.observe_as(a, at, caps.asns, confirmed);
         }
         if let Some(c) = features.country {
-            self.countries.observe(c, at, caps.countries);
+            self.countries.observe_as(c, at, caps.countries, confirmed);
         }
         if let Some(ua) = features.user_agent {
-            self.user_agents.observe(ua.hash, at, caps.user_agents);
-            self.browsers.observe(ua.browser, at, usize::MAX);
-            self.oses.observe(ua.os, at, usize::MAX);
-            self.devices.observe(ua.device, at, usize::MAX);
+            self.user_agents
+                .observe_as(ua.hash, at, caps.user_agents, confirmed);
+            self.browsers.observe_as(ua.browser, at, usize::MAX, confirmed);
+            self.oses.observe_as(ua.os, at, usize::MAX, confirmed);
+            self.devices.observe_as(ua.device, at, usize::MAX, confirmed);
+        }
+    }
+
+    /// Take back what one login seen at `at` taught ([`CountTable::unobserve`]): a login
+    /// confirmed fraudulent.
+    pub fn unobserve(&mut self, features: &LoginFeatures, at: i64) {
+        if let Some(n) = features.network {
+            self.networks.unobserve(&n, at);
+        }
+        if let Some(a) = features.asn {
+            self.asns.unobserve(&a, at);
+        }
+        if let Some(c) = features.country {
+            self.countries.unobserve(&c, at);
+        }
+        if let Some(ua) = features.user_agent {
+            self.user_agents.unobserve(&ua.hash, at);
+            self.browsers.unobserve(&ua.browser, at);
+            self.oses.unobserve(&ua.os, at);
+            self.devices.unobserve(&ua.device, at);
         }
     }
 

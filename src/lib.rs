@@ -55,8 +55,9 @@ pub use features::{
     UserAgentFeatures, network_of,
 };
 pub use profile::{
-    Feedback, FeedbackMark, LastPosition, MAX_DEVICES, MAX_FEEDBACK, MAX_HOUR_COUNT,
-    MAX_RECENT_LOGINS, PROFILE_CAPS, PROFILE_FORMAT_VERSION, Profile, ProfileError,
+    Attempt, Feedback, FeedbackMark, LastPosition, MAX_ATTEMPTS, MAX_DEVICES, MAX_FEEDBACK,
+    MAX_HOUR_COUNT, MAX_MEANS_COUNT, MAX_RECENT_LOGINS, Means, PROFILE_CAPS,
+    PROFILE_FORMAT_VERSION, Profile, ProfileError,
 };
 pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // Provider-wide data: watchlists and population frequencies, bundled per request.
@@ -82,7 +83,9 @@ pub use detectors::{
 };
 pub use signal::{Evidence, Missing, Signal, SignalCode};
 // Policies: the spec security teams write, its compiled form, and what evaluation returns.
-pub use assessment::{Assessment, Failure, MAX_REASONS, Outcome, Reason, SignalName};
+pub use assessment::{
+    Assessment, Failure, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName, StepUpError,
+};
 pub use decision::{Decision, Level, StepUpMethod};
 pub use policy::{
     CompareSpec, ConditionSpec, DetectorRegistry, EffectSpec, ExampleMismatch, ExampleSpec, Fact,

@@ -8,14 +8,21 @@
 //! It learns **only from good logins**: allowed ones, ones whose step-up succeeded
 //! ([`Assessment::mark_step_up_passed`](crate::Assessment::mark_step_up_passed)), and ones a
 //! person confirmed safe ([`Profile::confirm_safe`]). A blocked attacker therefore cannot make
-//! their device or network familiar by retrying. [`Profile::confirm_compromised`] forgets what a
-//! compromised login taught it.
+//! their device or network familiar by retrying: a challenged or denied login is kept only as
+//! an *attempt* (its time and device), which `velocity.burst` counts. What a good login teaches
+//! is *confirmed* when the CPS card vouched for it (a `CARD` login, a passed card step-up) or a
+//! person did; otherwise a device or a network becomes established only after several logins
+//! over several days ([`Entry::is_established`](crate::Entry::is_established)), so an attacker
+//! let in once is not familiar at once. The profile also counts the professional's logins by
+//! means of authentication (the card, the e-CPS: [`Means`]), the habit `auth.ecps_unusual`
+//! reads. [`Profile::confirm_compromised`] takes back what a compromised login taught and
+//! remembers its device as compromised (`device.compromised`).
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+
 
 use crate::assessment::Assessment;
-use crate::context::RiskContext;
+use crate::context::{AuthMode, RiskContext};
 use crate::count_table::{CountTable, CountTableWire, MAX_UNIX_TIME};
 use crate::digest::Digest128;
 use crate::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
@@ -24,8 +31,10 @@ use crate::local_time::HOURS_PER_WEEK;
 use crate::national_id::NationalId;
 use crate::text::rfc3339_unix as rfc3339;
 
-/// The format version this crate writes. Reading a newer one is an error, never a reset.
-pub const PROFILE_FORMAT_VERSION: u32 = 1;
+/// The format version this crate writes. Reading a newer one is an error, never a reset;
+/// version 1 (before means, attempts and confirmed observations) reads as a profile without
+/// them.
+pub const PROFILE_FORMAT_VERSION: u32 = 2;
 /// Distinct devices kept per professional.
 pub const MAX_DEVICES: usize = 16;
 /// Caps of the network / ASN / country / user-agent tables of a profile.
@@ -37,6 +46,11 @@ pub const PROFILE_CAPS: FeatureCaps = FeatureCaps {
 };
 /// Login times kept for `velocity.burst`.
 pub const MAX_RECENT_LOGINS: usize = 16;
+/// Challenged or denied attempts kept (for `velocity.burst`).
+pub const MAX_ATTEMPTS: usize = 16;
+/// Counts of logins by means saturate here; when one would pass it, all are halved, so old
+/// habits fade.
+pub const MAX_MEANS_COUNT: u32 = 1000;
 /// Feedback marks kept.
 pub const MAX_FEEDBACK: usize = 8;
 /// Hour-of-week counts saturate here; when one would pass it, all are halved, so old habits
@@ -65,7 +79,7 @@ pub enum Feedback {
     ConfirmedCompromised,
 }
 
-/// A feedback mark, kept for audit.
+/// A feedback mark, kept for audit; a compromised login's device stays suspicious.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct FeedbackMark {
@@ -73,8 +87,69 @@ pub struct FeedbackMark {
     pub at: i64,
     /// The feedback.
     pub feedback: Feedback,
+    /// The login's device (hashed cookie), when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Digest128>,
 }
 crate::wire::map_only!(FeedbackMark);
+
+/// How many of the professional's good logins came with each means of authentication
+/// (`authMode`): the habit `auth.ecps_unusual` reads. Logins without `authMode` are not
+/// counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+pub struct Means {
+    /// With the CPS card.
+    pub card: u32,
+    /// With the e-CPS.
+    pub ecps: u32,
+    /// With another means.
+    pub other: u32,
+}
+crate::wire::map_only!(Means);
+
+impl Means {
+    fn slot(&mut self, mode: &AuthMode) -> &mut u32 {
+        match mode {
+            AuthMode::Card => &mut self.card,
+            AuthMode::Ecps => &mut self.ecps,
+            AuthMode::Other(_) => &mut self.other,
+        }
+    }
+
+    fn count(&mut self, mode: &AuthMode) {
+        if *self.slot(mode) >= MAX_MEANS_COUNT {
+            for n in [&mut self.card, &mut self.ecps, &mut self.other] {
+                *n /= 2;
+            }
+        }
+        let n = self.slot(mode);
+        *n = n.saturating_add(1);
+    }
+
+    fn uncount(&mut self, mode: &AuthMode) {
+        let n = self.slot(mode);
+        *n = n.saturating_sub(1);
+    }
+
+    /// Logins counted, every means.
+    pub fn total(&self) -> u32 {
+        self.card.saturating_add(self.ecps).saturating_add(self.other)
+    }
+}
+
+/// A login that was challenged or denied and not (yet) passed: never learned as familiar, kept
+/// for `velocity.burst`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct Attempt {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// Its device (hashed cookie), when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Digest128>,
+}
+crate::wire::map_only!(Attempt);
 
 /// One professional's bounded login history (see the module docs).
 ///
@@ -111,6 +186,14 @@ pub struct Profile {
     hour_sums: HourSums,
     recent_logins: Vec<i64>,
     feedback: Vec<FeedbackMark>,
+    #[serde(skip_serializing_if = "is_no_means")]
+    means: Means,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attempts: Vec<Attempt>,
+}
+
+fn is_no_means(m: &Means) -> bool {
+    *m == Means::default()
 }
 
 /// The stored form, checked on the way in.
@@ -136,6 +219,10 @@ struct ProfileWire {
     recent_logins: Vec<i64>,
     #[serde(default)]
     feedback: Vec<FeedbackMark>,
+    #[serde(default)]
+    means: Means,
+    #[serde(default)]
+    attempts: Vec<Attempt>,
 }
 crate::wire::map_only!(deserialize ProfileWire);
 
@@ -183,7 +270,8 @@ pub enum ProfileError {
     /// A stored time is not between 1970 and 9999 (the range of login times).
     #[error("profile `{field}` `{value}` is not a time between 1970 and 9999")]
     Time {
-        /// The field (`first_seen`, `last_position.at`, `recent_logins`, `feedback.at`).
+        /// The field (`first_seen`, `last_position.at`, `recent_logins`, `feedback.at`,
+        /// `attempts.at`).
         field: &'static str,
         /// The value, Unix seconds.
         value: i64,
@@ -249,6 +337,7 @@ impl TryFrom<ProfileWire> for Profile {
             ),
             ("recent_logins", w.recent_logins.len(), MAX_RECENT_LOGINS),
             ("feedback", w.feedback.len(), MAX_FEEDBACK),
+            ("attempts", w.attempts.len(), MAX_ATTEMPTS),
         ];
         for (table, len, cap) in caps {
             if len > cap {
@@ -263,7 +352,8 @@ impl TryFrom<ProfileWire> for Profile {
         let times = (w.first_seen.iter().map(|t| ("first_seen", *t)))
             .chain(w.last_position.iter().map(|p| ("last_position.at", p.at)))
             .chain(w.recent_logins.iter().map(|t| ("recent_logins", *t)))
-            .chain(w.feedback.iter().map(|f| ("feedback.at", f.at)));
+            .chain(w.feedback.iter().map(|f| ("feedback.at", f.at)))
+            .chain(w.attempts.iter().map(|a| ("attempts.at", a.at)));
         for (field, value) in times {
             if !(0..=MAX_UNIX_TIME).contains(&value) {
                 return Err(ProfileError::Time { field, value });
@@ -273,6 +363,16 @@ impl TryFrom<ProfileWire> for Profile {
         recent_logins.sort_unstable();
         let mut feedback = w.feedback;
         feedback.sort_unstable();
+        let mut attempts = w.attempts;
+        attempts.sort_unstable();
+        let means = w.means;
+        if means.card.max(means.ecps).max(means.other) > MAX_MEANS_COUNT {
+            return Err(ProfileError::OverCap {
+                table: "means",
+                len: means.card.max(means.ecps).max(means.other) as usize,
+                cap: MAX_MEANS_COUNT as usize,
+            });
+        }
         Ok(Profile {
             format_version: PROFILE_FORMAT_VERSION,
             subject: w.subject,
@@ -285,6 +385,8 @@ impl TryFrom<ProfileWire> for Profile {
             hours: w.hours,
             recent_logins,
             feedback,
+            means,
+            attempts,
         })
     }
 }
@@ -303,6 +405,8 @@ impl Default for Profile {
             hour_sums: HourSums::default(),
             recent_logins: Vec::new(),
             feedback: Vec::new(),
+            means: Means::default(),
+            attempts: Vec::new(),
         }
     }
 }
@@ -373,9 +477,31 @@ impl Profile {
         &self.feedback
     }
 
-    /// Learn from a scored login, if it was good: allowed, or stepped up and passed. Otherwise
-    /// the profile comes back unchanged, so a blocked attacker cannot poison the history.
-    /// Errors when the login is another professional's.
+    /// How many good logins came with the card, the e-CPS, another means.
+    pub fn means(&self) -> &Means {
+        &self.means
+    }
+
+    /// Logins challenged or denied and not passed, oldest first.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// When a login from `device` was confirmed compromised (the latest such mark kept).
+    pub fn compromised_since(&self, device: &Digest128) -> Option<i64> {
+        self.feedback
+            .iter()
+            .rev()
+            .find(|m| m.feedback == Feedback::ConfirmedCompromised && m.device == Some(*device))
+            .map(|m| m.at)
+    }
+
+    /// Learn from a scored login, if it was good (allowed, or stepped up and passed): its
+    /// device, network and habits, *confirmed* when the CPS card vouched for the login (a
+    /// `CARD` login, a card step-up passed). Otherwise the login is kept only as an attempt
+    /// (its time and device, for `velocity.burst`), so a blocked attacker cannot make their
+    /// device or network familiar by retrying. Errors when the login is another
+    /// professional's, or the assessment another login's.
     pub fn learn(
         &self,
         ctx: &RiskContext,
@@ -389,50 +515,58 @@ impl Profile {
                 context: context.unix_timestamp(),
             });
         }
-        if !assessment.is_good_login() {
-            return Ok(self.clone());
-        }
         let mut next = self.clone();
-        next.absorb(ctx);
+        if assessment.is_good_login() {
+            let card = ctx.event().auth.mode == Some(AuthMode::Card);
+            next.absorb(ctx, card || assessment.passed_with_card());
+        } else {
+            next.attempt(ctx);
+        }
         Ok(next)
     }
 
-    /// A person confirmed this login was the professional's: learn it whatever it scored.
+    /// A person confirmed this login was the professional's: learn it whatever it scored, as
+    /// confirmed.
     pub fn confirm_safe(&self, ctx: &RiskContext) -> Result<Profile, ProfileError> {
         self.check_subject(ctx)?;
         let mut next = self.clone();
-        next.absorb(ctx);
-        next.mark(ctx.now(), Feedback::ConfirmedSafe);
+        next.absorb(ctx, true);
+        next.mark(ctx, Feedback::ConfirmedSafe);
         Ok(next)
     }
 
-    /// A person confirmed this login was fraudulent: forget its device, network, ASN, country
-    /// and user agent (if they were learned), and the last-login position if it was this one.
+    /// A person confirmed this login was fraudulent: take back what it taught — only that.
+    ///
+    /// Its device is forgotten and stays suspicious (`device.compromised` reads the mark). A
+    /// network, ASN, country or user agent the login brought goes; one the professional had
+    /// before loses this login's observation and stays. If the login was learned (among the
+    /// last [`MAX_RECENT_LOGINS`]), its hour, means and count are taken back too, and the
+    /// last-login position if it was this login's.
     pub fn confirm_compromised(&self, ctx: &RiskContext) -> Result<Profile, ProfileError> {
         self.check_subject(ctx)?;
         let mut next = self.clone();
-        let f = ctx.features();
-        if let Some(d) = ctx.event().request.device {
+        let at = ctx.now().unix_timestamp();
+        let e = ctx.event();
+        if let Some(d) = e.request.device {
             next.devices.remove(&d);
         }
-        if let Some(n) = f.network {
-            next.history.networks.remove(&n);
+        let learned = next.recent_logins.contains(&at);
+        if learned {
+            next.history.unobserve(ctx.features(), at);
+            if let Some(mode) = &e.auth.mode {
+                next.means.uncount(mode);
+            }
+            if let Some(c) = next.hours.get_mut(usize::from(ctx.hour_of_week())) {
+                *c = c.saturating_sub(1);
+            }
+            next.hour_sums = HourSums::of(&next.hours);
+            next.login_count = next.login_count.saturating_sub(1);
         }
-        if let Some(a) = f.asn {
-            next.history.asns.remove(&a);
-        }
-        if let Some(c) = f.country {
-            next.history.countries.remove(&c);
-        }
-        if let Some(ua) = f.user_agent {
-            next.history.user_agents.remove(&ua.hash);
-        }
-        let at = ctx.now().unix_timestamp();
         if next.last_position.is_some_and(|l| l.at == at) {
             next.last_position = None;
         }
         next.recent_logins.retain(|t| *t != at);
-        next.mark(ctx.now(), Feedback::ConfirmedCompromised);
+        next.mark(ctx, Feedback::ConfirmedCompromised);
         Ok(next)
     }
 
@@ -446,31 +580,56 @@ impl Profile {
         }
     }
 
-    fn mark(&mut self, at: OffsetDateTime, feedback: Feedback) {
+    fn mark(&mut self, ctx: &RiskContext, feedback: Feedback) {
         self.feedback.push(FeedbackMark {
-            at: at.unix_timestamp(),
+            at: ctx.now().unix_timestamp(),
             feedback,
+            device: ctx.event().request.device,
         });
         self.feedback.sort_unstable();
         let excess = self.feedback.len().saturating_sub(MAX_FEEDBACK);
         self.feedback.drain(..excess);
     }
 
-    fn absorb(&mut self, ctx: &RiskContext) {
+    fn attempt(&mut self, ctx: &RiskContext) {
+        let attempt = Attempt {
+            at: ctx.now().unix_timestamp(),
+            device: ctx.event().request.device,
+        };
+        // The same login learned twice is one attempt.
+        if self.attempts.contains(&attempt) {
+            return;
+        }
+        self.attempts.push(attempt);
+        self.attempts.sort_unstable();
+        let excess = self.attempts.len().saturating_sub(MAX_ATTEMPTS);
+        self.attempts.drain(..excess);
+    }
+
+    fn absorb(&mut self, ctx: &RiskContext, confirmed: bool) {
         let at = ctx.now().unix_timestamp();
-        let request = &ctx.event().request;
+        let e = ctx.event();
+        let request = &e.request;
         self.subject = Some(ctx.subject().clone());
         self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
         self.login_count = self.login_count.saturating_add(1);
+        // A VPN or data-centre exit says nothing of where the professional is: it never becomes
+        // the position impossible travel is measured from.
+        let exit = request.anonymizer == Some(true) || request.hosting == Some(true);
         if let Some(geo) = request.geo
+            && !exit
             && self.last_position.is_none_or(|l| l.at <= at)
         {
             self.last_position = Some(LastPosition { at, geo });
         }
         if let Some(d) = request.device {
-            self.devices.observe(d, at, MAX_DEVICES);
+            self.devices.observe_as(d, at, MAX_DEVICES, confirmed);
         }
-        self.history.observe(ctx.features(), at, &PROFILE_CAPS);
+        self.history
+            .observe_as(ctx.features(), at, &PROFILE_CAPS, confirmed);
+        if let Some(mode) = &e.auth.mode {
+            self.means.count(mode);
+        }
         let hour = usize::from(ctx.hour_of_week());
         if self.hours.get(hour).is_some_and(|c| *c >= MAX_HOUR_COUNT) {
             self.hours.iter_mut().for_each(|c| *c /= 2);
@@ -534,8 +693,8 @@ mod tests {
     use crate::environment::Environment;
     use crate::geo::CountryCode;
     use crate::policy::Policy;
-    use time::Duration;
     use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
 
     const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
 
@@ -600,16 +759,20 @@ mod tests {
 
     #[test]
     fn future_and_zero_versions_are_errors() {
-        let e = serde_json::from_str::<Profile>(r#"{"format_version": 2}"#).unwrap_err();
+        let e = serde_json::from_str::<Profile>(r#"{"format_version": 3}"#).unwrap_err();
         assert!(
             e.to_string()
-                .contains("format version `2` is not supported"),
+                .contains("format version `3` is not supported"),
             "{e}"
         );
         let e = serde_json::from_str::<Profile>(r#"{"format_version": 0}"#).unwrap_err();
         assert!(e.to_string().contains("`0`"), "{e}");
-        let p: Profile = serde_json::from_str(r#"{"format_version": 1}"#).unwrap();
-        assert_eq!(p, Profile::new());
+        // Version 1 (no means, attempts, confirmed observations) reads, and is written as 2.
+        for version in [1, 2] {
+            let json = format!(r#"{{"format_version": {version}}}"#);
+            let p: Profile = serde_json::from_str(&json).unwrap();
+            assert_eq!(p, Profile::new());
+        }
         assert!(serde_json::from_str::<Profile>(r#"{"format_version": 1, "extra": 1}"#).is_err());
     }
 
@@ -651,10 +814,31 @@ mod tests {
             .unwrap();
         let mut a = policy.evaluate(&risky, &p, &env);
         assert!(matches!(a.decision(), crate::decision::Decision::StepUp(_)));
-        assert_eq!(p.learn(&risky, &a).unwrap(), p);
-        // ...until the step-up passed.
-        a.mark_step_up_passed();
-        assert_eq!(p.learn(&risky, &a).unwrap().login_count(), 2);
+        let attempted = p.learn(&risky, &a).unwrap();
+        assert_eq!(attempted.login_count(), 1);
+        assert_eq!(attempted.devices(), p.devices());
+        assert_eq!(
+            attempted.attempts(),
+            &[Attempt {
+                at: risky.now_unix(),
+                device: risky.event().request.device,
+            }]
+        );
+        // ...until the step-up passed, proven by a card login.
+        let card = RiskContext::builder(
+            risky.now() + Duration::minutes(2),
+            "810001234565".parse().unwrap(),
+        )
+        .auth_mode(AuthMode::Card)
+        .auth_time(risky.now() + Duration::minutes(2))
+        .build()
+        .unwrap();
+        a.mark_step_up_passed(&risky, &card).unwrap();
+        let learned = p.learn(&risky, &a).unwrap();
+        assert_eq!(learned.login_count(), 2);
+        // The card confirmed the device: established at once.
+        let device = risky.event().request.device.unwrap();
+        assert_eq!(learned.devices().get(&device).unwrap().confirmed, 1);
         // An assessment of another login is refused.
         let e = p.learn(&ctx, &a).unwrap_err();
         assert!(matches!(e, ProfileError::AssessmentMismatch { .. }));

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::assessment::Assessment;
-use crate::context::RiskContext;
+use crate::context::{AuthMode, RiskContext};
 use crate::decision::{Decision, StepUpMethod};
 use crate::environment::Environment;
 use crate::national_id::NationalId;
@@ -654,9 +654,17 @@ impl<'p, 'e> Replay<'p, 'e> {
         let ctx = &recorded.login;
         let by_labels = self.options.learning == Learning::FromLabels;
         let result = match (by_labels, recorded.label, assessment.decision()) {
-            (true, Some(Label::Legitimate), Decision::StepUp(_))
-            | (true, Some(Label::Attack), Decision::StepUp(StepUpMethod::FreshAuthentication)) => {
-                assessment.mark_step_up_passed();
+            (true, Some(Label::Legitimate), Decision::StepUp(method))
+            | (
+                true,
+                Some(Label::Attack),
+                Decision::StepUp(method @ StepUpMethod::FreshAuthentication),
+            ) => {
+                // The professional passes any step-up; the attacker, holding the e-CPS, passes
+                // a fresh authentication and never the card's: the login they make for it.
+                if let Some(step_up) = step_up_login(ctx, method) {
+                    let _ = assessment.mark_step_up_passed(ctx, &step_up);
+                }
                 profile.learn(ctx, assessment)
             }
             (true, Some(Label::Legitimate), Decision::Review) => profile.confirm_safe(ctx),
@@ -730,6 +738,19 @@ fn add_to_group(groups: &mut BTreeMap<String, GroupStats>, name: &str, a: &Asses
             groups.insert(key.to_owned(), g);
         }
     }
+}
+
+/// The login a step-up asks for, a minute after `ctx`: a fresh authentication, with the card
+/// when that is the method.
+fn step_up_login(ctx: &RiskContext, method: StepUpMethod) -> Option<RiskContext> {
+    let mut event = ctx.event().clone();
+    event.at += time::Duration::minutes(1);
+    event.auth.auth_time = Some(event.at);
+    event.auth.issued_at = Some(event.at);
+    if method == StepUpMethod::CpsCard {
+        event.auth.mode = Some(AuthMode::Card);
+    }
+    RiskContext::try_from(event).ok()
 }
 
 fn increment(map: &mut BTreeMap<String, u64>, key: &str) {

@@ -60,6 +60,10 @@ codes! {
     SessionRemoteControl = "session.remote_control",
     /// The professional is on an under-alert watchlist.
     SubjectUnderAlert = "subject.under_alert",
+    /// A login without the CPS card from a device not proven to be the professional's: no
+    /// cookie, a device never seen, or one seen only a few times over a few days and never with
+    /// the card.
+    EcpsUnprovenDevice = "ecps.unproven_device",
     /// The login country is outside every country of the registered activities.
     PracticeLocationMismatch = "practice.location_mismatch",
     /// The `acr` is below the level the policy requires.
@@ -68,10 +72,17 @@ codes! {
     AuthStale = "auth.stale",
     /// `auth_time` or `iat` lies in the future beyond the tolerance.
     AuthClockSkew = "auth.clock_skew",
+    /// An e-CPS login for a professional whose logins come with the CPS card.
+    AuthEcpsUnusual = "auth.ecps_unusual",
     /// The device was never seen for this professional.
     DeviceNew = "device.new",
+    /// The device is one a login confirmed compromised came from.
+    DeviceCompromised = "device.compromised",
     /// Neither the network prefix nor the ASN was seen for this professional.
     NetworkUnfamiliar = "network.unfamiliar",
+    /// The network prefix is not established as the professional's: never seen, or seen only
+    /// a few times over a few days and never with the card.
+    NetworkUnproven = "network.unproven",
     /// The country was never seen for this professional.
     GeoNewCountry = "geo.new_country",
     /// The distance from the last login cannot be covered at a plausible speed.
@@ -128,6 +139,8 @@ pub enum Missing {
     Population,
     /// A custom detector failed (the assessment's failure says how).
     Failed,
+    /// The address is a VPN, proxy or data-centre exit: its position is not the person's.
+    Exit,
 }
 
 impl fmt::Display for Missing {
@@ -138,6 +151,7 @@ impl fmt::Display for Missing {
             Missing::History => f.write_str("no history yet"),
             Missing::Population => f.write_str("no population statistics"),
             Missing::Failed => f.write_str("detector failed"),
+            Missing::Exit => f.write_str("anonymizer or hosting exit"),
         }
     }
 }
@@ -212,6 +226,23 @@ pub enum Evidence {
         /// The value.
         value: f64,
     },
+    /// How well the profile knows a device or a network: not at all without a cookie, or how
+    /// many good logins over how many days, none confirmed (by the card or a person).
+    Familiarity {
+        /// A device cookie (or network) was sent.
+        present: bool,
+        /// Good logins seen with it.
+        logins: u32,
+        /// Days from its first to its last good login.
+        days: u32,
+    },
+    /// The professional's logins by means of authentication.
+    Means {
+        /// With the CPS card.
+        card: u32,
+        /// With the e-CPS.
+        ecps: u32,
+    },
 }
 
 impl fmt::Display for Evidence {
@@ -264,6 +295,14 @@ impl fmt::Display for Evidence {
                 share * 100.0
             ),
             Evidence::Score { value } => write!(f, "score {value:.2}"),
+            Evidence::Familiarity { present: false, .. } => f.write_str("no cookie"),
+            Evidence::Familiarity { logins: 0, .. } => f.write_str("never seen"),
+            Evidence::Familiarity { logins, days, .. } => {
+                write!(f, "{logins} login(s) over {days} d, never confirmed")
+            }
+            Evidence::Means { card, ecps } => {
+                write!(f, "e-CPS in {ecps} of {} logins", card.saturating_add(ecps))
+            }
         }
     }
 }
@@ -349,7 +388,7 @@ mod tests {
             assert!(seen.insert(code.as_str()), "duplicate {code}");
             assert_eq!(SignalCode::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(SignalCode::ALL.len(), 27);
+        assert_eq!(SignalCode::ALL.len(), 31);
         assert_eq!(SignalCode::parse("ecps.nope"), None);
     }
 

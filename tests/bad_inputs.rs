@@ -1303,15 +1303,15 @@ fn maximal_points_never_overflow_the_score() {
 #[test]
 fn profile_from_a_future_format_version() {
     let mut json = profile_json();
-    json["format_version"] = serde_json::json!(2);
+    json["format_version"] = serde_json::json!(3);
     let e = serde_json::from_value::<Profile>(json).unwrap_err();
     names(
         &e,
-        &["profile format version `2` is not supported (this crate reads up to 1)"],
+        &["profile format version `3` is not supported (this crate reads up to 2)"],
     );
     // The typed error, as `Profile`'s serde form reports it.
     assert_eq!(
-        ProfileError::FutureVersion { found: 2 }.to_string(),
+        ProfileError::FutureVersion { found: 3 }.to_string(),
         e.to_string()
     );
 }

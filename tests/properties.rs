@@ -1184,7 +1184,9 @@ proptest! {
                 }
                 1 => {
                     let mut a = policy.evaluate(ctx, &p, &Environment::empty());
-                    a.mark_step_up_passed();
+                    if let Some(card) = card_step_up(ctx) {
+                        let _ = a.mark_step_up_passed(ctx, &card);
+                    }
                     absorbed += u64::from(a.is_good_login());
                     p.learn(ctx, &a).unwrap()
                 }
@@ -1192,7 +1194,11 @@ proptest! {
                     absorbed += 1;
                     p.confirm_safe(ctx).unwrap()
                 }
-                _ => p.confirm_compromised(ctx).unwrap(),
+                _ => {
+                    // A learned login confirmed compromised is taken back.
+                    absorbed -= u64::from(p.recent_logins().contains(&ctx.now_unix()));
+                    p.confirm_compromised(ctx).unwrap()
+                }
             };
             check_caps(&p);
         }
@@ -1400,4 +1406,13 @@ fn every_enumeration_round_trips() {
     round_trip(&Profile::new());
     round_trip(&PopulationStats::new());
     round_trip(&Watchlists::empty());
+}
+
+/// The login a step-up with the card asks for, a minute after `ctx` (none past year 9999).
+fn card_step_up(ctx: &RiskContext) -> Option<RiskContext> {
+    let mut e = ctx.event().clone();
+    e.at += time::Duration::minutes(1);
+    e.auth.auth_time = Some(e.at);
+    e.auth.mode = Some(ecps_risk::AuthMode::Card);
+    RiskContext::try_from(e).ok()
 }

@@ -4,9 +4,16 @@
 //! With an empty profile none of them can say anything: they report
 //! [`Missing::History`] and `history.cold_start` fires instead.
 
-use super::{Anomaly, ColdStart, DetectorInput, ImpossibleTravel, UnusualHour, VelocityBurst};
+use super::{
+    Anomaly, ColdStart, DetectorInput, EcpsUnusual, Establishment, ImpossibleTravel, UnusualHour,
+    VelocityBurst,
+};
+use crate::context::AuthMode;
+use crate::count_table::Entry;
 use crate::local_time::HOURS_PER_WEEK;
 use crate::signal::{Evidence, Missing, Signal};
+
+const DAY: i64 = 86_400;
 
 /// True when the profile has no good login yet.
 fn cold(i: &DetectorInput<'_>) -> bool {
@@ -23,6 +30,112 @@ pub(super) fn new_device(i: &DetectorInput<'_>) -> Signal {
         return Signal::missing(Missing::History);
     }
     Signal::when(i.profile.devices().count(&device) == 0, Evidence::Flag)
+}
+
+/// Established as the professional's (see [`Entry::is_established`]): the card or a person
+/// confirmed it, or enough good logins over enough days.
+#[inline]
+fn established<K>(entry: &Entry<K>, p: &Establishment) -> bool {
+    entry.is_established(p.min_logins, i64::from(p.min_days) * DAY)
+}
+
+/// What the profile knows of a value that is not established: how many logins, over how many
+/// days.
+#[inline]
+fn familiarity<K>(entry: Option<&Entry<K>>) -> Evidence {
+    let (logins, days) = entry.map_or((0, 0), |e| {
+        let days = (e.last_seen - e.first_seen) / DAY;
+        (e.count, u32::try_from(days).unwrap_or(u32::MAX))
+    });
+    Evidence::Familiarity {
+        present: true,
+        logins,
+        days,
+    }
+}
+
+/// A login without the CPS card (`authMode` other than `CARD`, or none) from a device not
+/// proven to be the professional's: no cookie at all, a cookie never seen, or one seen only a
+/// few times over a few days and never with the card — what a fraudster holding only an e-CPS
+/// brings. A card login proves its holder whatever the device; a missing cookie is no free
+/// pass.
+#[inline]
+pub(super) fn unproven_device(p: &Establishment, i: &DetectorInput<'_>) -> Signal {
+    let e = i.context.event();
+    if e.auth.mode == Some(AuthMode::Card) {
+        return Signal::NoHit;
+    }
+    let Some(device) = e.request.device else {
+        return Signal::hit(Evidence::Familiarity {
+            present: false,
+            logins: 0,
+            days: 0,
+        });
+    };
+    match i.profile.devices().get(&device) {
+        Some(entry) if established(entry, p) => Signal::NoHit,
+        entry => Signal::hit(familiarity(entry)),
+    }
+}
+
+/// The network prefix (/24, /48) is not established as the professional's: never seen, or
+/// seen only a few times over a few days and never with the card. Unlike
+/// `network.unfamiliar`, a known ASN does not make a new prefix familiar: a targeted attacker
+/// uses the professional's own access provider.
+#[inline]
+pub(super) fn unproven_network(p: &Establishment, i: &DetectorInput<'_>) -> Signal {
+    let f = i.context.features();
+    let Some(network) = f.network else {
+        return Signal::missing(Missing::Input("request.ip"));
+    };
+    match i.profile.history().networks.get(&network) {
+        Some(entry) if established(entry, p) => Signal::NoHit,
+        _ => Signal::hit(Evidence::Network {
+            network: Some(network),
+            asn: f.asn,
+        }),
+    }
+}
+
+/// An e-CPS (or other non-card) login for a professional whose good logins come with the
+/// card: the fraudster of the ANS alert holds only an e-CPS.
+#[inline]
+pub(super) fn ecps_unusual(p: &EcpsUnusual, i: &DetectorInput<'_>) -> Signal {
+    let Some(mode) = &i.context.event().auth.mode else {
+        return Signal::missing(Missing::Input("auth.mode"));
+    };
+    if *mode == AuthMode::Card {
+        return Signal::NoHit;
+    }
+    let m = i.profile.means();
+    let known = m.card.saturating_add(m.ecps);
+    if known < p.min_logins {
+        return Signal::missing(Missing::History);
+    }
+    let share = f64::from(m.ecps) / f64::from(known);
+    Signal::when(
+        share <= p.max_share,
+        Evidence::Means {
+            card: m.card,
+            ecps: m.ecps,
+        },
+    )
+}
+
+/// The device is one a login confirmed compromised came from
+/// ([`Profile::confirm_compromised`](crate::Profile::confirm_compromised)).
+#[inline]
+pub(super) fn compromised_device(i: &DetectorInput<'_>) -> Signal {
+    let Some(device) = i.context.event().request.device else {
+        return Signal::missing(Missing::Input("request.device"));
+    };
+    match i.profile.compromised_since(&device) {
+        None => Signal::NoHit,
+        Some(at) => Signal::hit(
+            time::OffsetDateTime::from_unix_timestamp(at)
+                .map_or(Evidence::Flag, |at| Evidence::Since { at }),
+        ),
+    }
 }
 
 /// Neither the network prefix (/24, /48) nor, when known, the ASN was seen before: a new
@@ -65,12 +178,19 @@ pub(super) fn new_country(i: &DetectorInput<'_>) -> Signal {
 
 /// The distance from the last good login, less both accuracy radii, needs a speed above the
 /// threshold. Without coordinates on either side it is not evaluated (GeoIP gaps must not look
-/// like travel).
+/// like travel), nor from a VPN or data-centre exit (where the professional is, it does not
+/// say).
 #[inline]
 pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> Signal {
-    let Some(here) = i.context.event().request.geo else {
+    let request = &i.context.event().request;
+    let Some(here) = request.geo else {
         return Signal::missing(Missing::Input("request.geo"));
     };
+    // A VPN or data-centre exit's position is not the professional's (nor is one in the
+    // profile: `Profile` never keeps it as the last position).
+    if request.anonymizer == Some(true) || request.hosting == Some(true) {
+        return Signal::missing(Missing::Exit);
+    }
     let Some(last) = i.profile.last_position() else {
         return Signal::missing(Missing::History);
     };
@@ -138,21 +258,24 @@ pub(super) fn unusual_hour(p: &UnusualHour, i: &DetectorInput<'_>) -> Signal {
     )
 }
 
-/// Many good logins in a short window, this one included (session farming after takeover).
+/// Many logins in a short window, this one included: good ones, and attempts that were
+/// challenged or denied (session farming after a takeover, an attacker retrying).
 #[inline]
 pub(super) fn velocity_burst(p: &VelocityBurst, i: &DetectorInput<'_>) -> Signal {
     let now = i.context.now_unix();
     let window = i64::from(p.window_minutes) * 60;
-    // Sorted oldest first: walk back from the newest until the window is left.
-    let earlier = i
-        .profile
-        .recent_logins()
-        .iter()
-        .rev()
-        .skip_while(|t| **t > now)
-        .take_while(|t| now - **t <= window)
-        .count();
-    let count = u32::try_from(earlier).unwrap_or(u32::MAX).saturating_add(1);
+    // Both lists are sorted oldest first: walk back from the newest until the window is left.
+    let within = |times: &mut dyn Iterator<Item = i64>| {
+        times
+            .skip_while(|t| *t > now)
+            .take_while(|t| now - *t <= window)
+            .count()
+    };
+    let logins = within(&mut i.profile.recent_logins().iter().rev().copied());
+    let attempts = within(&mut i.profile.attempts().iter().rev().map(|a| a.at));
+    let count = u32::try_from(logins + attempts)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1);
     Signal::when(
         count >= p.min_logins,
         Evidence::Count {

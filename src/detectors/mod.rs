@@ -110,6 +110,8 @@ params! {
     session_remote_control: NoParams = "session.remote_control",
     /// `subject.under_alert`.
     subject_under_alert: ListParams = "subject.under_alert",
+    /// `ecps.unproven_device`.
+    ecps_unproven_device: Establishment = "ecps.unproven_device",
     /// `practice.location_mismatch`.
     practice_location_mismatch: LocationMismatch = "practice.location_mismatch",
     /// `auth.assurance_below_required`.
@@ -118,10 +120,16 @@ params! {
     auth_stale: Stale = "auth.stale",
     /// `auth.clock_skew`.
     auth_clock_skew: ClockSkew = "auth.clock_skew",
+    /// `auth.ecps_unusual`.
+    auth_ecps_unusual: EcpsUnusual = "auth.ecps_unusual",
     /// `device.new`.
     device_new: NoParams = "device.new",
+    /// `device.compromised`.
+    device_compromised: NoParams = "device.compromised",
     /// `network.unfamiliar`.
     network_unfamiliar: NoParams = "network.unfamiliar",
+    /// `network.unproven`.
+    network_unproven: Establishment = "network.unproven",
     /// `geo.new_country`.
     geo_new_country: NoParams = "geo.new_country",
     /// `geo.impossible_travel`.
@@ -213,6 +221,18 @@ numeric_params! {
     VelocityBurst {
         /** Count (default 5). */ min_logins: u32 = 5,
         /** Window in minutes (default 10). */ window_minutes: u32 = 10,
+    }
+    /// `ecps.unproven_device`, `network.unproven`: when a device or network the professional
+    /// was seen with becomes theirs without the card (a `CARD` login or a card step-up, or a
+    /// person's confirmation, establish it at once).
+    Establishment {
+        /** Good logins with it (default 4). */ min_logins: u32 = 4,
+        /** Days from the first of them to the last (default 7). */ min_days: u32 = 7,
+    }
+    /// `auth.ecps_unusual`: an e-CPS login for a professional who (almost) always uses the card.
+    EcpsUnusual {
+        /** Good logins with a known means needed before the habit counts (default 10). */ min_logins: u32 = 10,
+        /** Fires when the e-CPS share of those logins is at most this (default 0.1). */ max_share: f64 = 0.1,
     }
     /// `history.cold_start`: fires while the profile has fewer good logins than this.
     ColdStart { /** Count (default 1: only a first login). */ min_logins: u32 = 1 }
@@ -358,7 +378,20 @@ pub(crate) fn detect_all(
         C::AuthClockSkew,
         auth::clock_skew(&p.auth_clock_skew, input)
     );
+    run!(
+        C::EcpsUnprovenDevice,
+        history::unproven_device(&p.ecps_unproven_device, input)
+    );
+    run!(
+        C::AuthEcpsUnusual,
+        history::ecps_unusual(&p.auth_ecps_unusual, input)
+    );
     run!(C::DeviceNew, history::new_device(input));
+    run!(C::DeviceCompromised, history::compromised_device(input));
+    run!(
+        C::NetworkUnproven,
+        history::unproven_network(&p.network_unproven, input)
+    );
     run!(C::NetworkUnfamiliar, history::unfamiliar_network(input));
     run!(C::GeoNewCountry, history::new_country(input));
     run!(

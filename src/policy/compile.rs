@@ -606,6 +606,21 @@ fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
             "min_logins",
             p.history_cold_start.min_logins,
         ),
+        (
+            SignalCode::EcpsUnprovenDevice,
+            "min_logins",
+            p.ecps_unproven_device.min_logins,
+        ),
+        (
+            SignalCode::NetworkUnproven,
+            "min_logins",
+            p.network_unproven.min_logins,
+        ),
+        (
+            SignalCode::AuthEcpsUnusual,
+            "min_logins",
+            p.auth_ecps_unusual.min_logins,
+        ),
     ];
     for (code, name, value) in positive {
         if value == 0 {
@@ -647,13 +662,18 @@ fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
             ));
         }
     }
-    if p.time_unusual_hour.max_share >= 1.0 {
-        return Err(bad(
-            SignalCode::TimeUnusualHour,
-            "max_share",
-            p.time_unusual_hour.max_share.to_string(),
-            "must be below 1",
-        ));
+    for (code, value) in [
+        (SignalCode::TimeUnusualHour, p.time_unusual_hour.max_share),
+        (SignalCode::AuthEcpsUnusual, p.auth_ecps_unusual.max_share),
+    ] {
+        if !(value.is_finite() && (0.0..1.0).contains(&value)) {
+            return Err(bad(
+                code,
+                "max_share",
+                value.to_string(),
+                "must be a number from 0 to below 1",
+            ));
+        }
     }
     if !p.stats_anomaly.threshold.is_finite() {
         return Err(bad(

@@ -201,9 +201,11 @@ impl FeatureHistory {
         if let Some(ua) = features.user_agent {
             self.user_agents
                 .observe_as(ua.hash, at, caps.user_agents, confirmed);
-            self.browsers.observe_as(ua.browser, at, usize::MAX, confirmed);
+            self.browsers
+                .observe_as(ua.browser, at, usize::MAX, confirmed);
             self.oses.observe_as(ua.os, at, usize::MAX, confirmed);
-            self.devices.observe_as(ua.device, at, usize::MAX, confirmed);
+            self.devices
+                .observe_as(ua.device, at, usize::MAX, confirmed);
         }
     }
 

@@ -20,7 +20,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 use crate::assessment::Assessment;
 use crate::context::{AuthMode, RiskContext};
 use crate::count_table::{CountTable, CountTableWire, MAX_UNIX_TIME};
@@ -134,7 +133,9 @@ impl Means {
 
     /// Logins counted, every means.
     pub fn total(&self) -> u32 {
-        self.card.saturating_add(self.ecps).saturating_add(self.other)
+        self.card
+            .saturating_add(self.ecps)
+            .saturating_add(self.other)
     }
 }
 
@@ -487,12 +488,14 @@ impl Profile {
         &self.attempts
     }
 
-    /// When a login from `device` was confirmed compromised (the latest such mark kept).
+    /// When a login from `device` was confirmed compromised, unless a later login from it was
+    /// confirmed safe (the latest mark about the device decides).
     pub fn compromised_since(&self, device: &Digest128) -> Option<i64> {
         self.feedback
             .iter()
             .rev()
-            .find(|m| m.feedback == Feedback::ConfirmedCompromised && m.device == Some(*device))
+            .find(|m| m.device == Some(*device))
+            .filter(|m| m.feedback == Feedback::ConfirmedCompromised)
             .map(|m| m.at)
     }
 

@@ -12,6 +12,7 @@ use crate::context::AuthMode;
 use crate::count_table::Entry;
 use crate::local_time::HOURS_PER_WEEK;
 use crate::signal::{Evidence, Missing, Signal};
+use crate::user_agent::DeviceType;
 
 const DAY: i64 = 86_400;
 
@@ -82,19 +83,41 @@ pub(super) fn unproven_device(p: &Establishment, i: &DetectorInput<'_>) -> Signa
 /// seen only a few times over a few days and never with the card. Unlike
 /// `network.unfamiliar`, a known ASN does not make a new prefix familiar: a targeted attacker
 /// uses the professional's own access provider.
+///
+/// One exception, because mobile carriers hand out another address at almost every login
+/// (carrier-grade NAT): on a phone whose browser and operating system (families, whatever
+/// their version: browsers update every month) are established, a new prefix of the
+/// professional's established carrier (ASN) is their own phone on the move, not a sign. A
+/// fraudster's phone of the same kind on the same carrier passes that test; the device and
+/// the means still speak (`ecps.unproven_device`, `auth.ecps_unusual`).
 #[inline]
 pub(super) fn unproven_network(p: &Establishment, i: &DetectorInput<'_>) -> Signal {
     let f = i.context.features();
     let Some(network) = f.network else {
         return Signal::missing(Missing::Input("request.ip"));
     };
-    match i.profile.history().networks.get(&network) {
-        Some(entry) if established(entry, p) => Signal::NoHit,
-        _ => Signal::hit(Evidence::Network {
+    let h = i.profile.history();
+    if h.networks.get(&network).is_some_and(|e| established(e, p)) {
+        return Signal::NoHit;
+    }
+    let device = i.context.event().request.device;
+    let new_cookie = device.is_some_and(|d| i.profile.devices().get(&d).is_none());
+    let own_phone_on_its_carrier = device.is_some()
+        && f.user_agent.is_some_and(|ua| {
+            let exact = h.user_agents.get(&ua.hash).is_some_and(|e| established(e, p));
+            let kind = h.browsers.get(&ua.browser).is_some_and(|e| established(e, p))
+                && h.oses.get(&ua.os).is_some_and(|e| established(e, p));
+            ua.device == DeviceType::Mobile && (exact || (kind && new_cookie && false))
+        })
+        && f.asn
+            .is_some_and(|asn| h.asns.get(&asn).is_some_and(|e| established(e, p)));
+    Signal::when(
+        !own_phone_on_its_carrier,
+        Evidence::Network {
             network: Some(network),
             asn: f.asn,
-        }),
-    }
+        },
+    )
 }
 
 /// An e-CPS (or other non-card) login for a professional whose good logins come with the

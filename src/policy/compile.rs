@@ -458,15 +458,20 @@ impl RuleBuilder<'_> {
                 Condition::Not(Box::new(self.condition(rule, c, depth + 1, nodes)?))
             }
             ConditionSpec::Compare(c) => self.compare(rule, c)?,
+            ConditionSpec::Missing(name) => Condition::Missing(self.fact(rule, name)?),
+        })
+    }
+
+    fn fact(&self, rule: &str, name: &str) -> Result<Fact, PolicyError> {
+        Fact::parse(name).ok_or_else(|| PolicyError::UnknownFact {
+            policy: self.policy.to_owned(),
+            rule: rule.to_owned(),
+            fact: crate::national_id::shorten(name),
         })
     }
 
     fn compare(&self, rule: &str, c: &CompareSpec) -> Result<Condition, PolicyError> {
-        let fact = Fact::parse(&c.fact).ok_or_else(|| PolicyError::UnknownFact {
-            policy: self.policy.to_owned(),
-            rule: rule.to_owned(),
-            fact: crate::national_id::shorten(&c.fact),
-        })?;
+        let fact = self.fact(rule, &c.fact)?;
         let problem = |problem: String| PolicyError::Comparison {
             policy: self.policy.to_owned(),
             rule: rule.to_owned(),

@@ -342,6 +342,8 @@ pub(crate) enum Condition {
     Any(Vec<Condition>),
     Not(Box<Condition>),
     Compare(Fact, Comparison),
+    /// The login has no value for the fact.
+    Missing(Fact),
 }
 
 /// Where evaluation finds signal states and facts.
@@ -399,6 +401,7 @@ impl Condition {
                 Some(v) => cmp.test(v),
                 None => Truth::Unknown,
             },
+            Condition::Missing(fact) => Truth::from_bool(env.fact(*fact).is_none()),
         }
     }
 
@@ -408,7 +411,7 @@ impl Condition {
             Condition::Hit(r) | Condition::NotEvaluated(r) => out.push(*r),
             Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.signals(out)),
             Condition::Not(c) => c.signals(out),
-            Condition::Compare(..) => {}
+            Condition::Compare(..) | Condition::Missing(_) => {}
         }
     }
 }
@@ -586,6 +589,21 @@ fn contradiction(members: &[Condition]) -> Option<String> {
                 signal_name(*r)
             ));
         }
+    }
+
+    // A comparison on a fact is unknown when the fact is missing, never true.
+    let missing: Vec<Fact> = members
+        .iter()
+        .filter_map(|m| match m {
+            Condition::Missing(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    if let Some(fact) = members.iter().find_map(|m| match m {
+        Condition::Compare(f, _) if missing.contains(f) => Some(f),
+        _ => None,
+    }) {
+        return Some(format!("`{fact}` compared and missing can never both hold"));
     }
 
     let mut numbers: BTreeMap<Fact, Interval> = BTreeMap::new();

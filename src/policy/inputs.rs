@@ -363,7 +363,7 @@ pub(super) fn warnings(
 /// Facts compared in a condition, each once, in order of appearance.
 fn facts_of(c: &Condition, out: &mut Vec<Fact>) {
     match c {
-        Condition::Compare(fact, _) => {
+        Condition::Compare(fact, _) | Condition::Missing(fact) => {
             if !out.contains(fact) {
                 out.push(*fact);
             }
@@ -464,6 +464,12 @@ fn truths(c: &Condition, fixed: Fixed) -> Truths {
                 if ne { TRUE } else { FALSE }
             }
             _ => ANY,
+        },
+        // Never unknown: the fact is there or not.
+        Condition::Missing(fact) => match fixed {
+            Fixed::Fact(f, FactState::Missing) if f == *fact => TRUE,
+            Fixed::Fact(f, FactState::Other) if f == *fact => FALSE,
+            _ => FALSE | TRUE,
         },
     }
 }

@@ -39,7 +39,9 @@
 //! `le`, `gt`, `ge`, `in` (see [`Fact`](crate::Fact) for the facts). Conditions use three-valued
 //! logic: a hit test on a detector that was not evaluated, or a comparison on a missing fact,
 //! is *unknown*, and a rule fires only when its condition is *true* — so `not` of an unknown
-//! stays unknown, and missing data is never read as safe nor as risky.
+//! stays unknown, and missing data is never read as safe nor as risky. A rule that must act on
+//! a missing input says so: `{ not_evaluated = "code" }` for a detector, `{ missing = "fact" }`
+//! (true when the login has no value for the fact) for a fact.
 //!
 //! Effects: `{ points = n }` (−1000..=1000; negative for trusted signals), `{ at_least =
 //! "decision" }` (a floor), `{ force = "decision" }` (replaces the score's decision; floors
@@ -366,6 +368,8 @@ pub enum ConditionSpec {
     Not(Box<ConditionSpec>),
     /// A comparison on a fact of the context.
     Compare(CompareSpec),
+    /// The login has no value for the fact (by name: `auth.mode`).
+    Missing(String),
 }
 
 /// `{ fact = "…", <op> = value }` with exactly one operator.

@@ -356,6 +356,8 @@ pub struct RiskContext {
     features: LoginFeatures,
     user_agent: Option<UserAgentClass>,
     hour_of_week: u8,
+    /// Of the validated event: see [`RiskContext::digest`].
+    digest: Digest128,
 }
 
 /// Unix seconds of the times the detectors compare on every login, computed once per context.
@@ -542,6 +544,17 @@ impl RiskContext {
         self.hour_of_week
     }
 
+    /// A 128-bit digest of the validated login event (SHA-256 of its JSON form, which is
+    /// canonical: times in UTC, lists sorted), computed once when the context is built. An
+    /// [`Assessment`](crate::Assessment) keeps it, so learning and reports can refuse the
+    /// assessment of another login, even one at the same second
+    /// ([`Assessment::check_login`](crate::Assessment::check_login)). Equal inputs give equal
+    /// digests, however the context was built. Unkeyed: it identifies a login event to whoever
+    /// holds the event, and hides nothing from them.
+    pub fn digest(&self) -> Digest128 {
+        self.digest
+    }
+
     /// Validate a recorded event and precompute what evaluation needs.
     fn from_event(mut event: LoginEvent) -> Result<Self, ContextError> {
         validate(&mut event)?;
@@ -558,6 +571,7 @@ impl RiskContext {
         };
         let hour_of_week = event.local_time.hour_of_week(event.at);
         Ok(RiskContext {
+            digest: Digest128::of_json("login-event", &event),
             unix: UnixTimes::of(&event),
             event,
             features,

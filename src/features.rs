@@ -30,6 +30,21 @@ pub fn network_of(ip: IpAddr) -> IpNet {
     }
 }
 
+/// `net` if it is no longer than a /24 (IPv4) or /48 (IPv6), else the /24 or /48 it lies in:
+/// the most of an address the crate shows outside a profile. A host route (`/32`, `/128`) is
+/// one client's address.
+pub(crate) fn coarse_network(net: IpNet) -> IpNet {
+    let max = match net {
+        IpNet::V4(_) => IPV4_NETWORK_PREFIX,
+        IpNet::V6(_) => IPV6_NETWORK_PREFIX,
+    };
+    if net.prefix_len() <= max {
+        net
+    } else {
+        network_of(net.addr())
+    }
+}
+
 /// The user-agent features of a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +175,18 @@ mod tests {
         assert_eq!(n.to_string(), "192.0.2.0/24");
         let n = network_of("2001:db8:abcd:12::1".parse().unwrap());
         assert_eq!(n.to_string(), "2001:db8:abcd::/48");
+    }
+
+    #[test]
+    fn coarse_networks() {
+        let coarse = |s: &str| coarse_network(s.parse().unwrap()).to_string();
+        assert_eq!(coarse("10.0.0.0/8"), "10.0.0.0/8");
+        assert_eq!(coarse("192.0.2.0/24"), "192.0.2.0/24");
+        assert_eq!(coarse("192.0.2.7/32"), "192.0.2.0/24");
+        assert_eq!(coarse("192.0.2.128/25"), "192.0.2.0/24");
+        assert_eq!(coarse("2001:db8:1::/48"), "2001:db8:1::/48");
+        assert_eq!(coarse("2001:db8:1:2::5/128"), "2001:db8:1::/48");
+        assert_eq!(coarse("::ffff:192.0.2.7/128"), "192.0.2.0/24");
     }
 
     #[test]

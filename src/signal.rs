@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::context::Acr;
+use crate::features::coarse_network;
 use crate::geo::CountryCode;
+use crate::local_time::HOURS_PER_WEEK;
 
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, )*) => {
@@ -197,8 +199,9 @@ pub enum Evidence {
         distance_km: f64,
         /// Time elapsed, hours.
         hours: f64,
-        /// Implied speed, km/h (infinite when no time elapsed is shown as `null`).
-        speed_kmh: f64,
+        /// Implied speed, km/h; `None` (`null`) when no time elapsed, where no speed is
+        /// implied and any distance is impossible.
+        speed_kmh: Option<f64>,
     },
     /// An hour of the week and how often the professional logs in around it.
     Hour {
@@ -246,11 +249,16 @@ impl fmt::Display for Evidence {
             Evidence::Travel {
                 distance_km,
                 hours,
-                speed_kmh,
+                speed_kmh: Some(speed_kmh),
             } => write!(
                 f,
                 "{distance_km:.0} km in {hours:.2} h ({speed_kmh:.0} km/h)"
             ),
+            Evidence::Travel {
+                distance_km,
+                speed_kmh: None,
+                ..
+            } => write!(f, "{distance_km:.0} km in no time"),
             Evidence::Hour {
                 hour_of_week,
                 share,
@@ -266,6 +274,151 @@ impl fmt::Display for Evidence {
             Evidence::Score { value } => write!(f, "score {value:.2}"),
         }
     }
+}
+
+/// A number of an [`Evidence`] outside its domain: which field, and what its domain is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("evidence `{field}` is not {domain}")]
+#[non_exhaustive]
+pub struct EvidenceError {
+    /// The field, as `kind.field` (`travel.speed_kmh`).
+    pub field: &'static str,
+    /// Its domain, in words.
+    pub domain: &'static str,
+}
+
+/// Seconds from 1970 to the end of 9999: the longest span two accepted times can be apart.
+const MAX_SPAN_SECONDS: i64 = crate::profile::MAX_UNIX_TIME;
+
+/// How far ahead of the login a partner's time may be: the most negative age.
+const FUTURE_TOLERANCE_SECONDS: i64 = crate::context::FUTURE_TOLERANCE.whole_seconds();
+// The domain of `age.seconds` says -300 in words.
+const _: () = assert!(FUTURE_TOLERANCE_SECONDS == 300);
+
+fn ensure(ok: bool, field: &'static str, domain: &'static str) -> Result<(), EvidenceError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(EvidenceError { field, domain })
+    }
+}
+
+impl Evidence {
+    /// Check every number against its domain: finite, and within what the quantity can be —
+    /// ages from `-FUTURE_TOLERANCE` (a partner's clock may run slightly ahead) to the span
+    /// of accepted times, skews and windows not negative, distances within half the Earth's
+    /// circumference, shares within 0..=1, hours of the week below 168, dates 1970..=9999
+    /// that RFC 3339 can write. Built-in detectors produce nothing else (the property tests
+    /// check it); evaluation fails closed on a custom detector's evidence that fails it.
+    ///
+    /// ```
+    /// use ecps_risk::Evidence;
+    ///
+    /// assert!(Evidence::Score { value: -2.5 }.check().is_ok());
+    /// let e = Evidence::Travel { distance_km: 900.0, hours: 1.0, speed_kmh: Some(f64::INFINITY) }
+    ///     .check()
+    ///     .unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "evidence `travel.speed_kmh` is not a finite number of km/h, at least 0, when time elapsed"
+    /// );
+    /// ```
+    pub fn check(&self) -> Result<(), EvidenceError> {
+        let span = 0..=MAX_SPAN_SECONDS;
+        let within = |x: f64, max: f64| (0.0..=max).contains(&x);
+        match *self {
+            Evidence::Flag
+            | Evidence::Assurance { .. }
+            | Evidence::Country { .. }
+            | Evidence::Network { .. } => Ok(()),
+            Evidence::Age { seconds } => ensure(
+                (-FUTURE_TOLERANCE_SECONDS..=MAX_SPAN_SECONDS).contains(&seconds),
+                "age.seconds",
+                "a number of seconds from -300 to the span of 1970..=9999",
+            ),
+            Evidence::Skew { seconds } => ensure(
+                span.contains(&seconds),
+                "skew.seconds",
+                "a number of seconds from 0 to the span of 1970..=9999",
+            ),
+            Evidence::Count { window_seconds, .. } => ensure(
+                window_seconds >= 0,
+                "count.window_seconds",
+                "a number of seconds, at least 0",
+            ),
+            Evidence::Since { at } => ensure(
+                is_writable_time(at),
+                "since.at",
+                "a time from 1970 to 9999 that RFC 3339 can write",
+            ),
+            Evidence::Travel {
+                distance_km,
+                hours,
+                speed_kmh,
+            } => {
+                ensure(
+                    within(distance_km, crate::geo::MAX_DISTANCE_KM),
+                    "travel.distance_km",
+                    "a number of km from 0 to half the Earth's circumference",
+                )?;
+                ensure(
+                    within(hours, MAX_SPAN_SECONDS as f64 / 3600.0),
+                    "travel.hours",
+                    "a number of hours from 0 to the span of 1970..=9999",
+                )?;
+                match speed_kmh {
+                    Some(v) => ensure(
+                        within(v, f64::MAX) && hours > 0.0,
+                        "travel.speed_kmh",
+                        "a finite number of km/h, at least 0, when time elapsed",
+                    ),
+                    // No speed is implied exactly when no time elapsed.
+                    None => ensure(
+                        hours == 0.0,
+                        "travel.speed_kmh",
+                        "present when time elapsed",
+                    ),
+                }
+            }
+            Evidence::Hour {
+                hour_of_week,
+                share,
+            } => {
+                ensure(
+                    usize::from(hour_of_week) < HOURS_PER_WEEK,
+                    "hour.hour_of_week",
+                    "an hour of the week from 0 to 167",
+                )?;
+                ensure(within(share, 1.0), "hour.share", "a share from 0 to 1")
+            }
+            Evidence::Score { value } => {
+                ensure(value.is_finite(), "score.value", "a finite number")
+            }
+        }
+    }
+
+    /// The evidence as an assessment may hold it: a network no longer than a /24 or /48
+    /// (a host route in a watchlist, or a custom detector's address, is the client's address,
+    /// which an assessment never holds).
+    pub(crate) fn coarsened(self) -> Evidence {
+        match self {
+            Evidence::Network { network, asn } => Evidence::Network {
+                network: network.map(coarse_network),
+                asn,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A time from 1970 to 9999 (in UTC) whose own offset RFC 3339 can write (whole minutes, under
+/// 24 hours, its local year at most 9999): the times assessments and reports serialize.
+fn is_writable_time(at: OffsetDateTime) -> bool {
+    let offset = at.offset();
+    (0..=MAX_SPAN_SECONDS).contains(&at.unix_timestamp())
+        && at.year() <= 9999
+        && offset.whole_hours().unsigned_abs() <= 23
+        && offset.seconds_past_minute() == 0
 }
 
 fn human_duration(seconds: i64) -> String {

@@ -89,13 +89,10 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
     if distance_km < p.min_distance_km {
         return Signal::NoHit;
     }
-    let speed_kmh = if elapsed_s == 0 {
-        f64::INFINITY
-    } else {
-        distance_km / hours
-    };
+    // No time elapsed: no speed is implied, and any distance is impossible.
+    let speed_kmh = (elapsed_s > 0).then(|| distance_km / hours);
     Signal::when(
-        speed_kmh > p.max_speed_kmh,
+        speed_kmh.is_none_or(|v| v > p.max_speed_kmh),
         Evidence::Travel {
             distance_km,
             hours,
@@ -371,7 +368,7 @@ mod tests {
                     "{distance_km}"
                 );
                 assert!((hours - 0.5).abs() < 1e-9);
-                assert!(speed_kmh > 10_000.0);
+                assert!(speed_kmh.is_some_and(|v| v > 10_000.0), "{speed_kmh:?}");
             }
             other => panic!("{other:?}"),
         }
@@ -389,12 +386,16 @@ mod tests {
         let p = last_login_in_paris(NOW, 10.0);
         let same = habitual(NOW).build().unwrap();
         assert_eq!(run(C::GeoImpossibleTravel, &same, &p), Signal::NoHit);
-        // Zero elapsed time and a real distance: infinite speed.
+        // Zero elapsed time and a real distance: impossible, no speed implied.
         let lyon = habitual(NOW).geo(45.764, 4.8357, 10.0).build().unwrap();
-        assert!(matches!(
-            run(C::GeoImpossibleTravel, &lyon, &p),
-            Signal::Hit { evidence: Evidence::Travel { speed_kmh, .. } } if speed_kmh.is_infinite()
-        ));
+        let signal = run(C::GeoImpossibleTravel, &lyon, &p);
+        assert!(
+            matches!(
+                signal,
+                Signal::Hit { evidence: Evidence::Travel { speed_kmh: None, hours, .. } } if hours == 0.0
+            ),
+            "{signal:?}"
+        );
         // Accuracy margins swallow the distance: GeoIP imprecision is not travel.
         let p = last_login_in_paris(NOW - Duration::minutes(10), 300.0);
         let lyon_vague = habitual(NOW).geo(45.764, 4.8357, 150.0).build().unwrap();

@@ -2,10 +2,13 @@
 //! automation.
 
 use super::{DetectorInput, ListParams, any_list};
+use crate::features::coarse_network;
 use crate::signal::{Evidence, Missing, Signal};
 
 /// The address is on one of the named IP watchlists (deny lists, trusted hospital networks):
-/// the evidence is the most specific listed network that contains it.
+/// the evidence is the most specific listed network that contains it, cut to the /24 or /48
+/// of the address when longer (a host route is the client's address, which an assessment
+/// never holds).
 #[inline]
 pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let Some(ip) = i.context.event().request.ip else {
@@ -17,7 +20,7 @@ pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
         |name| lists.and_then(|w| w.get_named(name)?.as_ip()),
         |list| {
             list.lookup(ip).map(|network| Evidence::Network {
-                network: Some(network),
+                network: Some(coarse_network(network)),
                 asn: i.context.event().request.asn,
             })
         },

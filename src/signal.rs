@@ -199,9 +199,9 @@ pub enum Evidence {
         distance_km: f64,
         /// Time elapsed, hours.
         hours: f64,
-        /// Implied speed, km/h; `None` (`null`) when no time elapsed, where no speed is
-        /// implied and any distance is impossible.
-        speed_kmh: Option<f64>,
+        /// Implied speed, km/h. Login times are whole seconds: when none elapsed, the speed
+        /// over one second, a lower bound.
+        speed_kmh: f64,
     },
     /// An hour of the week and how often the professional logs in around it.
     Hour {
@@ -249,16 +249,11 @@ impl fmt::Display for Evidence {
             Evidence::Travel {
                 distance_km,
                 hours,
-                speed_kmh: Some(speed_kmh),
+                speed_kmh,
             } => write!(
                 f,
                 "{distance_km:.0} km in {hours:.2} h ({speed_kmh:.0} km/h)"
             ),
-            Evidence::Travel {
-                distance_km,
-                speed_kmh: None,
-                ..
-            } => write!(f, "{distance_km:.0} km in no time"),
             Evidence::Hour {
                 hour_of_week,
                 share,
@@ -315,12 +310,12 @@ impl Evidence {
     /// use ecps_risk::Evidence;
     ///
     /// assert!(Evidence::Score { value: -2.5 }.check().is_ok());
-    /// let e = Evidence::Travel { distance_km: 900.0, hours: 1.0, speed_kmh: Some(f64::INFINITY) }
+    /// let e = Evidence::Travel { distance_km: 900.0, hours: 1.0, speed_kmh: f64::INFINITY }
     ///     .check()
     ///     .unwrap_err();
     /// assert_eq!(
     ///     e.to_string(),
-    ///     "evidence `travel.speed_kmh` is not a finite number of km/h, at least 0, when time elapsed"
+    ///     "evidence `travel.speed_kmh` is not a finite number of km/h, at least 0"
     /// );
     /// ```
     pub fn check(&self) -> Result<(), EvidenceError> {
@@ -366,19 +361,11 @@ impl Evidence {
                     "travel.hours",
                     "a number of hours from 0 to the span of 1970..=9999",
                 )?;
-                match speed_kmh {
-                    Some(v) => ensure(
-                        within(v, f64::MAX) && hours > 0.0,
-                        "travel.speed_kmh",
-                        "a finite number of km/h, at least 0, when time elapsed",
-                    ),
-                    // No speed is implied exactly when no time elapsed.
-                    None => ensure(
-                        hours == 0.0,
-                        "travel.speed_kmh",
-                        "present when time elapsed",
-                    ),
-                }
+                ensure(
+                    within(speed_kmh, f64::MAX),
+                    "travel.speed_kmh",
+                    "a finite number of km/h, at least 0",
+                )
             }
             Evidence::Hour {
                 hour_of_week,

@@ -1404,42 +1404,37 @@ fn custom_detector_evidence_outside_its_domain_fails_closed() {
         Evidence::Travel {
             distance_km: 900.0,
             hours: 1.0,
-            speed_kmh: Some(f64::INFINITY),
+            speed_kmh: f64::INFINITY,
         },
         Evidence::Travel {
             distance_km: 900.0,
             hours: 1.0,
-            speed_kmh: Some(f64::NAN),
+            speed_kmh: f64::NAN,
+        },
+        Evidence::Travel {
+            distance_km: 900.0,
+            hours: 1.0,
+            speed_kmh: -900.0,
         },
         Evidence::Travel {
             distance_km: -5.0,
             hours: 1.0,
-            speed_kmh: Some(5.0),
+            speed_kmh: 5.0,
         },
         Evidence::Travel {
             distance_km: 900.0,
             hours: -1.0,
-            speed_kmh: Some(900.0),
+            speed_kmh: 900.0,
         },
         Evidence::Travel {
             distance_km: 90_000.0,
             hours: 1.0,
-            speed_kmh: Some(90_000.0),
-        },
-        Evidence::Travel {
-            distance_km: 900.0,
-            hours: 1.0,
-            speed_kmh: None,
-        },
-        Evidence::Travel {
-            distance_km: 900.0,
-            hours: 0.0,
-            speed_kmh: Some(900.0),
+            speed_kmh: 90_000.0,
         },
         Evidence::Travel {
             distance_km: 900.0,
             hours: f64::INFINITY,
-            speed_kmh: Some(0.0),
+            speed_kmh: 0.0,
         },
         Evidence::Hour {
             hour_of_week: 200,

@@ -649,7 +649,7 @@ impl Detector for Faulty {
             Misbehaviour::NanTravel => Evidence::Travel {
                 distance_km: f64::NAN,
                 hours: 1.0,
-                speed_kmh: Some(10.0),
+                speed_kmh: 10.0,
             },
             Misbehaviour::HourShareAboveOne => Evidence::Hour {
                 hour_of_week: 3,

@@ -89,10 +89,11 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
     if distance_km < p.min_distance_km {
         return Signal::NoHit;
     }
-    // No time elapsed: no speed is implied, and any distance is impossible.
-    let speed_kmh = (elapsed_s > 0).then(|| distance_km / hours);
+    // Times are whole seconds: when none elapsed, less than one did, and the speed over one
+    // second is a lower bound (finite, as all evidence is: `Evidence::check`).
+    let speed_kmh = distance_km / hours.max(1.0 / 3600.0);
     Signal::when(
-        speed_kmh.is_none_or(|v| v > p.max_speed_kmh),
+        speed_kmh > p.max_speed_kmh,
         Evidence::Travel {
             distance_km,
             hours,
@@ -368,7 +369,7 @@ mod tests {
                     "{distance_km}"
                 );
                 assert!((hours - 0.5).abs() < 1e-9);
-                assert!(speed_kmh.is_some_and(|v| v > 10_000.0), "{speed_kmh:?}");
+                assert!(speed_kmh > 10_000.0);
             }
             other => panic!("{other:?}"),
         }
@@ -386,16 +387,25 @@ mod tests {
         let p = last_login_in_paris(NOW, 10.0);
         let same = habitual(NOW).build().unwrap();
         assert_eq!(run(C::GeoImpossibleTravel, &same, &p), Signal::NoHit);
-        // Zero elapsed time and a real distance: impossible, no speed implied.
+        // Zero elapsed time and a real distance: the speed over one second, a finite lower
+        // bound (Lyon is 392 km from Paris: 1.4 million km/h).
         let lyon = habitual(NOW).geo(45.764, 4.8357, 10.0).build().unwrap();
         let signal = run(C::GeoImpossibleTravel, &lyon, &p);
-        assert!(
-            matches!(
-                signal,
-                Signal::Hit { evidence: Evidence::Travel { speed_kmh: None, hours, .. } } if hours == 0.0
-            ),
-            "{signal:?}"
-        );
+        let Signal::Hit {
+            evidence:
+                evidence @ Evidence::Travel {
+                    distance_km,
+                    hours,
+                    speed_kmh,
+                },
+        } = signal
+        else {
+            panic!("{signal:?}");
+        };
+        assert_eq!(hours, 0.0);
+        assert_eq!(speed_kmh, distance_km * 3600.0);
+        assert!(speed_kmh > 1_000_000.0, "{speed_kmh}");
+        assert_eq!(evidence.check(), Ok(()));
         // Accuracy margins swallow the distance: GeoIP imprecision is not travel.
         let p = last_login_in_paris(NOW - Duration::minutes(10), 300.0);
         let lyon_vague = habitual(NOW).geo(45.764, 4.8357, 150.0).build().unwrap();

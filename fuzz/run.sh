@@ -15,13 +15,14 @@ export RUSTC_BOOTSTRAP=1
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(claims_json login_event_json policy_json policy_toml profile_json population_json watchlists_json evaluate)
+[ ${#targets[@]} -gt 0 ] || targets=(claims_json login_event_json policy_json policy_toml profile_json population_json watchlists_json evaluate report)
 ./seed.sh > /dev/null
 mkdir -p logs
 target_dir=(); [ -n "${CARGO_TARGET_DIR:-}" ] && target_dir=(--target-dir "$CARGO_TARGET_DIR")
 for t in "${targets[@]}"; do
   dict=dicts/json.dict; [ "$t" = policy_toml ] && dict=dicts/policy_toml.dict
   [ "$t" = evaluate ] && dict=
+  [ "$t" = report ] && dict=
   start=$(date +%s)
   cargo fuzz run "${target_dir[@]}" -O -a "$t" -- \
     -max_total_time="$seconds" -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 \

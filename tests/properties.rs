@@ -6,7 +6,11 @@
 //!   names its field;
 //! * evaluation is deterministic: the same inputs give byte-identical JSON and fingerprint;
 //! * monotonicity: with points and floors, one more risk signal never lowers the decision;
-//! * fail-closed: a custom detector that errors, panics or returns NaN never yields `allow`;
+//! * fail-closed: a custom detector that errors, panics or returns evidence outside its domain
+//!   never yields `allow`;
+//! * any accepted login gives an incident report and an audit record in every privacy setting
+//!   (times up to the last second of 9999, at any offset), its evidence within its domain and
+//!   with no address, learned exactly when SECURITY.md says, refused with another login;
 //! * serde round trip of every public data type;
 //! * a profile never exceeds its caps, whatever it learns;
 //! * watchlist lookups agree with a naive linear scan.
@@ -24,18 +28,20 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
 use ecps_risk::{
-    Acr, ActivationChannel, ActivityLocation, Assessment, ContactChange, ContactKind, CountryCode,
-    Decision, Department, Detector, DetectorError, DetectorInput, DetectorRegistry, Environment,
-    Evidence, Failure, Feedback, IdKind, Level, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK,
-    MAX_HOUR_COUNT, MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec,
-    PopulationStats, Profile, PushOutcome, RiskContext, RiskContextBuilder, Signal, SignalCode,
-    StepUpMethod, ValidationRequest, WatchlistKind, Watchlists, WatchlistsSpec,
+    Acr, ActivationChannel, ActivityLocation, Addresses, Assessment, AuditRecord, ContactChange,
+    ContactKind, CountryCode, Decision, Department, Detector, DetectorError, DetectorInput,
+    DetectorRegistry, Environment, Evidence, Failure, Feedback, IdKind, Identifiers,
+    IncidentReport, Level, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK, MAX_HOUR_COUNT,
+    MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec, PopulationStats,
+    Privacy, Profile, ProfileError, PseudonymKey, PushOutcome, ReportError, RiskContext,
+    RiskContextBuilder, Signal, SignalCode, StepUpMethod, ValidationRequest, WatchlistKind,
+    Watchlists, WatchlistsSpec,
 };
 use ipnet::IpNet;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, TestCaseError};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -44,6 +50,7 @@ const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
 /// Compiled once for the whole file.
 static RECOMMENDED: LazyLock<Policy> = LazyLock::new(Policy::recommended);
 static EVERYTHING: LazyLock<Policy> = LazyLock::new(everything_policy);
+static ROLLOUT: LazyLock<Policy> = LazyLock::new(rollout_policy);
 
 /// Valid ids of every kind (RPPS, sandbox RPPS, ADELI, structure staff).
 const SUBJECTS: [&str; 5] = [
@@ -82,12 +89,21 @@ fn subject() -> impl Strategy<Value = NationalId> {
     (0..SUBJECTS.len()).prop_map(|i| SUBJECTS[i].parse().unwrap())
 }
 
-/// Mostly the reference time; sometimes any time from 1900 to 2100.
+/// The last second of year 9999, the last login time accepted.
+const END_OF_9999: i64 = 253_402_300_799;
+
+/// Mostly the reference time; sometimes any time from 1900 to 2100, or in the last hours of
+/// 9999 (where the local time may be past what `time` represents).
 fn login_time() -> impl Strategy<Value = OffsetDateTime> {
     prop_oneof![
         12 => Just(NOW),
         2 => (0i64..4_102_444_800).prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()),
         1 => (-2_208_988_800i64..4_102_444_800).prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()),
+        1 => prop_oneof![
+            // Year 10000 in Paris (UTC+1 in winter), and at up to UTC+14:00.
+            END_OF_9999 - 2 * 3600..=END_OF_9999,
+            END_OF_9999 - 14 * 3600..=END_OF_9999,
+        ].prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()),
     ]
 }
 
@@ -208,6 +224,13 @@ fn place() -> impl Strategy<Value = ActivityLocation> {
 fn local_time() -> impl Strategy<Value = LocalTime> {
     prop_oneof![
         Just(LocalTime::EuropeParis),
+        // The farthest offsets: +14:00 (Kiribati), −12:00.
+        Just(LocalTime::Fixed {
+            offset_minutes: 840
+        }),
+        Just(LocalTime::Fixed {
+            offset_minutes: -720
+        }),
         (-720i16..=840).prop_map(|m| LocalTime::Fixed { offset_minutes: m }),
         (-720i16..=840).prop_map(|m| LocalTime::Fixed { offset_minutes: m }),
         any::<i16>().prop_map(|m| LocalTime::Fixed { offset_minutes: m }),
@@ -586,6 +609,125 @@ fn population() -> impl Strategy<Value = PopulationStats> {
         })
 }
 
+/// The recommended policy with stricter rules on trial (report-only) beside its enforced
+/// step-ups: a new device asks for the card, an unfamiliar network for review, an e-CPS
+/// activated remotely is denied.
+fn rollout_policy() -> Policy {
+    let mut spec = RECOMMENDED.spec().clone();
+    spec.id = "rollout".into();
+    spec.examples.clear();
+    let trials: Vec<ecps_risk::RuleSpec> = serde_json::from_value(serde_json::json!([
+        { "id": "trial-new-device", "when": { "hit": "device.new" },
+          "effect": { "at_least": "step_up_cps_card" }, "report_only": true },
+        { "id": "trial-unfamiliar-network", "when": { "hit": "network.unfamiliar" },
+          "effect": { "at_least": "review" }, "report_only": true },
+        { "id": "trial-remote-activation", "when": { "hit": "ecps.remote_activation" },
+          "effect": { "force": "deny" }, "report_only": true },
+    ]))
+    .unwrap();
+    spec.rules.extend(trials);
+    Policy::compile(spec).unwrap()
+}
+
+/// Default privacy, everything disclosed, addresses left out.
+fn privacies() -> [Privacy; 3] {
+    [
+        Privacy::default(),
+        Privacy::default()
+            .with_identifiers(Identifiers::Disclosed)
+            .with_addresses(Addresses::Disclosed),
+        Privacy::default().with_addresses(Addresses::Omitted),
+    ]
+}
+
+/// No longer than a /24 (IPv4) or /48 (IPv6): a network, not an address.
+fn is_coarse(n: &IpNet) -> bool {
+    match n {
+        IpNet::V4(n) => n.prefix_len() <= 24,
+        IpNet::V6(n) => n.prefix_len() <= 48,
+    }
+}
+
+/// The checks of `reports_and_audit_records_build_for_any_login` under one policy (a
+/// function of its own: in one body, the unoptimized frames overflow the test thread's stack).
+fn reports_of(
+    policy: &Policy,
+    ctx: &RiskContext,
+    other: Option<&RiskContext>,
+    profile: &Profile,
+    env: &Environment<'_>,
+    passed: bool,
+) -> Result<(), TestCaseError> {
+    let key = PseudonymKey::new(b"property tests, 32 bytes of key.").unwrap();
+    let mut a = policy.evaluate(ctx, profile, env);
+    if passed {
+        a.mark_step_up_passed();
+    }
+    for (name, signal) in a.signals() {
+        if let Signal::Hit { evidence } = signal {
+            prop_assert_eq!(evidence.check(), Ok(()), "{}", name);
+            if let Evidence::Network {
+                network: Some(n), ..
+            } = evidence
+            {
+                prop_assert!(is_coarse(n), "{} holds {}", name, n);
+            }
+        }
+    }
+    let stepped_up = matches!(a.decision(), Decision::StepUp(_));
+    let good = (a.decision() == Decision::Allow || (passed && stepped_up))
+        && a.report_only().is_none_or(|o| o.decision <= a.decision());
+    prop_assert_eq!(a.is_good_login(), good, "{}", a);
+    if profile.subject().is_none_or(|s| s == ctx.subject()) {
+        let next = profile.learn(ctx, &a).unwrap();
+        prop_assert!(
+            good || &next == profile,
+            "learned a login that was not good"
+        );
+    }
+    for privacy in privacies() {
+        let report = IncidentReport::new(ctx, &a, &key, privacy).unwrap();
+        let json = serde_json::to_string(&report).unwrap();
+        let record = AuditRecord::new(ctx, &a, &key, privacy).unwrap();
+        round_trip(&record);
+        if privacy.identifiers() != Identifiers::Disclosed {
+            prop_assert!(!json.contains(ctx.subject().as_str()), "{}", json);
+            prop_assert!(report.subject.id.is_none() && record.subject_id.is_none());
+        }
+        let evidence_networks = report
+            .rule_hits
+            .iter()
+            .flat_map(|h| &h.signals)
+            .filter_map(|s| match s.evidence {
+                Evidence::Network { network, .. } => Some(network),
+                _ => None,
+            });
+        match privacy.addresses() {
+            Addresses::Truncated => {
+                prop_assert!(report.network.address.is_none() && record.address.is_none());
+                for n in evidence_networks.flatten() {
+                    prop_assert!(is_coarse(&n));
+                }
+            }
+            Addresses::Omitted => {
+                prop_assert!(report.network.network.is_none() && record.network.is_none());
+                for n in evidence_networks {
+                    prop_assert!(n.is_none());
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(other) = other.filter(|o| o.digest() != ctx.digest()) {
+        let e = IncidentReport::new(other, &a, &key, Privacy::default()).unwrap_err();
+        prop_assert!(matches!(e, ReportError::AssessmentMismatch(_)));
+        prop_assert!(AuditRecord::new(other, &a, &key, Privacy::default()).is_err());
+        let e = Profile::new().learn(other, &a).unwrap_err();
+        prop_assert!(matches!(e, ProfileError::AssessmentMismatch(_)), "{}", e);
+    }
+    Ok(())
+}
+
 fn assessment_json(a: &Assessment<'_>) -> String {
     serde_json::to_string(a).unwrap()
 }
@@ -624,14 +766,27 @@ fn everything_policy() -> Policy {
     .unwrap()
 }
 
+/// A panic payload whose `Drop` panics.
+struct PanicsOnDrop;
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("payload dropped");
+    }
+}
+
 /// How a custom detector misbehaves.
 #[derive(Clone, Copy, Debug)]
 enum Misbehaviour {
     Error,
     Panic,
+    /// Panics with a payload whose `Drop` panics too.
+    PanicTwice,
     NanScore,
     InfiniteScore,
     NanTravel,
+    InfiniteSpeed,
+    NegativeHours,
+    NegativeAge,
     HourShareAboveOne,
 }
 
@@ -642,6 +797,7 @@ impl Detector for Faulty {
         Ok(Signal::hit(match self.0 {
             Misbehaviour::Error => return Err(DetectorError::new("backend unreachable")),
             Misbehaviour::Panic => panic!("custom detector bug"),
+            Misbehaviour::PanicTwice => std::panic::panic_any(PanicsOnDrop),
             Misbehaviour::NanScore => Evidence::Score { value: f64::NAN },
             Misbehaviour::InfiniteScore => Evidence::Score {
                 value: f64::INFINITY,
@@ -651,6 +807,17 @@ impl Detector for Faulty {
                 hours: 1.0,
                 speed_kmh: 10.0,
             },
+            Misbehaviour::InfiniteSpeed => Evidence::Travel {
+                distance_km: 900.0,
+                hours: 1.0,
+                speed_kmh: f64::INFINITY,
+            },
+            Misbehaviour::NegativeHours => Evidence::Travel {
+                distance_km: 900.0,
+                hours: -1.0,
+                speed_kmh: 900.0,
+            },
+            Misbehaviour::NegativeAge => Evidence::Age { seconds: -86_400 },
             Misbehaviour::HourShareAboveOne => Evidence::Hour {
                 hour_of_week: 3,
                 share: 1.5,
@@ -663,9 +830,13 @@ fn misbehaviour() -> impl Strategy<Value = Misbehaviour> {
     prop_oneof![
         Just(Misbehaviour::Error),
         Just(Misbehaviour::Panic),
+        Just(Misbehaviour::PanicTwice),
         Just(Misbehaviour::NanScore),
         Just(Misbehaviour::InfiniteScore),
         Just(Misbehaviour::NanTravel),
+        Just(Misbehaviour::InfiniteSpeed),
+        Just(Misbehaviour::NegativeHours),
+        Just(Misbehaviour::NegativeAge),
         Just(Misbehaviour::HourShareAboveOne),
     ]
 }
@@ -1123,6 +1294,34 @@ proptest! {
         for ctx in &logins {
             p = p.confirm_safe(ctx).unwrap();
             prop_assert!(p.hours().iter().all(|h| *h <= MAX_HOUR_COUNT));
+        }
+    }
+
+    /// Any login the crate accepts gives an incident report and an audit record, under any
+    /// of three policies (one rolling stricter rules out report-only), with or without a
+    /// passed step-up, in every privacy setting: they build, serialize (the record reads
+    /// back) and show no more than the setting allows. The assessment's evidence is within
+    /// its domain and holds no address; a login is learned exactly when SECURITY.md says; the
+    /// assessment is refused with the context of another professional's login at the same
+    /// second.
+    #[test]
+    fn reports_and_audit_records_build_for_any_login(
+        login in login(),
+        other_subject in subject(),
+        profile in profile(4),
+        lists in option::of(watchlists()),
+        passed in any::<bool>(),
+    ) {
+        let Ok(ctx) = login.builder().build() else { return Ok(()); };
+        // The same login by another professional (or the same one): same second, all else
+        // equal but the subject.
+        let other = Login { subject: other_subject, ..login.clone() }.builder().build().ok();
+        let mut env = Environment::new();
+        if let Some(w) = &lists {
+            env = env.with_watchlists(w);
+        }
+        for policy in [&*RECOMMENDED, &*EVERYTHING, &*ROLLOUT] {
+            reports_of(policy, &ctx, other.as_ref(), &profile, &env, passed)?;
         }
     }
 

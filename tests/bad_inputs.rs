@@ -1503,3 +1503,40 @@ fn host_route_in_an_ip_watchlist_is_truncated_in_the_evidence() {
         }
     }
 }
+
+#[test]
+fn custom_detector_network_evidence_never_shows_an_address() {
+    let ctx = login().build().unwrap();
+    for (given, shown) in [
+        ("203.0.113.77/32", "203.0.113.0/24"),
+        ("203.0.113.77/8", "203.0.0.0/8"),
+        ("::ffff:203.0.113.77/128", "203.0.113.0/24"),
+        ("2001:db8:bad:1::5/128", "2001:db8:bad::/48"),
+        ("2001:db8:bad:1::5/32", "2001:db8::/32"),
+    ] {
+        let policy = with_probe(Returns(Evidence::Network {
+            network: Some(given.parse().unwrap()),
+            asn: Some(64_500),
+        }));
+        let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+        assert!(a.failure().is_none(), "{given}: {a}");
+        assert_eq!(
+            a.signal_named("custom.probe"),
+            Some(&Signal::hit(Evidence::Network {
+                network: Some(shown.parse().unwrap()),
+                asn: Some(64_500)
+            })),
+            "{given}"
+        );
+        let host = given
+            .split('/')
+            .next()
+            .unwrap()
+            .trim_start_matches("::ffff:");
+        assert!(
+            !serde_json::to_string(&a).unwrap().contains(host),
+            "{given}"
+        );
+        assert!(!a.to_string().contains(host), "{given}");
+    }
+}

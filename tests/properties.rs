@@ -640,12 +640,13 @@ fn privacies() -> [Privacy; 3] {
     ]
 }
 
-/// No longer than a /24 (IPv4) or /48 (IPv6): a network, not an address.
+/// No longer than a /24 (IPv4) or /48 (IPv6), and no host bits: a network, not an address.
 fn is_coarse(n: &IpNet) -> bool {
-    match n {
+    let short = match n {
         IpNet::V4(n) => n.prefix_len() <= 24,
         IpNet::V6(n) => n.prefix_len() <= 48,
-    }
+    };
+    short && *n == n.trunc()
 }
 
 /// The checks of `reports_and_audit_records_build_for_any_login` under one policy (a

@@ -85,7 +85,17 @@ fn everything() -> &'static Policy {
             ("credential.channel", "eq", serde_json::json!("email_sms")),
             ("auth.acr", "lt", serde_json::json!("eidas2")),
             ("auth.age_minutes", "gt", serde_json::json!(60)),
-            ("auth.mode", "eq", serde_json::json!("CARD")),
+            ("auth.mode", "eq", serde_json::json!("ecps")),
+            (
+                "auth.issuer",
+                "eq",
+                serde_json::json!("https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet"),
+            ),
+            (
+                "auth.issuer_host",
+                "in",
+                serde_json::json!(["auth.bas.psc.esante.gouv.fr", "auth.bas.esw.esante.gouv.fr"]),
+            ),
             ("request.country", "in", serde_json::json!(["FR", "RE"])),
             ("request.asn", "in", serde_json::json!([2200, 3215])),
             ("request.anonymizer", "eq", serde_json::json!(true)),
@@ -812,7 +822,7 @@ impl Login {
             b = b.amr(a.iter().cloned());
         }
         if let Some(m) = &self.auth_mode {
-            b = b.auth_mode(m);
+            b = b.auth_mode(m.as_str());
         }
         if let Some(t) = self.auth_time {
             b = b.auth_time_unix(t);

@@ -20,6 +20,7 @@ use crate::digest::{Digest128, Fingerprint};
 use crate::policy::SignalRef;
 use crate::policy::{EffectSpec, MAX_CUSTOM_DETECTORS, Policy};
 use crate::signal::{EvidenceError, Missing, Signal, SignalCode};
+use crate::text::rfc3339;
 
 /// At most this many fired rules are listed as reasons; every fired rule still counts in the
 /// score and decision, and [`Assessment::reasons_truncated`] says how many were left out.
@@ -496,7 +497,7 @@ impl<'p> Assessment<'p> {
 #[error(
     "the assessment is of {}, the context of the login at `{}` (digest `{context_digest}`)",
     AssessedLogin(*assessment_digest, *assessment_time),
-    rfc3339(*context_time)
+    rfc3339(context_time)
 )]
 #[non_exhaustive]
 pub struct LoginMismatch {
@@ -516,16 +517,10 @@ struct AssessedLogin(Option<Digest128>, OffsetDateTime);
 impl fmt::Display for AssessedLogin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(digest) => write!(f, "the login at `{}` (digest `{digest}`)", rfc3339(self.1)),
+            Some(digest) => write!(f, "the login at `{}` (digest `{digest}`)", rfc3339(&self.1)),
             None => f.write_str("no login (no evaluation filled it)"),
         }
     }
-}
-
-/// A time as in the JSON forms, for messages.
-pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }
 
 /// A detector's name: a built-in code or a custom detector's name.

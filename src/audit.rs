@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use crate::advice::Advice;
 use crate::assessment::Assessment;
-use crate::context::RiskContext;
+use crate::context::{AuthMode, RiskContext};
 use crate::decision::{Decision, Level};
 use crate::digest::{Fingerprint, Pseudonym};
 use crate::geo::CountryCode;
@@ -91,6 +91,9 @@ pub struct AuditRecord {
     /// Advice codes shown to the professional.
     #[serde(default, skip_serializing_if = "Advice::is_empty")]
     pub advice: Advice,
+    /// The means of authentication (`authMode`): the CPS card or the e-CPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_mode: Option<AuthMode>,
     /// Keyed pseudonym of the device cookie.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<Pseudonym>,
@@ -160,6 +163,7 @@ impl AuditRecord {
                 .map(|(code, _)| code.to_string())
                 .collect(),
             advice: Advice::for_assessment(assessment),
+            auth_mode: e.auth.mode.clone(),
             device: e.request.device.map(|d| key.device(&d)),
             credential: e.credential.id.as_deref().map(|id| key.credential(id)),
             credential_id: e.credential.id.clone().filter(|_| disclose),

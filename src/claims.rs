@@ -1,21 +1,37 @@
-//! The claims of a Pro Santé Connect ID token or UserInfo response, as the provider received
-//! them **after verifying the token** (this crate never verifies signatures).
+//! The claims of a Pro Santé Connect login, as the provider received them **after verifying
+//! the token** (this crate never verifies signatures): the ID (or access) token's claims, the
+//! UserInfo response's, or both merged with [`PscClaims::merge`].
 //!
-//! Every claim is optional except `sub`, which no OIDC response lacks. Unknown claims are
-//! ignored. Claim names are case-sensitive, as PSC sends them; the one documented spelling
-//! variant, `otherIDs` for `otherIds`, is accepted. Values that PSC integrations send either as
-//! one string or as a list (`SubjectRole`, `Secteur_Activite`, `amr`) are accepted in both
-//! forms, and directory codes sent as numbers are accepted as text.
+//! What real PSC responses carry (ANS's own repositories and public integrations):
 //!
-//! The subject is **never** taken from `sub` (a technical id): it is `SubjectNameID`, else
-//! `preferred_username`.
+//! | claim | ID / access token | UserInfo | read as |
+//! |---|---|---|---|
+//! | `SubjectNameID` | since 2026 | yes | the subject ([`NationalId`]) |
+//! | `preferred_username` | yes | yes | the subject, when `SubjectNameID` is absent |
+//! | `sub` | yes (a technical id; a UUID since 2026) | usually | only to check that merged sets are one login |
+//! | `iss` | yes | no | `auth.issuer` |
+//! | `acr` | yes (`eidas1`; `eidas3` in the 2021–2023 sandbox) | no | `auth.acr` |
+//! | `auth_time`, `iat` | yes | no | `auth.auth_time`, `auth.issued_at` |
+//! | `authMode` | yes (since 2023) | yes | `auth.mode`: card or e-CPS ([`AuthMode`](crate::AuthMode)) |
+//! | `amr` | absent or null | no | `auth.amr` |
+//! | `SubjectRefPro` | no | yes | the registered places of activity (`practice`), the time zone |
+//!
+//! Every claim is optional. Unknown claims are ignored. Claim names are case-sensitive, as PSC
+//! sends them; the one documented spelling variant, `otherIDs` for `otherIds`, is accepted.
+//! Values that PSC integrations send either as one string or as a list (`SubjectRole`,
+//! `Secteur_Activite`, `amr`) are accepted in both forms, and directory codes or identifiers
+//! sent as numbers are accepted as text.
+//!
+//! The subject is **never** taken from `sub` (a technical id, whose shape changed in 2026): it
+//! is `SubjectNameID`, else `preferred_username`.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::geo::{CountryCode, Department, postal_area};
 use crate::national_id::{NationalId, NationalIdError};
 
-/// The verified claim set of a PSC login.
+/// The verified claim set of a PSC login: an ID token's, a UserInfo response's, or both merged
+/// ([`PscClaims::merge`]).
 ///
 /// ```
 /// use ecps_risk::PscClaims;
@@ -37,13 +53,20 @@ use crate::national_id::{NationalId, NationalIdError};
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PscClaims {
-    /// Technical subject id (not the professional's national id).
-    pub sub: String,
-    /// The national professional id (`idNat_PS`).
-    #[serde(rename = "SubjectNameID", default)]
-    pub subject_name_id: Option<String>,
-    /// Usually the `idNat_PS` too.
+    /// Technical subject id (not the professional's national id; absent from some UserInfo
+    /// responses).
     #[serde(default)]
+    pub sub: Option<String>,
+    /// The issuer (`https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet` in the
+    /// sandbox): in ID and access tokens only.
+    #[serde(default)]
+    pub iss: Option<String>,
+    /// The professional's identifier: usually the `idNat_PS`, an ANS sandbox account id for
+    /// sandbox accounts.
+    #[serde(rename = "SubjectNameID", default, deserialize_with = "text")]
+    pub subject_name_id: Option<String>,
+    /// Usually the same identifier.
+    #[serde(default, deserialize_with = "text")]
     pub preferred_username: Option<String>,
     /// First name.
     #[serde(default)]
@@ -67,7 +90,9 @@ pub struct PscClaims {
     /// PSC session id.
     #[serde(default)]
     pub sid: Option<String>,
-    /// Authentication mode (only `CARD` observed; does not reliably tell card from e-CPS).
+    /// Means of authentication: `CARD` (the physical CPS card) or `MOBILE` (the e-CPS app), as
+    /// ANS's CIBA proxy documents it. PSC's only card / e-CPS signal (`acr` is `eidas1` for
+    /// both).
     #[serde(rename = "authMode", default)]
     pub auth_mode: Option<String>,
     /// Authentication level, e.g. `APPPRIP3^1.2.250.1.213.1.5.1.1.1`.
@@ -215,14 +240,15 @@ pub struct ActivityLocation {
     pub department: Option<Department>,
 }
 
-/// Why a claim set cannot identify the professional.
+/// Why a claim set cannot identify the professional, or two claim sets cannot be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClaimsError {
-    /// Neither `SubjectNameID` nor `preferred_username` is present.
+    /// Neither `SubjectNameID` nor `preferred_username` is present (nor, after a merge, in
+    /// either claim set).
     #[error("claims carry neither `SubjectNameID` nor `preferred_username`")]
     NoSubject,
-    /// The subject claim is not a valid national id.
+    /// The subject claim cannot be anybody's identifier (empty, too long, control characters).
     #[error("claim `{claim}`: {source}")]
     Subject {
         /// Which claim held it.
@@ -230,17 +256,117 @@ pub enum ClaimsError {
         /// Why it is invalid.
         source: NationalIdError,
     },
+    /// The ID token and the UserInfo response name different subjects: they are not of one
+    /// login and must not be merged.
+    #[error(
+        "the ID token and the UserInfo are of different subjects: `{claim}` is `{id_token}` in the ID token and `{userinfo}` in the UserInfo"
+    )]
+    DifferentSubjects {
+        /// The claim compared (`sub`, `SubjectNameID` or `preferred_username`).
+        claim: &'static str,
+        /// Its value in the ID token (shortened, control characters escaped).
+        id_token: String,
+        /// Its value in the UserInfo response (shortened, control characters escaped).
+        userinfo: String,
+    },
 }
 
 impl PscClaims {
-    /// The professional's national id: `SubjectNameID`, else `preferred_username`; never `sub`.
+    /// The professional's identifier: `SubjectNameID`, else `preferred_username`, surrounding
+    /// blanks trimmed; never `sub`. Any identifier that can be a subject is accepted, of
+    /// whatever kind ([`NationalId`]).
     pub fn subject(&self) -> Result<NationalId, ClaimsError> {
-        let (claim, value) = match (&self.subject_name_id, &self.preferred_username) {
-            (Some(v), _) => ("SubjectNameID", v),
-            (None, Some(v)) => ("preferred_username", v),
-            (None, None) => return Err(ClaimsError::NoSubject),
-        };
+        let (claim, value) = self.subject_claim().ok_or(ClaimsError::NoSubject)?;
         NationalId::parse(value.trim()).map_err(|source| ClaimsError::Subject { claim, source })
+    }
+
+    /// The claim that names the subject, and its value.
+    fn subject_claim(&self) -> Option<(&'static str, &str)> {
+        match (&self.subject_name_id, &self.preferred_username) {
+            (Some(v), _) => Some(("SubjectNameID", v)),
+            (None, Some(v)) => Some(("preferred_username", v)),
+            (None, None) => None,
+        }
+    }
+
+    /// One claim set from an ID (or access) token's claims and the UserInfo response of the
+    /// same login, as a service provider that calls the UserInfo endpoint has them: the token
+    /// carries `iss`, `acr`, `auth_time`, `iat` (and `authMode`), the UserInfo the directory
+    /// record (`SubjectRefPro`), so neither alone feeds every detector.
+    ///
+    /// Each claim is taken from the token when it has it, else from the UserInfo. Two claim
+    /// sets of different logins are refused: different `sub` (OpenID Connect requires the
+    /// UserInfo's to be the token's), or different subjects (`SubjectNameID`, else
+    /// `preferred_username`), whenever both sets carry them.
+    ///
+    /// ```
+    /// use ecps_risk::PscClaims;
+    ///
+    /// let id_token: PscClaims = serde_json::from_str(r#"{
+    ///     "iss": "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet",
+    ///     "sub": "c5869b2a-d0e9-4012-8088-1bddda1c079a", "SubjectNameID": "899700771191",
+    ///     "acr": "eidas1", "auth_time": 1779172800, "iat": 1779172810, "authMode": "MOBILE"
+    /// }"#)?;
+    /// let userinfo: PscClaims = serde_json::from_str(r#"{
+    ///     "sub": "c5869b2a-d0e9-4012-8088-1bddda1c079a", "SubjectNameID": "899700771191",
+    ///     "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": "69003"}]}]}
+    /// }"#)?;
+    /// let both = PscClaims::merge(&id_token, &userinfo)?;
+    /// assert_eq!(both.acr.as_deref(), Some("eidas1"));
+    /// assert_eq!(both.activity_locations().len(), 1);
+    ///
+    /// let other: PscClaims = serde_json::from_str(r#"{"SubjectNameID": "810001234565"}"#)?;
+    /// let err = PscClaims::merge(&id_token, &other).unwrap_err();
+    /// assert_eq!(err.to_string(), "the ID token and the UserInfo are of different subjects: \
+    ///     `SubjectNameID` is `899700771191` in the ID token and `810001234565` in the UserInfo");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merge(id_token: &PscClaims, userinfo: &PscClaims) -> Result<PscClaims, ClaimsError> {
+        let differ = |claim: &'static str, a: &str, b: &str| ClaimsError::DifferentSubjects {
+            claim,
+            id_token: crate::text::quoted(a),
+            userinfo: crate::text::quoted(b),
+        };
+        if let (Some(a), Some(b)) = (&id_token.sub, &userinfo.sub)
+            && a != b
+        {
+            return Err(differ("sub", a, b));
+        }
+        if let (Some((claim, a)), Some((_, b))) =
+            (id_token.subject_claim(), userinfo.subject_claim())
+            && a.trim() != b.trim()
+        {
+            return Err(differ(claim, a, b));
+        }
+        let pick = |t: &Option<_>, u: &Option<_>| t.clone().or_else(|| u.clone());
+        let (t, u) = (id_token, userinfo);
+        Ok(PscClaims {
+            sub: pick(&t.sub, &u.sub),
+            iss: pick(&t.iss, &u.iss),
+            subject_name_id: pick(&t.subject_name_id, &u.subject_name_id),
+            preferred_username: pick(&t.preferred_username, &u.preferred_username),
+            given_name: pick(&t.given_name, &u.given_name),
+            family_name: pick(&t.family_name, &u.family_name),
+            acr: pick(&t.acr, &u.acr),
+            amr: t.amr.clone().or_else(|| u.amr.clone()),
+            auth_time: t.auth_time.or(u.auth_time),
+            iat: t.iat.or(u.iat),
+            sid: pick(&t.sid, &u.sid),
+            auth_mode: pick(&t.auth_mode, &u.auth_mode),
+            palier_authentification: pick(&t.palier_authentification, &u.palier_authentification),
+            other_ids: t.other_ids.clone().or_else(|| u.other_ids.clone()),
+            subject_organization: pick(&t.subject_organization, &u.subject_organization),
+            subject_organization_id: pick(&t.subject_organization_id, &u.subject_organization_id),
+            subject_role: t.subject_role.clone().or_else(|| u.subject_role.clone()),
+            secteur_activite: t
+                .secteur_activite
+                .clone()
+                .or_else(|| u.secteur_activite.clone()),
+            subject_ref_pro: t
+                .subject_ref_pro
+                .clone()
+                .or_else(|| u.subject_ref_pro.clone()),
+        })
     }
 
     /// The distinct places of activity in `SubjectRefPro`, sorted. An activity whose country
@@ -360,6 +486,8 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
+    use crate::national_id::IdKind;
+
     #[test]
     fn subject_never_from_sub() {
         let c = parse(r#"{"sub": "810001234565"}"#);
@@ -374,19 +502,99 @@ mod tests {
 
     #[test]
     fn invalid_subject_names_claim_and_value() {
-        let c = parse(r#"{"sub": "x", "SubjectNameID": "810001234564"}"#);
+        let c = parse(r#"{"sub": "x", "SubjectNameID": "8100 01234565"}"#);
         let e = c.subject().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "claim `SubjectNameID`: national id `810001234564`: RPPS number fails its Luhn check"
+            "claim `SubjectNameID`: national id `8100 01234565`: has a character that is not visible ASCII (` ` at byte 4)"
+        );
+        let c = parse(r#"{"sub": "x", "preferred_username": ""}"#);
+        assert_eq!(
+            c.subject().unwrap_err().to_string(),
+            "claim `preferred_username`: national id ``: is empty"
         );
     }
 
     #[test]
-    fn sub_is_required() {
-        let e =
-            serde_json::from_str::<PscClaims>(r#"{"SubjectNameID": "810001234565"}"#).unwrap_err();
-        assert!(e.to_string().contains("missing field `sub`"), "{e}");
+    fn subjects_of_every_shape_are_read() {
+        for (json, id, kind) in [
+            (
+                r#"{"SubjectNameID": "ANS20210107161422"}"#,
+                "ANS20210107161422",
+                IdKind::Unrecognised,
+            ),
+            (
+                r#"{"SubjectNameID": "30B0168811/CPET00001"}"#,
+                "30B0168811/CPET00001",
+                IdKind::FinessStaff,
+            ),
+            (
+                r#"{"SubjectNameID": 1234567890}"#,
+                "1234567890",
+                IdKind::Unrecognised,
+            ),
+            (
+                r#"{"SubjectNameID": " 810001234565 "}"#,
+                "810001234565",
+                IdKind::Rpps,
+            ),
+            (
+                r#"{"preferred_username": "810001234564"}"#,
+                "810001234564",
+                IdKind::Unrecognised,
+            ),
+        ] {
+            let s = parse(json).subject().unwrap();
+            assert_eq!((s.as_str(), s.kind()), (id, kind), "{json}");
+        }
+    }
+
+    #[test]
+    fn sub_is_optional() {
+        let c = parse(r#"{"SubjectNameID": "810001234565"}"#);
+        assert_eq!(c.sub, None);
+        assert_eq!(c.subject().unwrap().as_str(), "810001234565");
+    }
+
+    #[test]
+    fn merge_takes_the_token_first_and_refuses_other_logins() {
+        let token = parse(
+            r#"{"sub": "s1", "iss": "https://psc", "acr": "eidas1", "auth_time": 10, "iat": 20,
+                "authMode": "MOBILE", "preferred_username": "810001234565"}"#,
+        );
+        let userinfo = parse(
+            r#"{"sub": "s1", "SubjectNameID": "810001234565", "authMode": "CARD",
+                "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": "75013"}]}]}}"#,
+        );
+        let m = PscClaims::merge(&token, &userinfo).unwrap();
+        assert_eq!(m.iss.as_deref(), Some("https://psc"));
+        assert_eq!((m.auth_time, m.iat), (Some(10), Some(20)));
+        assert_eq!(m.auth_mode.as_deref(), Some("MOBILE"));
+        assert_eq!(m.subject_name_id.as_deref(), Some("810001234565"));
+        assert_eq!(m.activity_locations().len(), 1);
+        // Either side may lack what the other has, and trimming blanks is not a difference.
+        let bare = parse(r#"{"SubjectNameID": " 810001234565"}"#);
+        assert_eq!(
+            PscClaims::merge(&token, &bare).unwrap().sub.as_deref(),
+            Some("s1")
+        );
+        assert_eq!(
+            PscClaims::merge(&bare, &userinfo).unwrap().sub.as_deref(),
+            Some("s1")
+        );
+
+        let other_sub = parse(r#"{"sub": "s2", "SubjectNameID": "810001234565"}"#);
+        let e = PscClaims::merge(&token, &other_sub).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the ID token and the UserInfo are of different subjects: `sub` is `s1` in the ID token and `s2` in the UserInfo"
+        );
+        let other_id = parse("{\"SubjectNameID\": \"810023456782\\n\"}");
+        let e = PscClaims::merge(&token, &other_id).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the ID token and the UserInfo are of different subjects: `preferred_username` is `810001234565` in the ID token and `810023456782\\u{a}` in the UserInfo"
+        );
     }
 
     #[test]
@@ -456,6 +664,7 @@ mod tests {
     #[test]
     fn wrong_types_are_errors_not_panics() {
         assert!(serde_json::from_str::<PscClaims>(r#"{"sub": 12}"#).is_err());
+        assert!(serde_json::from_str::<PscClaims>(r#"{"SubjectNameID": [1]}"#).is_err());
         assert!(serde_json::from_str::<PscClaims>(r#"{"sub": "x", "auth_time": "soon"}"#).is_err());
         assert!(
             serde_json::from_str::<PscClaims>(r#"{"sub": "x", "SubjectRefPro": "text"}"#).is_err()

@@ -22,7 +22,8 @@ use crate::digest::Digest128;
 use crate::features::{LoginFeatures, UserAgentFeatures, network_of};
 use crate::geo::{CountryCode, CountryCodeError, GeoPoint, GeoPointError};
 use crate::local_time::LocalTime;
-use crate::national_id::{NationalId, shorten};
+use crate::national_id::NationalId;
+use crate::text::{quoted, rfc3339};
 use crate::user_agent::UserAgentClass;
 
 /// Longest accepted user agent, in bytes (real ones stay under 512).
@@ -33,6 +34,8 @@ pub const MAX_DEVICE_ID_LEN: usize = 256;
 pub const MAX_CREDENTIAL_ID_LEN: usize = 128;
 /// Longest accepted short claim text (`acr`, `authMode`, each `amr` entry), in bytes.
 pub const MAX_SHORT_TEXT_LEN: usize = 128;
+/// Longest accepted issuer (`iss`), in bytes (PSC's are about 60).
+pub const MAX_ISSUER_LEN: usize = 256;
 /// Most entries accepted in any list input (validation requests, reports, changes, places).
 pub const MAX_LIST_LEN: usize = 256;
 /// How far past the login time a timestamp may be (clock skew between the provider, PSC and
@@ -73,7 +76,87 @@ impl Acr {
 impl<'de> Deserialize<'de> for Acr {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
+        // The builder refuses an over-long `acr`: so does the JSON form.
+        if text.len() > MAX_SHORT_TEXT_LEN {
+            return Err(serde::de::Error::custom(too_long(
+                "auth.acr",
+                &text,
+                MAX_SHORT_TEXT_LEN,
+            )));
+        }
         Ok(Acr::parse(&text))
+    }
+}
+
+/// How the professional authenticated at PSC: PSC's `authMode` claim, its only signal that
+/// tells the physical CPS card from the e-CPS app (`acr` is `eidas1` for both).
+///
+/// Read from the claim with [`AuthMode::parse`] (`CARD`, `MOBILE`, any case); written in login
+/// events as `"card"`, `"ecps"` or `{"other": "…"}` (the value PSC sent, kept as it is).
+///
+/// ```
+/// use ecps_risk::AuthMode;
+///
+/// assert_eq!(AuthMode::parse("CARD"), AuthMode::Card);
+/// assert_eq!(AuthMode::parse("MOBILE"), AuthMode::Ecps);
+/// assert_eq!(AuthMode::parse("FIDO"), AuthMode::Other("FIDO".into()));
+/// assert_eq!(serde_json::to_string(&AuthMode::Ecps)?, r#""ecps""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuthMode {
+    /// `CARD`: the physical CPS card in a reader, with its PIN.
+    Card,
+    /// `MOBILE`: the e-CPS app on a phone (the credential the fraudsters activate).
+    Ecps,
+    /// Any other value, as PSC sent it.
+    Other(Box<str>),
+}
+
+impl AuthMode {
+    /// Read an `authMode` claim: `CARD` and `MOBILE` (any case, surrounding blanks ignored),
+    /// anything else kept as [`AuthMode::Other`].
+    pub fn parse(text: &str) -> AuthMode {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("CARD") {
+            AuthMode::Card
+        } else if t.eq_ignore_ascii_case("MOBILE") {
+            AuthMode::Ecps
+        } else {
+            AuthMode::Other(t.into())
+        }
+    }
+
+    /// The mode's name in policies (fact `auth.mode`) and reports: `card`, `ecps` or `other`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuthMode::Card => "card",
+            AuthMode::Ecps => "ecps",
+            AuthMode::Other(_) => "other",
+        }
+    }
+}
+
+impl From<&str> for AuthMode {
+    fn from(text: &str) -> Self {
+        AuthMode::parse(text)
+    }
+}
+
+impl From<&String> for AuthMode {
+    fn from(text: &String) -> Self {
+        AuthMode::parse(text)
+    }
+}
+
+impl std::fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthMode::Other(text) => write!(f, "other (`{}`)", quoted(text)),
+            known => f.write_str(known.as_str()),
+        }
     }
 }
 
@@ -151,9 +234,12 @@ pub struct AuthFacts {
     /// `iat` claim.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub issued_at: Option<OffsetDateTime>,
-    /// `authMode` claim.
+    /// `authMode` claim: the CPS card or the e-CPS.
     #[serde(default)]
-    pub auth_mode: Option<String>,
+    pub mode: Option<AuthMode>,
+    /// `iss` claim: who issued the token (a sandbox issuer has no business in production).
+    #[serde(default)]
+    pub issuer: Option<String>,
 }
 
 /// What the provider sees of the request, its own GeoIP and threat intelligence included.
@@ -274,7 +360,7 @@ pub enum ContextError {
     TooLong {
         /// Field path.
         field: &'static str,
-        /// The value, shortened.
+        /// The value, shortened, its control characters escaped.
         value: String,
         /// Its length in bytes.
         len: usize,
@@ -296,6 +382,14 @@ pub enum ContextError {
     Empty {
         /// Field path.
         field: &'static str,
+    },
+    /// A text input holds control characters.
+    #[error("`{field}` `{value}` holds control characters")]
+    Control {
+        /// Field path.
+        field: &'static str,
+        /// The value, shortened, its control characters escaped.
+        value: String,
     },
     /// A timestamp lies after the login time by more than [`FUTURE_TOLERANCE`].
     #[error(
@@ -358,6 +452,9 @@ pub struct RiskContext {
     hour_of_week: u8,
     /// Of the validated event: see [`RiskContext::digest`].
     digest: Digest128,
+    /// The issuer's host, lowercased, for the `auth.issuer_host` fact (computed once here so
+    /// evaluation compares without allocating).
+    issuer_host: Option<Box<str>>,
 }
 
 /// Unix seconds of the times the detectors compare on every login, computed once per context.
@@ -440,9 +537,53 @@ impl RiskContext {
         }
     }
 
-    /// Start a context from verified PSC claims: the subject (`SubjectNameID`, else
-    /// `preferred_username`), `acr`, `amr`, `auth_time`, `iat`, `authMode` and the registered
-    /// places of activity are filled in; add the request facts and build.
+    /// Start a context from the verified claims of a PSC login: the ID (or access) token's,
+    /// and the UserInfo response's when the provider fetched it (merged with
+    /// [`PscClaims::merge`], which refuses two claim sets of different logins). The subject
+    /// (`SubjectNameID`, else `preferred_username`), `iss`, `acr`, `amr`, `auth_time`, `iat`,
+    /// `authMode` and the registered places of activity are filled in; add the request facts
+    /// and build.
+    ///
+    /// The token carries the authentication facts (`acr`, `auth_time`, `iat`, `iss`) and the
+    /// UserInfo the directory record (`SubjectRefPro`): pass both, or the detectors that need
+    /// the other half report "not evaluated".
+    ///
+    /// ```
+    /// use ecps_risk::{Acr, AuthMode, PscClaims, RiskContext};
+    /// use time::macros::datetime;
+    ///
+    /// let id_token: PscClaims = serde_json::from_str(r#"{
+    ///     "iss": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet",
+    ///     "sub": "3f1c0a5e-2b7d-4c8e-9a61-0d5e8f7b2c14", "SubjectNameID": "810001234565",
+    ///     "acr": "eidas1", "auth_time": 1759915800, "iat": 1759915810, "authMode": "MOBILE"
+    /// }"#)?;
+    /// let userinfo: PscClaims = serde_json::from_str(r#"{
+    ///     "sub": "3f1c0a5e-2b7d-4c8e-9a61-0d5e8f7b2c14", "SubjectNameID": "810001234565",
+    ///     "SubjectRefPro": {"exercices": [{"activities": [{"codePostal": "69003"}]}]}
+    /// }"#)?;
+    /// let now = datetime!(2025-10-08 09:30:30 UTC);
+    /// let ctx = RiskContext::from_psc(now, &id_token, Some(&userinfo))?
+    ///     .ip("198.51.100.23".parse()?)
+    ///     .build()?;
+    /// assert_eq!(ctx.subject().as_str(), "810001234565");
+    /// assert_eq!(ctx.event().auth.acr, Some(Acr::Eidas1));
+    /// assert_eq!(ctx.event().auth.mode, Some(AuthMode::Ecps));
+    /// assert_eq!(ctx.event().practice.as_ref().map(Vec::len), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_psc(
+        now: OffsetDateTime,
+        id_token: &PscClaims,
+        userinfo: Option<&PscClaims>,
+    ) -> Result<RiskContextBuilder, ContextError> {
+        match userinfo {
+            Some(userinfo) => Self::from_psc_claims(now, &PscClaims::merge(id_token, userinfo)?),
+            None => Self::from_psc_claims(now, id_token),
+        }
+    }
+
+    /// Start a context from one verified claim set (an ID token's, a UserInfo response's, or
+    /// both already merged): see [`RiskContext::from_psc`].
     ///
     /// ```
     /// use ecps_risk::{Acr, PscClaims, RiskContext};
@@ -468,10 +609,13 @@ impl RiskContext {
     ) -> Result<RiskContextBuilder, ContextError> {
         let subject = claims.subject()?;
         let mut b = RiskContext::builder(now, subject);
-        if let Some(acr) = &claims.acr {
+        // PSC integrations send empty strings for absent values: absent, not invalid.
+        fn present(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|t| !t.is_empty())
+        }
+        if let Some(acr) = present(&claims.acr) {
             b = b.acr(acr);
         }
-        // PSC integrations send empty strings for absent values: absent, not invalid.
         if let Some(amr) = &claims.amr {
             let methods: Vec<String> = amr.iter().filter(|m| !m.is_empty()).cloned().collect();
             if !methods.is_empty() {
@@ -484,8 +628,11 @@ impl RiskContext {
         if let Some(t) = claims.iat {
             b = b.issued_at_unix(t);
         }
-        if let Some(mode) = claims.auth_mode.as_ref().filter(|m| !m.is_empty()) {
-            b.event.auth.auth_mode = Some(mode.clone());
+        if let Some(mode) = present(&claims.auth_mode) {
+            b = b.auth_mode(mode);
+        }
+        if let Some(iss) = present(&claims.iss) {
+            b = b.issuer(iss);
         }
         if claims.subject_ref_pro.is_some() {
             let places = claims.activity_locations();
@@ -555,6 +702,12 @@ impl RiskContext {
         self.digest
     }
 
+    /// The host of the token's issuer, lowercased (`auth.bas.psc.esante.gouv.fr`), when the
+    /// claims carried `iss`: what a policy compares to tell sandbox tokens from production ones.
+    pub fn issuer_host(&self) -> Option<&str> {
+        self.issuer_host.as_deref()
+    }
+
     /// Validate a recorded event and precompute what evaluation needs.
     fn from_event(mut event: LoginEvent) -> Result<Self, ContextError> {
         validate(&mut event)?;
@@ -570,6 +723,7 @@ impl RiskContext {
                 .map(UserAgentFeatures::from_user_agent),
         };
         let hour_of_week = event.local_time.hour_of_week(event.at);
+        let issuer_host = event.auth.issuer.as_deref().map(issuer_host);
         Ok(RiskContext {
             digest: Digest128::of_json("login-event", &event),
             unix: UnixTimes::of(&event),
@@ -577,6 +731,7 @@ impl RiskContext {
             features,
             user_agent,
             hour_of_week,
+            issuer_host,
         })
     }
 }
@@ -708,9 +863,16 @@ impl RiskContextBuilder {
         self
     }
 
-    /// `authMode` claim.
-    pub fn auth_mode(mut self, mode: &str) -> Self {
-        self.event.auth.auth_mode = Some(mode.to_owned());
+    /// `authMode` claim: PSC's text (`CARD`, `MOBILE`, read with [`AuthMode::parse`]) or an
+    /// [`AuthMode`].
+    pub fn auth_mode(mut self, mode: impl Into<AuthMode>) -> Self {
+        self.event.auth.mode = Some(mode.into());
+        self
+    }
+
+    /// `iss` claim: the issuer of the token.
+    pub fn issuer(mut self, issuer: &str) -> Self {
+        self.event.auth.issuer = Some(issuer.to_owned());
         self
     }
 
@@ -816,10 +978,21 @@ impl RiskContextBuilder {
     }
 }
 
-/// Times in messages as in the JSON form, so a message can be matched with its record.
-fn rfc3339(t: &OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
+/// The host of an issuer URL, lowercased: `https://Auth.example/realms/x` gives `auth.example`.
+/// An issuer that is not a URL is its own host (lowercased), so a comparison still means
+/// something.
+fn issuer_host(issuer: &str) -> Box<str> {
+    let rest = issuer
+        .split_once("://")
+        .map_or(issuer, |(_scheme, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // An IPv6 literal keeps its brackets; otherwise a trailing `:port` goes.
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.to_ascii_lowercase().into_boxed_str()
 }
 
 /// A claim's Unix seconds, from 1970 on.
@@ -836,7 +1009,7 @@ fn unix(field: &'static str, seconds: i64) -> Result<OffsetDateTime, ContextErro
 fn too_long(field: &'static str, value: &str, max: usize) -> ContextError {
     ContextError::TooLong {
         field,
-        value: shorten(value),
+        value: quoted(value),
         len: value.len(),
         max,
     }
@@ -848,6 +1021,17 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Contex
     }
     if value.len() > max {
         return Err(too_long(field, value, max));
+    }
+    Ok(())
+}
+
+/// Text that is written into audit records and compared by rules has no control characters.
+fn check_no_control(field: &'static str, value: &str) -> Result<(), ContextError> {
+    if value.chars().any(char::is_control) {
+        return Err(ContextError::Control {
+            field,
+            value: quoted(value),
+        });
     }
     Ok(())
 }
@@ -938,8 +1122,14 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
             check_text("auth.amr", m, MAX_SHORT_TEXT_LEN)?;
         }
     }
-    if let Some(mode) = &e.auth.auth_mode {
-        check_text("auth.auth_mode", mode, MAX_SHORT_TEXT_LEN)?;
+    if let Some(AuthMode::Other(text)) = &e.auth.mode {
+        check_text("auth.mode", text, MAX_SHORT_TEXT_LEN)?;
+        // One value, one form: `{"other": "CARD"}` is the card.
+        e.auth.mode = Some(AuthMode::parse(text));
+    }
+    if let Some(issuer) = &e.auth.issuer {
+        check_text("auth.issuer", issuer, MAX_ISSUER_LEN)?;
+        check_no_control("auth.issuer", issuer)?;
     }
     if let Some(t) = e.auth.auth_time {
         check_time("auth.auth_time", t, now)?;
@@ -1221,12 +1411,15 @@ mod tests {
             }
         ));
         let e = builder().auth_mode("").build().unwrap_err();
-        assert!(matches!(
-            e,
-            ContextError::Empty {
-                field: "auth.auth_mode"
-            }
-        ));
+        assert!(matches!(e, ContextError::Empty { field: "auth.mode" }));
+        let e = builder()
+            .issuer("https://x/\r\nforged")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`auth.issuer` `https://x/\\u{d}\\u{a}forged` holds control characters"
+        );
     }
 
     #[test]

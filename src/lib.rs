@@ -24,6 +24,7 @@ mod pseudonym;
 mod replay;
 mod report;
 mod signal;
+mod text;
 mod user_agent;
 mod watchlist;
 
@@ -40,10 +41,10 @@ pub use digest::{Digest128, Fingerprint, HexError};
 pub use claims::{Activity, ActivityLocation, ClaimsError, Exercice, OtherId, PscClaims, RefPro};
 // The validated login.
 pub use context::{
-    Acr, ActivationChannel, AuthFacts, ContactChange, ContactKind, ContextError, CredentialFacts,
-    FUTURE_TOLERANCE, LoginEvent, MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN, MAX_LIST_LEN,
-    MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN, PushOutcome, ReportedRequest, RequestFacts,
-    RiskContext, RiskContextBuilder, Telemetry, ValidationRequest,
+    Acr, ActivationChannel, AuthFacts, AuthMode, ContactChange, ContactKind, ContextError,
+    CredentialFacts, FUTURE_TOLERANCE, LoginEvent, MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN,
+    MAX_ISSUER_LEN, MAX_LIST_LEN, MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN, PushOutcome,
+    ReportedRequest, RequestFacts, RiskContext, RiskContextBuilder, Telemetry, ValidationRequest,
 };
 pub use local_time::{HOURS_PER_WEEK, LocalTime};
 // Learned histories: the generic bounded table, login features, the per-professional profile.

@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use crate::advice::Advice;
 use crate::assessment::{Assessment, LoginMismatch};
 use crate::context::{
-    Acr, ActivationChannel, ContactChange, ContactKind, ReportedRequest, RiskContext, Telemetry,
-    ValidationRequest,
+    Acr, ActivationChannel, AuthMode, ContactChange, ContactKind, ReportedRequest, RiskContext,
+    Telemetry, ValidationRequest,
 };
 use crate::decision::{Decision, Level, StepUpMethod};
 use crate::digest::{Fingerprint, Pseudonym};
@@ -157,8 +157,10 @@ pub struct AuthenticationPart {
     /// `iat`.
     #[serde(with = "time::serde::rfc3339::option")]
     pub issued_at: Option<OffsetDateTime>,
-    /// `authMode`.
-    pub auth_mode: Option<String>,
+    /// `authMode`: the CPS card or the e-CPS.
+    pub mode: Option<AuthMode>,
+    /// `iss`: who issued the token.
+    pub issuer: Option<String>,
 }
 
 /// A detector result that made a rule fire.
@@ -326,7 +328,8 @@ impl IncidentReport {
             amr: a.amr.clone(),
             auth_time: a.auth_time,
             issued_at: a.issued_at,
-            auth_mode: a.auth_mode.clone(),
+            mode: a.mode.clone(),
+            issuer: a.issuer.clone(),
         };
         let mut report = IncidentReport {
             format_version: REPORT_FORMAT_VERSION,

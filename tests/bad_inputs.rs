@@ -13,7 +13,7 @@
 
 use ecps_risk::{
     Acr, ClaimsError, ContextError, Decision, DetectorRegistry, Environment, Evidence, Failure,
-    GeoPointError, IdRule, MAX_LIST_LEN, MAX_RULES, MAX_USER_AGENT_LEN, NationalId, Policy,
+    GeoPointError, IdKind, IdRule, MAX_LIST_LEN, MAX_RULES, MAX_USER_AGENT_LEN, NationalId, Policy,
     PolicyError, PolicySpec, PopulationStats, Profile, ProfileError, PscClaims, PushOutcome,
     RiskContext, RiskContextBuilder, Signal, SignalCode, ValidationRequest, WatchlistError,
     Watchlists, WatchlistsSpec,
@@ -71,34 +71,35 @@ fn profile_json() -> serde_json::Value {
 // ---- National ids (`idNat_PS`). ----
 
 #[test]
-fn rpps_with_wrong_luhn_check_digit() {
-    let e = id_error("810001234564");
-    assert_eq!(e.rule(), IdRule::RppsLuhn);
+fn rpps_with_wrong_luhn_check_digit_is_kept_unrecognised() {
+    // A verified token is never refused for the shape of its identifier: the id is kept, of
+    // kind `unrecognised`, and says which check it fails (what watchlists refuse).
+    let id: NationalId = "810001234564".parse().unwrap();
+    assert_eq!(id.kind(), IdKind::Unrecognised);
+    assert_eq!(id.check_failure(), Some(IdRule::RppsLuhn));
     assert_eq!(
-        e.to_string(),
-        "national id `810001234564`: RPPS number fails its Luhn check"
+        IdRule::RppsLuhn.to_string(),
+        "RPPS number fails its Luhn check"
     );
 }
 
 #[test]
-fn rpps_with_eleven_digits() {
-    let e = id_error("81000123456");
-    assert_eq!(e.rule(), IdRule::RppsShape);
-    names(&e, &["`81000123456`", "RPPS"]);
+fn rpps_with_eleven_digits_or_a_letter_is_kept_unrecognised() {
+    for text in ["81000123456", "8100012345X5"] {
+        let id: NationalId = text.parse().unwrap();
+        assert_eq!(id.kind(), IdKind::Unrecognised, "{text}");
+        assert_eq!(id.check_failure(), Some(IdRule::RppsShape), "{text}");
+    }
 }
 
 #[test]
-fn rpps_with_a_letter() {
-    let e = id_error("8100012345X5");
-    assert_eq!(e.rule(), IdRule::RppsShape);
-    names(&e, &["`8100012345X5`"]);
-}
-
-#[test]
-fn national_id_with_unknown_prefix() {
-    let e = id_error("210001234568");
-    assert_eq!(e.rule(), IdRule::UnknownPrefix);
-    names(&e, &["`210001234568`", "prefix"]);
+fn national_id_of_no_documented_prefix_is_kept_unrecognised() {
+    // `2…` is no idNat_PS prefix; ANS sandbox accounts look like `ANS20210107161422`.
+    for text in ["210001234568", "ANS20210107161422"] {
+        let id: NationalId = text.parse().unwrap();
+        assert_eq!(id.kind(), IdKind::Unrecognised, "{text}");
+        assert_eq!(id.check_failure(), None, "{text}");
+    }
 }
 
 #[test]
@@ -119,23 +120,61 @@ fn over_long_national_id_is_cut_in_the_message() {
 }
 
 #[test]
-fn adeli_with_wrong_length() {
-    let e = id_error("07512345");
-    assert_eq!(e.rule(), IdRule::AdeliShape);
-    names(&e, &["`07512345`", "ADELI"]);
+fn national_id_with_a_space_control_or_non_ascii_character() {
+    for (text, found, at) in [
+        ("810001234565 ", ' ', 12),
+        ("hello world", ' ', 5),
+        ("8100\t01234565", '\t', 4),
+        ("81000123456é", 'é', 11),
+    ] {
+        let e = id_error(text);
+        assert_eq!(e.rule(), IdRule::Character { found, at }, "{text:?}");
+    }
+    // Controls never reach the message raw (log forging).
+    let e = id_error("8100\r\n[INFO] login ok\u{1b}[0m");
+    let m = e.to_string();
+    assert!(!m.contains(['\r', '\n', '\u{1b}']), "{m}");
+    names(
+        &e,
+        &[
+            "`8100\\u{d}\\u{a}[INFO] login ok\\u{1b}[0m`",
+            "not visible ASCII",
+        ],
+    );
 }
 
 #[test]
-fn structure_staff_id_without_local_part() {
-    let e = id_error("3750100019/");
-    assert_eq!(e.rule(), IdRule::StructureShape);
-    names(&e, &["`3750100019/`"]);
+fn adeli_with_wrong_length_is_kept_unrecognised() {
+    let id: NationalId = "07512345".parse().unwrap();
+    assert_eq!(id.kind(), IdKind::Unrecognised);
+    assert_eq!(id.check_failure(), Some(IdRule::AdeliShape));
 }
 
 #[test]
-fn wrong_checksum_in_claims_names_the_claim() {
+fn structure_staff_ids() {
+    // The staff id of a vendor manual's PSC UserInfo (FINESS-based).
+    let id: NationalId = "30B0168811/CPET00001".parse().unwrap();
+    assert_eq!(id.kind(), IdKind::FinessStaff);
+    let id: NationalId = "3750100019/".parse().unwrap();
+    assert_eq!(id.kind(), IdKind::Unrecognised);
+    assert_eq!(id.check_failure(), Some(IdRule::StructureShape));
+}
+
+#[test]
+fn wrong_checksum_in_claims_builds_an_unrecognised_subject() {
     let claims: PscClaims =
         serde_json::from_str(r#"{"sub": "x", "SubjectNameID": "810001234564"}"#).unwrap();
+    let ctx = RiskContext::from_psc_claims(NOW, &claims)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(ctx.subject().kind(), IdKind::Unrecognised);
+}
+
+#[test]
+fn subject_that_cannot_be_one_in_claims_names_the_claim() {
+    let claims: PscClaims =
+        serde_json::from_str(r#"{"sub": "x", "SubjectNameID": "8100 01234565"}"#).unwrap();
     let e = RiskContext::from_psc_claims(NOW, &claims).unwrap_err();
     assert!(matches!(
         e,
@@ -144,15 +183,15 @@ fn wrong_checksum_in_claims_names_the_claim() {
             ..
         })
     ));
-    names(&e, &["`SubjectNameID`", "`810001234564`", "Luhn"]);
+    names(&e, &["`SubjectNameID`", "`8100 01234565`", "visible ASCII"]);
 }
 
 #[test]
-fn wrong_checksum_in_login_event_json() {
-    let json = LOGIN.replace("\"0976012345\"", "\"810001234564\"");
+fn bad_subject_in_login_event_json() {
+    let json = LOGIN.replace("\"0976012345\"", "\"8100\\n1234564\"");
     let e = serde_json::from_str::<RiskContext>(&json).unwrap_err();
     assert_eq!(e.classify(), Category::Data);
-    names(&e, &["national id `810001234564`", "Luhn"]);
+    names(&e, &["national id `8100\\u{a}1234564`", "visible ASCII"]);
 }
 
 #[test]

@@ -12,11 +12,11 @@
 use std::net::IpAddr;
 
 use ecps_risk::{
-    Acr, ActivationChannel, ActivityLocation, AuthFacts, ContactChange, ContactKind, ContextError,
-    CountryCode, CredentialFacts, FUTURE_TOLERANCE, GeoPoint, GeoPointError, LocalTime, LoginEvent,
-    MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN, MAX_LIST_LEN, MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN,
-    NationalId, PushOutcome, ReportedRequest, RiskContext, RiskContextBuilder, Telemetry,
-    ValidationRequest,
+    Acr, ActivationChannel, ActivityLocation, AuthFacts, AuthMode, ContactChange, ContactKind,
+    ContextError, CountryCode, CredentialFacts, FUTURE_TOLERANCE, GeoPoint, GeoPointError,
+    LocalTime, LoginEvent, MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN, MAX_LIST_LEN,
+    MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN, NationalId, PushOutcome, ReportedRequest, RiskContext,
+    RiskContextBuilder, Telemetry, ValidationRequest,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -661,20 +661,15 @@ fn over_long_or_empty_auth_mode_is_rejected() {
     assert_eq!(
         e,
         ContextError::TooLong {
-            field: "auth.auth_mode",
+            field: "auth.mode",
             value: format!("{}…", "C".repeat(64)),
             len: 129,
             max: 128,
         }
     );
     let e = fails(builder().auth_mode(""));
-    assert_eq!(
-        e,
-        ContextError::Empty {
-            field: "auth.auth_mode"
-        }
-    );
-    assert_eq!(e.to_string(), "`auth.auth_mode` is empty");
+    assert_eq!(e, ContextError::Empty { field: "auth.mode" });
+    assert_eq!(e.to_string(), "`auth.mode` is empty");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1102,12 +1097,12 @@ fn login_event_json_runs_every_check() {
     );
     // The subject is validated too.
     let e = serde_json::from_str::<RiskContext>(
-        r#"{"at": "2025-10-08T09:30:00Z", "subject": "810001234564"}"#,
+        r#"{"at": "2025-10-08T09:30:00Z", "subject": "8100 01234564"}"#,
     )
     .unwrap_err();
     assert!(
         e.to_string()
-            .starts_with("national id `810001234564`: RPPS number fails its Luhn check"),
+            .starts_with("national id `8100 01234564`: has a character that is not visible ASCII"),
         "{e}"
     );
     // `at` and `subject` are required.
@@ -1136,7 +1131,8 @@ fn login_fixture_lyon_hospital_card() {
             amr: None,
             auth_time: Some(datetime!(2025-11-18 08:14:48 UTC)),
             issued_at: Some(datetime!(2025-11-18 08:15:00 UTC)),
-            auth_mode: Some("CARD".into()),
+            mode: Some(AuthMode::Card),
+            issuer: None,
         }
     );
     assert_eq!(e.request.ip, Some(ip("198.51.100.23")));
@@ -1200,7 +1196,8 @@ fn login_fixture_reunion_ecps_takeover() {
             amr: None,
             auth_time: Some(datetime!(2025-12-01 03:15:00 UTC)),
             issued_at: Some(datetime!(2025-12-01 04:30:00 UTC)),
-            auth_mode: Some("CARD".into()),
+            mode: Some(AuthMode::Ecps),
+            issuer: None,
         }
     );
     // IPv4-mapped address stored as IPv4.

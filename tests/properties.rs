@@ -485,7 +485,7 @@ impl Login {
             b = b.amr(amr.iter().cloned());
         }
         if let Some(m) = &a.auth_mode {
-            b = b.auth_mode(m);
+            b = b.auth_mode(m.as_str());
         }
         if let Some(t) = a.auth_time {
             b = b.auth_time_unix(t);

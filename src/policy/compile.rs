@@ -442,9 +442,12 @@ impl RuleBuilder<'_> {
             _ => Err(problem(format!("`{}` is not a finite number", show(v)))),
         };
         let symbol = |v: &ValueSpec| match v {
-            ValueSpec::Text(t) => fact
-                .symbol(t)
-                .ok_or_else(|| problem(format!("`{}` is not a valid value", show(v)))),
+            ValueSpec::Text(t) => fact.symbol(t).ok_or_else(|| {
+                let valid = fact.names().map_or(String::new(), |names| {
+                    format!(" (one of `{}`)", names.join("`, `"))
+                });
+                problem(format!("`{}` is not a valid value{valid}", show(v)))
+            }),
             _ => Err(problem(format!("`{}` is not text", show(v)))),
         };
         let cmp = match (fact.kind(), ops.first(), &c.in_) {

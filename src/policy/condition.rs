@@ -4,9 +4,8 @@
 use std::fmt;
 
 use crate::assessment::Masks;
-use crate::context::{Acr, ActivationChannel, RiskContext};
+use crate::context::{Acr, ActivationChannel, AuthMode, RiskContext};
 use crate::geo::CountryCode;
-use crate::national_id::IdKind;
 use crate::profile::Profile;
 use crate::signal::SignalCode;
 use crate::user_agent::DeviceType;
@@ -81,8 +80,14 @@ facts! {
     AcrLevel = "auth.acr": Number,
     /// Minutes since `auth_time` (number).
     AuthAgeMinutes = "auth.age_minutes": Number,
-    /// `authMode` claim (text, compared exactly).
+    /// Means of authentication (`authMode`): `card` (the CPS card), `ecps` (the e-CPS app),
+    /// `other`.
     AuthMode = "auth.mode": Symbol,
+    /// The token's issuer (`iss`), compared exactly.
+    Issuer = "auth.issuer": Symbol,
+    /// The host of the token's issuer, lowercased (`auth.bas.psc.esante.gouv.fr` is the PSC
+    /// sandbox).
+    IssuerHost = "auth.issuer_host": Symbol,
     /// Request country (ISO code).
     Country = "request.country": Symbol,
     /// Request ASN (number).
@@ -93,9 +98,10 @@ facts! {
     Hosting = "request.hosting": Bool,
     /// Device type from the user agent: `desktop`, `mobile`, `tablet`, `bot`, `other`.
     DeviceKind = "request.device_type": Symbol,
-    /// Kind of national id: `rpps`, `adeli`, `structure_staff`.
+    /// Kind of the subject's identifier: `rpps`, `adeli`, `adeli_cabinet_staff`,
+    /// `finess_staff`, `siren_staff`, `siret_staff`, `rpps_cabinet_staff`, `unrecognised`.
     SubjectKind = "subject.kind": Symbol,
-    /// The subject is an ANS sandbox identity (boolean).
+    /// The subject is an ANS test identity: `8997…` or an ANS sandbox account (boolean).
     TestIdentity = "subject.test_identity": Bool,
     /// Good logins in the profile (number).
     LoginCount = "profile.login_count": Number,
@@ -151,23 +157,34 @@ impl Fact {
         }
     }
 
+    /// The values of an enumerated symbolic fact, in code order (`None` for open domains).
+    pub(crate) fn names(self) -> Option<&'static [&'static str]> {
+        match self {
+            Fact::Channel => Some(&["cps_card", "email_sms", "other"]),
+            Fact::DeviceKind => Some(&["desktop", "mobile", "tablet", "bot", "other"]),
+            Fact::SubjectKind => Some(&ID_KIND_NAMES),
+            Fact::AuthMode => Some(&["card", "ecps", "other"]),
+            _ => None,
+        }
+    }
+
     /// The symbol of a textual literal, checked against the fact's domain.
     pub(crate) fn symbol(self, text: &str) -> Option<Sym> {
-        let code = |names: &[&str]| {
-            names
+        if let Some(names) = self.names() {
+            return names
                 .iter()
                 .position(|n| *n == text)
                 .and_then(|i| u32::try_from(i).ok())
-                .map(Sym::Code)
-        };
+                .map(Sym::Code);
+        }
         match self {
-            Fact::Channel => code(&["cps_card", "email_sms", "other"]),
-            Fact::DeviceKind => code(&["desktop", "mobile", "tablet", "bot", "other"]),
-            Fact::SubjectKind => code(&["rpps", "adeli", "structure_staff"]),
             Fact::Country => CountryCode::parse(text)
                 .ok()
                 .map(|c| Sym::Code(country_code(c))),
-            Fact::AuthMode => (!text.is_empty()).then(|| Sym::Text(text.into())),
+            Fact::Issuer => (!text.is_empty()).then(|| Sym::Text(text.into())),
+            Fact::IssuerHost => {
+                (!text.is_empty()).then(|| Sym::Text(text.to_ascii_lowercase().into()))
+            }
             _ => None,
         }
     }
@@ -209,7 +226,13 @@ impl Fact {
             Fact::AuthAgeMinutes => {
                 Observed::Number((hours(now - e.auth.auth_time?) * 60.0).max(0.0))
             }
-            Fact::AuthMode => Observed::Text(e.auth.auth_mode.as_deref()?),
+            Fact::AuthMode => Observed::Code(match e.auth.mode.as_ref()? {
+                AuthMode::Card => 0,
+                AuthMode::Ecps => 1,
+                AuthMode::Other(_) => 2,
+            }),
+            Fact::Issuer => Observed::Text(e.auth.issuer.as_deref()?),
+            Fact::IssuerHost => Observed::Text(ctx.issuer_host()?),
             Fact::Country => Observed::Code(country_code(e.request.country?)),
             Fact::Asn => Observed::Number(f64::from(e.request.asn?)),
             Fact::Anonymizer => Observed::Bool(e.request.anonymizer?),
@@ -221,11 +244,8 @@ impl Fact {
                 DeviceType::Bot => 3,
                 _ => 4,
             }),
-            Fact::SubjectKind => Observed::Code(match ctx.subject().kind() {
-                IdKind::Rpps => 0,
-                IdKind::Adeli => 1,
-                _ => 2,
-            }),
+            // `IdKind::ALL` lists the kinds in declaration order (a test checks it).
+            Fact::SubjectKind => Observed::Code(ctx.subject().kind() as u32),
             Fact::TestIdentity => Observed::Bool(ctx.subject().is_test_identity()),
             Fact::LoginCount => Observed::Number(profile.login_count() as f64),
             Fact::DaysSinceLastLogin => {
@@ -237,6 +257,19 @@ impl Fact {
         })
     }
 }
+
+/// `IdKind`'s names in declaration order: a kind's code is its discriminant (a test checks
+/// this list against `IdKind::ALL`).
+const ID_KIND_NAMES: [&str; 8] = [
+    "rpps",
+    "adeli",
+    "adeli_cabinet_staff",
+    "finess_staff",
+    "siren_staff",
+    "siret_staff",
+    "rpps_cabinet_staff",
+    "unrecognised",
+];
 
 fn acr_rank(acr: Acr) -> f64 {
     match acr {
@@ -741,6 +774,13 @@ mod tests {
         assert!(never_true(&Condition::Any(vec![dead.clone(), dead.clone()])).is_some());
         assert!(never_true(&Condition::Any(vec![dead, hit])).is_none());
         assert!(never_true(&Condition::Not(Box::new(Condition::All(vec![])))).is_some());
+    }
+
+    #[test]
+    fn subject_kind_names_follow_the_kinds() {
+        use crate::national_id::IdKind;
+        let names: Vec<&str> = IdKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, ID_KIND_NAMES);
     }
 
     #[test]

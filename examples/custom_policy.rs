@@ -32,6 +32,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         policy.version(),
         policy.fingerprint()
     );
+    // Legal but suspicious: rules a missing input would switch off. Review each one.
+    for warning in policy.warnings() {
+        println!("warning: {warning}");
+    }
     match policy.check_examples() {
         Ok(n) => println!("{n} example(s) pass"),
         Err(mismatches) => {
@@ -50,6 +54,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         ]}"#,
     )?;
     let env = Environment::new().with_watchlists(&watchlists);
+    // At load time: does the environment supply every list the policy reads or requires?
+    match policy.check_environment(&env) {
+        Ok(()) => println!("the environment supplies every input the policy reads"),
+        Err(missing) => println!("{missing}"),
+    }
     let now = datetime!(2025-11-04 03:10 UTC); // 04:10 in Paris
     let subject = "810023456782";
     let base = |device: &str| -> Result<_, Box<dyn Error>> {

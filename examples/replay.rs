@@ -3,21 +3,29 @@
 //! step-up threshold, and a what-if against another policy — what a security team runs
 //! before changing a policy.
 //!
-//! `cargo run --release --example replay` replays `examples/data/logins.jsonl` (written by the
-//! `simulate` example) under `policies/recommended.toml` with `examples/data/watchlists.json`,
-//! and writes the plot `docs/replay.svg`.
+//! `cargo run --release --example replay` simulates the default population of the `simulate`
+//! example (seed 1, 1500 professionals, 13 weeks, no partner feeds) in memory, replays it
+//! under `policies/recommended.toml` with the simulation's watchlists, and writes the plot
+//! `docs/replay.svg`.
 //!
 //! `cargo run --release --example replay -- [POLICY.toml] [LOGINS.jsonl] [options]`:
 //!
-//! - `--watchlists FILE` (JSON; default `examples/data/watchlists.json`, `none` for none),
-//! - `--warm-up-days N` (default 14): logins in the first N days of the file only train the
+//! - `--watchlists FILE` (JSON; default: `watchlists.json` next to `LOGINS.jsonl` if there is
+//!   one, else none; `none` for none),
+//! - without `LOGINS.jsonl`, the simulation: `--seed N` (default 1), `--professionals N`,
+//!   `--attackers N` (per model), `--with-partner-data`,
+//! - `--warm-up-days N` (default 28): logins in the first N days of the file only train the
 //!   profiles, they are not counted (0 to count everything),
 //! - `--against POLICY.toml`: the what-if policy (default: the same policy with its step-up
 //!   threshold 10 points lower),
 //! - `--svg FILE` (default `docs/replay.svg`), `--json` (the summary as JSON on stdout).
 //!
 //! Profiles are learned in file order, as the provider's would have been (see the
-//! `ecps_risk::replay` module docs); the replay is deterministic.
+//! `ecps_risk::replay` module docs); the replay is deterministic. Attack logins of an
+//! attacker's later visits (`"visit": 2` and more) are also counted apart, as return logins.
+
+#[allow(dead_code)] // the generator's command line is not used here
+mod simulate;
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -33,8 +41,11 @@ use time::Duration;
 
 struct Args {
     policy: PathBuf,
-    logins: PathBuf,
-    watchlists: Option<PathBuf>,
+    /// `None`: simulate.
+    logins: Option<PathBuf>,
+    /// `Some(None)`: `--watchlists none`.
+    watchlists: Option<Option<PathBuf>>,
+    simulation: simulate::Config,
     warm_up_days: i64,
     against: Option<PathBuf>,
     svg: PathBuf,
@@ -44,9 +55,10 @@ struct Args {
 fn args() -> Result<Args, Box<dyn Error>> {
     let mut a = Args {
         policy: "policies/recommended.toml".into(),
-        logins: "examples/data/logins.jsonl".into(),
-        watchlists: Some("examples/data/watchlists.json".into()),
-        warm_up_days: 14,
+        logins: None,
+        watchlists: None,
+        simulation: simulate::Config::default(),
+        warm_up_days: simulate::WARM_UP_DAYS,
         against: None,
         svg: "docs/replay.svg".into(),
         json: false,
@@ -58,8 +70,12 @@ fn args() -> Result<Args, Box<dyn Error>> {
         match arg.as_str() {
             "--watchlists" => {
                 let v = value("--watchlists")?;
-                a.watchlists = (v != "none").then(|| v.into());
+                a.watchlists = Some((v != "none").then(|| v.into()));
             }
+            "--seed" => a.simulation.seed = value("--seed")?.parse()?,
+            "--professionals" => a.simulation.professionals = value("--professionals")?.parse()?,
+            "--attackers" => a.simulation.attackers_per_model = value("--attackers")?.parse()?,
+            "--with-partner-data" => a.simulation.partner_data = true,
             "--warm-up-days" => a.warm_up_days = value("--warm-up-days")?.parse()?,
             "--against" => a.against = Some(value("--against")?.into()),
             "--svg" => a.svg = value("--svg")?.into(),
@@ -70,7 +86,7 @@ fn args() -> Result<Args, Box<dyn Error>> {
             other => {
                 match positional {
                     0 => a.policy = other.into(),
-                    1 => a.logins = other.into(),
+                    1 => a.logins = Some(other.into()),
                     _ => return Err(format!("unexpected argument `{other}`").into()),
                 }
                 positional += 1;
@@ -160,7 +176,7 @@ fn pct(n: u64, d: u64) -> String {
 fn group_row(name: &str, g: &GroupStats) {
     let d = &g.decisions;
     println!(
-        "{name:<20} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}  {:>7}",
+        "{name:<26} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}  {:>7}",
         g.logins,
         d.allow,
         d.step_up_fresh + d.step_up_cps_card,
@@ -173,10 +189,10 @@ fn group_row(name: &str, g: &GroupStats) {
 
 fn print_summary(s: &ReplaySummary, step_up: i32) {
     println!(
-        "{:<20} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}  {:>7}",
+        "{:<26} {:>7} {:>7} {:>8} {:>7} {:>7} {:>7}  {:>7}",
         "logins", "count", "allow", "step-up", "review", "deny", "chall.", "share"
     );
-    println!("{}", "-".repeat(80));
+    println!("{}", "-".repeat(86));
     group_row("all", &s.all);
     for (label, g) in &s.by_label {
         group_row(
@@ -189,8 +205,16 @@ fn print_summary(s: &ReplaySummary, step_up: i32) {
     }
     for (model, g) in &s.by_attacker {
         group_row(&format!("  {model}"), g);
+        if let Some(r) = s.return_logins_by_attacker.get(model) {
+            group_row("    of which returns", r);
+        }
     }
-    println!("(chall. = challenged: stepped up, held for review or denied)");
+    if s.return_logins.logins > 0 {
+        group_row("  return logins", &s.return_logins);
+    }
+    println!(
+        "(chall. = challenged: stepped up, held for review or denied; returns = logins of an attacker's later visits)"
+    );
 
     let mut rules: Vec<(&String, &u64)> = s.rule_hits.iter().collect();
     rules.sort_by_key(|(id, n)| (std::cmp::Reverse(**n), (*id).clone()));
@@ -337,7 +361,7 @@ fn plot(s: &ReplaySummary, policy: &Policy, path: &Path) -> Result<(), Box<dyn E
         * width;
     let (lo, hi) = (lo.min(0), hi.max(t.deny + width));
 
-    let root = SVGBackend::new(path, (1200, 520)).into_drawing_area();
+    let root = SVGBackend::new(path, (1200, 540)).into_drawing_area();
     root.fill(&WHITE)?;
     let (charts, legend_strip) = root.split_vertically(480);
     let (left, right) = charts.split_horizontally(600);
@@ -462,7 +486,7 @@ fn plot(s: &ReplaySummary, policy: &Policy, path: &Path) -> Result<(), Box<dyn E
     entries.push(("legitimate".to_owned(), legit_color, 3));
     let per_row = 3;
     for (i, (name, color, w)) in entries.iter().enumerate() {
-        let x = 70 + (i % per_row) as i32 * 170;
+        let x = 40 + (i % per_row) as i32 * 190;
         let y = 10 + (i / per_row) as i32 * 16;
         right_legend.draw(&PathElement::new(
             [(x, y), (x + 18, y)],
@@ -493,21 +517,41 @@ fn plot(s: &ReplaySummary, policy: &Policy, path: &Path) -> Result<(), Box<dyn E
 fn main() -> Result<(), Box<dyn Error>> {
     let a = args()?;
     let policy = load_policy(&a.policy)?;
-    let watchlists: Option<Watchlists> = match &a.watchlists {
-        Some(p) => Some(
+    let (logins, source, simulated_lists) = match &a.logins {
+        Some(path) => (read_logins(path)?, path.display().to_string(), None),
+        None => {
+            let c = &a.simulation;
+            let sim = simulate::simulate(c)?;
+            let source = format!(
+                "simulation (seed {}, {} professionals, {} attackers per model, {} partner data)",
+                c.seed,
+                c.professionals,
+                c.attackers_per_model,
+                if c.partner_data { "with" } else { "without" }
+            );
+            (sim.logins, source, Some(sim.watchlists))
+        }
+    };
+    let lists_file = match (&a.watchlists, &a.logins) {
+        (Some(given), _) => given.clone(),
+        (None, Some(path)) => Some(path.with_file_name("watchlists.json")).filter(|p| p.exists()),
+        (None, None) => None,
+    };
+    let watchlists: Option<Watchlists> = match (lists_file, simulated_lists) {
+        (Some(p), _) => Some(
             serde_json::from_str(
-                &std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+                &std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?,
             )
             .map_err(|e| format!("{}: {e}", p.display()))?,
         ),
-        None => None,
+        (None, Some(lists)) if a.watchlists.is_none() => Some(serde_json::from_value(lists)?),
+        (None, _) => None,
     };
     let mut env = Environment::new();
     if let Some(w) = &watchlists {
         env = env.with_watchlists(w);
     }
 
-    let logins = read_logins(&a.logins)?;
     let mut options = ReplayOptions::default();
     if let (Some(first), true) = (logins.first(), a.warm_up_days > 0) {
         options = options.warm_up_until(first.login.now() + Duration::days(a.warm_up_days));
@@ -591,7 +635,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
         println!(
             "{}: {} logins of {} professionals; {} in the first {} days only trained the profiles; {} counted\n",
-            a.logins.display(),
+            source,
             logins.len(),
             summary.professionals,
             summary.warm_up_logins,

@@ -453,14 +453,56 @@ fn policy_spec(spec: PolicySpec) {
     let again = Policy::compile_with(back, registry()).expect("recompiles from JSON");
     assert_eq!(again.fingerprint(), policy.fingerprint(), "{json}");
 
+    // Warnings name a rule of the policy and the silencing input, in backticks.
+    for warning in policy.warnings() {
+        let text = warning.to_string();
+        assert!(
+            text.contains(&format!("rule `{}`", warning.rule())),
+            "{text}"
+        );
+        assert!(text.contains(&format!("`{}`", warning.input())), "{text}");
+        assert!(policy.spec().rules.iter().any(|r| r.id == warning.rule()));
+    }
+
     let lists = fixture_watchlists();
-    for ctx in fixed_contexts() {
-        for env in [
-            Environment::empty(),
-            Environment::new().with_watchlists(lists),
-        ] {
-            check_evaluation(&policy, ctx, &Profile::new(), &env);
-            check_evaluation(&policy, ctx, learned_profile(), &env);
+    for env in [
+        Environment::empty(),
+        Environment::new().with_watchlists(lists),
+    ] {
+        // A required list missing (or of another kind) fails every evaluation closed, and
+        // `check_environment` names it.
+        let required_missing: Vec<&str> = policy
+            .spec()
+            .watchlists
+            .iter()
+            .filter(|(name, decl)| {
+                decl.required
+                    && env.watchlists().and_then(|w| w.kind_of(name.as_str())) != Some(decl.kind)
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if let Err(missing) = policy.check_environment(&env) {
+            check_message(&missing);
+            assert!(!missing.missing().is_empty());
+        }
+        for name in &required_missing {
+            let missing = policy
+                .check_environment(&env)
+                .expect_err("a required list is missing");
+            assert!(
+                missing.to_string().contains(&format!("`{name}`")),
+                "{missing}"
+            );
+        }
+        for ctx in fixed_contexts() {
+            for profile in [&Profile::new(), learned_profile()] {
+                check_evaluation(&policy, ctx, profile, &env);
+                if !required_missing.is_empty() {
+                    let a = policy.evaluate(ctx, profile, &env);
+                    assert!(a.failure().is_some(), "a required list is missing");
+                    assert!(a.decision() >= policy.fail_closed());
+                }
+            }
         }
     }
 }

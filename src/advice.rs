@@ -378,8 +378,9 @@ impl<'de> Deserialize<'de> for Advice {
     }
 }
 
-/// True for an effect that can only make the decision stricter.
-fn raises_risk(effect: Option<EffectSpec>) -> bool {
+/// True for an effect that can only make the decision stricter (also: the rules a missing
+/// input must not silence, `Policy::warnings`).
+pub(crate) fn raises_risk(effect: Option<EffectSpec>) -> bool {
     match effect {
         Some(EffectSpec::Points(p)) => p > 0,
         Some(EffectSpec::AtLeast(d) | EffectSpec::Force(d)) => d > Decision::Allow,

@@ -217,12 +217,13 @@ pub struct AnomalyParams {
 }
 
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct AnomalyParamsWire {
     network_weights: [f64; 3],
     user_agent_weights: [f64; 4],
     unseen_ratio: f64,
 }
+crate::wire::map_only!(AnomalyParamsWire);
 
 /// Parameters that [`AnomalyParams::new`] refuses.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -204,6 +204,14 @@ pub enum Failure<'p> {
     /// The profile belongs to another professional (a caller bug that must not score as a
     /// cold start nor as a familiar login).
     ProfileMismatch,
+    /// A watchlist the policy requires (`required = true`) is not in the environment, or not
+    /// as the kind declared: the rules reading it cannot be trusted to fire.
+    MissingWatchlist {
+        /// Its name.
+        list: &'p str,
+        /// The kind the policy declares.
+        kind: crate::watchlist::WatchlistKind,
+    },
     /// No evaluation filled this assessment: it comes from
     /// [`Policy::create_assessment`](crate::Policy::create_assessment) and was read before
     /// [`Policy::evaluate_into`](crate::Policy::evaluate_into) ran on it.
@@ -223,6 +231,9 @@ impl fmt::Display for Failure<'_> {
                 write!(f, "custom detector `{detector}` returned nonsense: {error}")
             }
             Failure::ProfileMismatch => f.write_str("the profile belongs to another professional"),
+            Failure::MissingWatchlist { list, kind } => {
+                write!(f, "required watchlist `{list}` (`{kind}`) is not supplied")
+            }
             Failure::NotEvaluated => f.write_str("no evaluation filled this assessment"),
         }
     }

@@ -49,7 +49,7 @@ pub const AUDIT_FORMAT_VERSION: u32 = 1;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct AuditRecord {
     /// [`AUDIT_FORMAT_VERSION`].
@@ -122,6 +122,7 @@ pub struct AuditRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
 }
+crate::wire::map_only!(AuditRecord);
 
 fn is_zero(n: &usize) -> bool {
     *n == 0

@@ -52,6 +52,7 @@ use crate::national_id::{NationalId, NationalIdError};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PscClaims {
     /// Technical subject id (not the professional's national id; absent from some UserInfo
     /// responses).
@@ -117,9 +118,11 @@ pub struct PscClaims {
     #[serde(rename = "SubjectRefPro", default)]
     pub subject_ref_pro: Option<RefPro>,
 }
+crate::wire::map_only!(PscClaims);
 
 /// One entry of `otherIds`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct OtherId {
     /// The identifier.
     #[serde(default, deserialize_with = "text")]
@@ -131,9 +134,11 @@ pub struct OtherId {
     #[serde(default, deserialize_with = "text")]
     pub qualite: Option<String>,
 }
+crate::wire::map_only!(OtherId);
 
 /// `SubjectRefPro`: the directory record of the professional.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct RefPro {
     /// Civility code.
     #[serde(rename = "codeCivilite", default, deserialize_with = "text")]
@@ -142,9 +147,11 @@ pub struct RefPro {
     #[serde(default)]
     pub exercices: Option<Vec<Exercice>>,
 }
+crate::wire::map_only!(RefPro);
 
 /// One profession of the professional.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Exercice {
     /// Profession code (`10` physician, `21` pharmacist, …).
     #[serde(rename = "codeProfession", default, deserialize_with = "text")]
@@ -166,9 +173,11 @@ pub struct Exercice {
     #[serde(default)]
     pub activities: Option<Vec<Activity>>,
 }
+crate::wire::map_only!(Exercice);
 
 /// One place of activity of a profession.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Activity {
     /// Mode of practice (`L` liberal, `S` salaried, `B` volunteer).
     #[serde(rename = "codeModeExercice", default, deserialize_with = "text")]
@@ -227,11 +236,12 @@ pub struct Activity {
     #[serde(rename = "autoriteDenregistrement", default, deserialize_with = "text")]
     pub autorite_denregistrement: Option<String>,
 }
+crate::wire::map_only!(Activity);
 
 /// Where a professional is registered to practise: a department when known, and the country
 /// (or overseas territory) a GeoIP database would report there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ActivityLocation {
     /// ISO 3166-1 alpha-2 code of the country or territory.
     pub country: CountryCode,
@@ -239,6 +249,7 @@ pub struct ActivityLocation {
     #[serde(default)]
     pub department: Option<Department>,
 }
+crate::wire::map_only!(ActivityLocation);
 
 /// Why a claim set cannot identify the professional, or two claim sets cannot be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -186,7 +186,7 @@ pub enum ContactKind {
 
 /// A change of the professional's RPPS contact data, reported by a registration authority.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ContactChange {
     /// When it changed.
     #[serde(with = "time::serde::rfc3339")]
@@ -194,6 +194,7 @@ pub struct ContactChange {
     /// What changed.
     pub kind: ContactKind,
 }
+crate::wire::map_only!(ContactChange);
 
 /// What became of a validation (push) request sent to the professional's e-CPS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -209,7 +210,7 @@ pub enum PushOutcome {
 
 /// A recent validation request and its outcome (known to callers that are identity providers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ValidationRequest {
     /// When it was sent.
     #[serde(with = "time::serde::rfc3339")]
@@ -217,10 +218,11 @@ pub struct ValidationRequest {
     /// What became of it.
     pub outcome: PushOutcome,
 }
+crate::wire::map_only!(ValidationRequest);
 
 /// Authentication facts, from the verified claims.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct AuthFacts {
     /// `acr` claim.
     #[serde(default)]
@@ -241,10 +243,11 @@ pub struct AuthFacts {
     #[serde(default)]
     pub issuer: Option<String>,
 }
+crate::wire::map_only!(AuthFacts);
 
 /// What the provider sees of the request, its own GeoIP and threat intelligence included.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RequestFacts {
     /// Client address (IPv4-mapped IPv6 is stored as IPv4).
     #[serde(default)]
@@ -271,10 +274,11 @@ pub struct RequestFacts {
     #[serde(default)]
     pub hosting: Option<bool>,
 }
+crate::wire::map_only!(RequestFacts);
 
 /// Facts about the e-CPS used, from partners.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct CredentialFacts {
     /// Credential id, as on the ANS deactivation lists.
     #[serde(default)]
@@ -289,10 +293,11 @@ pub struct CredentialFacts {
     #[serde(default)]
     pub active_count: Option<u32>,
 }
+crate::wire::map_only!(CredentialFacts);
 
 /// Flags from the provider's client-side telemetry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Telemetry {
     /// Screen sharing or remote-control software suspected during authentication.
     #[serde(default)]
@@ -301,12 +306,13 @@ pub struct Telemetry {
     #[serde(default)]
     pub automation: Option<bool>,
 }
+crate::wire::map_only!(Telemetry);
 
 /// One login, as recorded and replayed: the serialized form of a [`RiskContext`].
 ///
 /// Every group but `at` and `subject` may be left out. Times are RFC 3339.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LoginEvent {
     /// Login time (the provider's clock, passed in by the caller).
     #[serde(with = "time::serde::rfc3339")]
@@ -341,15 +347,17 @@ pub struct LoginEvent {
     #[serde(default)]
     pub local_time: LocalTime,
 }
+crate::wire::map_only!(LoginEvent);
 
 /// The professional reported an unsolicited validation request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ReportedRequest {
     /// When they reported it.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
+crate::wire::map_only!(ReportedRequest);
 
 /// Why a context was rejected. Messages name the field (as in the JSON form) and the value.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -757,7 +765,7 @@ impl Serialize for RiskContext {
 
 impl<'de> Deserialize<'de> for RiskContext {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let event = LoginEvent::deserialize(d)?;
+        let event = <LoginEvent as Deserialize>::deserialize(d)?;
         RiskContext::from_event(event).map_err(serde::de::Error::custom)
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One value of a [`CountTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Entry<K> {
     /// The value observed.
     pub value: K,
@@ -22,12 +22,13 @@ pub struct Entry<K> {
     /// Last observation, Unix seconds.
     pub last_seen: i64,
 }
+crate::wire::map_only!(Entry<K>);
 
 /// A bounded, sorted frequency table (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     try_from = "CountTableWire<K>",
-    bound(deserialize = "K: Ord + Copy + Deserialize<'de>")
+    bound(deserialize = "K: Ord + Copy + Serialize + Deserialize<'de>")
 )]
 pub struct CountTable<K> {
     entries: Vec<Entry<K>>,
@@ -35,29 +36,55 @@ pub struct CountTable<K> {
     total: u64,
 }
 
-/// The serialized form, checked on the way in.
+/// The serialized form, checked on the way in by [`CountTableWire::check`]: on its own
+/// through `TryFrom`, or by the profile or population holding it, which name the table.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CountTableWire<K> {
+#[serde(remote = "Self", deny_unknown_fields)]
+pub(crate) struct CountTableWire<K> {
     entries: Vec<Entry<K>>,
     total: u64,
 }
+crate::wire::map_only!(deserialize CountTableWire<K>);
 
-/// A stored table that breaks the table's invariants.
+impl<K> Default for CountTableWire<K> {
+    fn default() -> Self {
+        CountTableWire {
+            entries: Vec::new(),
+            total: 0,
+        }
+    }
+}
+
+/// 9999-12-31T23:59:59Z, the last login time a context accepts, in Unix seconds: stored times
+/// (in tables and profiles) are checked to lie between 1970 and it, the range login times
+/// have, so that no difference a detector takes can overflow.
+pub(crate) const MAX_UNIX_TIME: i64 = 253_402_300_799;
+
+/// A stored table that breaks the table's invariants. Values are quoted as they are stored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CountTableError {
     /// The same value appears twice.
-    #[error("entry {index} repeats a value")]
+    #[error("value `{value}` appears twice")]
     DuplicateValue {
-        /// Position of the second occurrence, after sorting.
-        index: usize,
+        /// The value.
+        value: String,
     },
     /// A count of zero, or `first_seen` after `last_seen`.
-    #[error("entry {index} has count 0 or first_seen after last_seen")]
+    #[error("entry `{value}` has count 0 or `first_seen` after `last_seen`")]
     BadEntry {
-        /// Position of the entry, after sorting.
-        index: usize,
+        /// The entry's value.
+        value: String,
+    },
+    /// A time is not between 1970 and 9999 (the range of login times).
+    #[error("entry `{value}` `{field}` `{time}` is not a time between 1970 and 9999")]
+    Time {
+        /// The entry's value.
+        value: String,
+        /// `first_seen` or `last_seen`.
+        field: &'static str,
+        /// The time, Unix seconds.
+        time: i64,
     },
     /// `total` is smaller than the sum of the counts.
     #[error("total `{total}` is below the sum of counts `{sum}`")]
@@ -69,33 +96,63 @@ pub enum CountTableError {
     },
 }
 
-impl<K: Ord + Copy> TryFrom<CountTableWire<K>> for CountTable<K> {
-    type Error = CountTableError;
-    fn try_from(wire: CountTableWire<K>) -> Result<Self, CountTableError> {
-        let mut entries = wire.entries;
+/// A value as its stored (serialized) form reads, for messages: `10.1.2.0/24`, `firefox`.
+fn shown<K: Serialize>(value: &K) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => crate::text::quoted(&text),
+        Ok(other) => crate::text::quoted(&other.to_string()),
+        Err(_) => "?".to_owned(),
+    }
+}
+
+impl<K: Ord + Copy + Serialize> CountTableWire<K> {
+    /// The table, if it keeps the table's invariants: values unique, counts positive, times
+    /// between 1970 and 9999 and in order, a total at least the sum of the counts.
+    pub(crate) fn check(self) -> Result<CountTable<K>, CountTableError> {
+        let mut entries = self.entries;
         entries.sort_by_key(|e| e.value);
         let mut sum = 0u64;
         let mut previous: Option<&Entry<K>> = None;
-        for (index, e) in entries.iter().enumerate() {
+        for e in &entries {
             if previous.is_some_and(|p| p.value == e.value) {
-                return Err(CountTableError::DuplicateValue { index });
+                return Err(CountTableError::DuplicateValue {
+                    value: shown(&e.value),
+                });
+            }
+            for (field, time) in [("first_seen", e.first_seen), ("last_seen", e.last_seen)] {
+                if !(0..=MAX_UNIX_TIME).contains(&time) {
+                    return Err(CountTableError::Time {
+                        value: shown(&e.value),
+                        field,
+                        time,
+                    });
+                }
             }
             if e.count == 0 || e.first_seen > e.last_seen {
-                return Err(CountTableError::BadEntry { index });
+                return Err(CountTableError::BadEntry {
+                    value: shown(&e.value),
+                });
             }
             sum += u64::from(e.count);
             previous = Some(e);
         }
-        if wire.total < sum {
+        if self.total < sum {
             return Err(CountTableError::Total {
-                total: wire.total,
+                total: self.total,
                 sum,
             });
         }
         Ok(CountTable {
             entries,
-            total: wire.total,
+            total: self.total,
         })
+    }
+}
+
+impl<K: Ord + Copy + Serialize> TryFrom<CountTableWire<K>> for CountTable<K> {
+    type Error = CountTableError;
+    fn try_from(wire: CountTableWire<K>) -> Result<Self, CountTableError> {
+        wire.check()
     }
 }
 
@@ -114,8 +171,11 @@ impl<K: Ord + Copy> CountTable<K> {
         Self::default()
     }
 
-    /// Record one observation of `value` at `at`, keeping at most `cap` entries.
+    /// Record one observation of `value` at `at`, keeping at most `cap` entries. A time
+    /// outside 1970–9999 (the range of login times) is clamped into it, so that a table this
+    /// crate writes always reads back.
     pub fn observe(&mut self, value: K, at: i64, cap: usize) {
+        let at = at.clamp(0, MAX_UNIX_TIME);
         self.total = self.total.saturating_add(1);
         match self.entries.binary_search_by(|e| e.value.cmp(&value)) {
             Ok(i) => {
@@ -248,6 +308,17 @@ mod tests {
     }
 
     #[test]
+    fn observed_times_are_clamped_to_what_reads_back() {
+        let mut t = CountTable::new();
+        t.observe(1u32, i64::MIN, 4);
+        t.observe(1u32, i64::MAX, 4);
+        let e = t.get(&1).unwrap();
+        assert_eq!((e.first_seen, e.last_seen), (0, MAX_UNIX_TIME));
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(serde_json::from_str::<CountTable<u32>>(&json).unwrap(), t);
+    }
+
+    #[test]
     fn remove_keeps_total() {
         let mut t = CountTable::new();
         t.observe(1u8, 1, 4);
@@ -273,7 +344,7 @@ mod tests {
         let dup = r#"{"entries":[{"value":1,"count":1,"first_seen":1,"last_seen":1},
             {"value":1,"count":1,"first_seen":1,"last_seen":1}],"total":2}"#;
         let e = serde_json::from_str::<CountTable<u32>>(dup).unwrap_err();
-        assert!(e.to_string().contains("repeats a value"), "{e}");
+        assert_eq!(e.to_string(), "value `1` appears twice");
 
         let zero = r#"{"entries":[{"value":1,"count":0,"first_seen":1,"last_seen":1}],"total":0}"#;
         assert!(serde_json::from_str::<CountTable<u32>>(zero).is_err());
@@ -282,5 +353,42 @@ mod tests {
         let total = r#"{"entries":[{"value":1,"count":3,"first_seen":1,"last_seen":1}],"total":2}"#;
         let e = serde_json::from_str::<CountTable<u32>>(total).unwrap_err();
         assert!(e.to_string().contains("`2`"), "{e}");
+    }
+
+    /// Issue 15: entry times took `i64::MIN` and `i64::MAX` where every other stored time is
+    /// checked to lie between 1970 and 9999.
+    #[test]
+    fn entry_times_out_of_range_name_the_value() {
+        for (first, last, field, time) in [
+            (i64::MIN, 5, "first_seen", i64::MIN),
+            (5, i64::MAX, "last_seen", i64::MAX),
+            (-1, 5, "first_seen", -1),
+            (5, MAX_UNIX_TIME + 1, "last_seen", MAX_UNIX_TIME + 1),
+        ] {
+            let wire: CountTableWire<crate::user_agent::Browser> = CountTableWire {
+                entries: vec![Entry {
+                    value: crate::user_agent::Browser::Firefox,
+                    count: 1,
+                    first_seen: first,
+                    last_seen: last,
+                }],
+                total: 1,
+            };
+            let e = wire.check().unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("entry `firefox` `{field}` `{time}` is not a time between 1970 and 9999")
+            );
+        }
+        let edge = CountTableWire {
+            entries: vec![Entry {
+                value: 7u32,
+                count: 1,
+                first_seen: 0,
+                last_seen: MAX_UNIX_TIME,
+            }],
+            total: 1,
+        };
+        assert!(edge.check().is_ok());
     }
 }

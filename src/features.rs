@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-use crate::count_table::CountTable;
+use crate::count_table::{CountTable, CountTableError, CountTableWire};
 use crate::digest::Digest128;
 use crate::geo::CountryCode;
 use crate::user_agent::{Browser, DeviceType, Os, UserAgentClass};
@@ -48,7 +48,7 @@ pub(crate) fn coarse_network(net: IpNet) -> IpNet {
 
 /// The user-agent features of a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct UserAgentFeatures {
     /// Hash of the full user-agent string.
     pub hash: Digest128,
@@ -59,6 +59,7 @@ pub struct UserAgentFeatures {
     /// Device type.
     pub device: DeviceType,
 }
+crate::wire::map_only!(UserAgentFeatures);
 
 impl UserAgentFeatures {
     /// Hash a user-agent string and classify it with [`UserAgentClass::parse`].
@@ -116,7 +117,7 @@ pub struct FeatureCaps {
 /// Counts of every feature value seen, bounded by [`FeatureCaps`]. The browser, OS and device
 /// tables have few possible values and are never evicted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(try_from = "FeatureHistoryWire")]
 pub struct FeatureHistory {
     /// Networks (/24, /48).
     pub networks: CountTable<IpNet>,
@@ -132,6 +133,61 @@ pub struct FeatureHistory {
     pub oses: CountTable<Os>,
     /// Device types.
     pub devices: CountTable<DeviceType>,
+}
+
+/// The stored form of a [`FeatureHistory`]: its tables unchecked until
+/// [`FeatureHistoryWire::check`] names the one that is wrong.
+#[derive(Default, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+pub(crate) struct FeatureHistoryWire {
+    networks: CountTableWire<IpNet>,
+    asns: CountTableWire<u32>,
+    countries: CountTableWire<CountryCode>,
+    user_agents: CountTableWire<Digest128>,
+    browsers: CountTableWire<Browser>,
+    oses: CountTableWire<Os>,
+    devices: CountTableWire<DeviceType>,
+}
+crate::wire::map_only!(deserialize FeatureHistoryWire);
+
+/// A table of a stored history that breaks the table's invariants.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("table `{table}`: {source}")]
+pub(crate) struct TableError {
+    /// The table's field name (`networks`, `asns`, …).
+    pub(crate) table: &'static str,
+    /// What is wrong.
+    #[source]
+    pub(crate) source: CountTableError,
+}
+
+impl FeatureHistoryWire {
+    /// The history, each table checked ([`CountTableWire::check`]), or the first table that
+    /// is wrong, by field name.
+    pub(crate) fn check(self) -> Result<FeatureHistory, TableError> {
+        fn table<K: Ord + Copy + Serialize>(
+            wire: CountTableWire<K>,
+            table: &'static str,
+        ) -> Result<CountTable<K>, TableError> {
+            wire.check().map_err(|source| TableError { table, source })
+        }
+        Ok(FeatureHistory {
+            networks: table(self.networks, "networks")?,
+            asns: table(self.asns, "asns")?,
+            countries: table(self.countries, "countries")?,
+            user_agents: table(self.user_agents, "user_agents")?,
+            browsers: table(self.browsers, "browsers")?,
+            oses: table(self.oses, "oses")?,
+            devices: table(self.devices, "devices")?,
+        })
+    }
+}
+
+impl TryFrom<FeatureHistoryWire> for FeatureHistory {
+    type Error = TableError;
+    fn try_from(wire: FeatureHistoryWire) -> Result<Self, TableError> {
+        wire.check()
+    }
 }
 
 impl FeatureHistory {

@@ -83,7 +83,7 @@ impl fmt::Debug for CountryCode {
 /// A geolocated point with the radius, in kilometres, within which the true position lies
 /// (GeoIP databases publish one; city-level IP geolocation is often 20–100 km off).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct GeoPoint {
     /// Latitude in degrees, −90 to 90.
     pub lat: f64,
@@ -93,6 +93,7 @@ pub struct GeoPoint {
     #[serde(default)]
     pub accuracy_km: f64,
 }
+crate::wire::map_only!(GeoPoint);
 
 /// What is wrong with a [`GeoPoint`].
 #[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]

@@ -27,6 +27,7 @@ mod signal;
 mod text;
 mod user_agent;
 mod watchlist;
+mod wire;
 
 // Identifiers.
 pub use national_id::{IdKind, IdRule, MAX_NATIONAL_ID_LEN, NationalId, NationalIdError};
@@ -87,9 +88,10 @@ pub use assessment::{
 pub use decision::{Decision, Level, StepUpMethod};
 pub use policy::{
     CompareSpec, ConditionSpec, DetectorRegistry, EffectSpec, ExampleMismatch, ExampleSpec, Fact,
-    MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS, MAX_EXAMPLES, MAX_RULES, Mode,
-    Policy, PolicyError, PolicySpec, RuleSpec, StepUpMethodSpec, ThresholdsSpec, ValueSpec,
-    default_watchlists,
+    MAX_ALSO_ALLOWED, MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS,
+    MAX_DESCRIPTION_LEN, MAX_DETECTOR_LISTS, MAX_EXAMPLES, MAX_RULES, MAX_VERSION_LEN,
+    MissingInput, MissingInputs, Mode, Policy, PolicyError, PolicySpec, PolicyWarning, RuleSpec,
+    StepUpMethodSpec, ThresholdsSpec, ValueSpec, WarningCode, WatchlistDecl, default_watchlists,
 };
 // Outputs for people: advice for the professional, incident reports for the ANS, audit
 // records for logs (pseudonymized under the provider's key), and offline replay / what-if.

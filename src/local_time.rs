@@ -18,10 +18,24 @@ pub enum LocalTime {
     #[default]
     EuropeParis,
     /// A fixed offset from UTC, in minutes (−720 to 840), e.g. `240` for La Réunion.
+    // Read from a map only, like every struct of the wire forms (`crate::wire`).
+    #[serde(deserialize_with = "fixed_from_map")]
     Fixed {
         /// Minutes east of UTC.
         offset_minutes: i16,
     },
+}
+
+/// The fields of [`LocalTime::Fixed`], read from a map only.
+#[derive(Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+struct FixedFields {
+    offset_minutes: i16,
+}
+crate::wire::map_only!(deserialize FixedFields);
+
+fn fixed_from_map<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i16, D::Error> {
+    <FixedFields as Deserialize>::deserialize(deserializer).map(|fields| fields.offset_minutes)
 }
 
 /// Hours in a week: the size of an hour-of-week histogram.
@@ -251,6 +265,52 @@ mod tests {
                 offset_minutes: -721
             }
             .is_valid()
+        );
+    }
+}
+#[cfg(test)]
+mod wire_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn fixed_offsets_are_read_from_maps_only() {
+        let fixed: LocalTime =
+            serde_json::from_str(r#"{"fixed": {"offset_minutes": 240}}"#).unwrap();
+        assert_eq!(
+            fixed,
+            LocalTime::Fixed {
+                offset_minutes: 240
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&fixed).unwrap(),
+            r#"{"fixed":{"offset_minutes":240}}"#
+        );
+        let e = serde_json::from_str::<LocalTime>(r#"{"fixed": [240]}"#).unwrap_err();
+        assert!(
+            e.to_string().contains("expected a map of named fields"),
+            "{e}"
+        );
+        assert!(
+            serde_json::from_str::<LocalTime>(r#"{"fixed": {"offset_minutes": 1, "x": 2}}"#)
+                .is_err()
+        );
+        assert_eq!(
+            serde_json::from_str::<LocalTime>(r#""europe_paris""#).unwrap(),
+            LocalTime::EuropeParis
+        );
+        let toml_text = "local_time = { fixed = { offset_minutes = -240 } }";
+        #[derive(Deserialize)]
+        struct Holder {
+            local_time: LocalTime,
+        }
+        let h: Holder = toml::from_str(toml_text).unwrap();
+        assert_eq!(
+            h.local_time,
+            LocalTime::Fixed {
+                offset_minutes: -240
+            }
         );
     }
 }

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{FeatureCaps, FeatureHistory, LoginFeatures};
+use crate::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire, LoginFeatures};
 
 /// The version of the serialized form written by this crate.
 pub const POPULATION_FORMAT_VERSION: u32 = 1;
@@ -54,7 +54,7 @@ pub const POPULATION_CAPS: FeatureCaps = FeatureCaps {
 /// assert_eq!(back, population);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "PopulationWire", into = "PopulationWire")]
+#[serde(try_from = "PopulationWire", into = "PopulationOut")]
 pub struct PopulationStats {
     logins: u64,
     users: u64,
@@ -62,9 +62,19 @@ pub struct PopulationStats {
 }
 
 /// The serialized form, checked on the way in.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct PopulationWire {
+    format_version: u32,
+    logins: u64,
+    users: u64,
+    history: FeatureHistoryWire,
+}
+crate::wire::map_only!(deserialize PopulationWire);
+
+/// The serialized form, on the way out.
+#[derive(Serialize)]
+struct PopulationOut {
     format_version: u32,
     logins: u64,
     users: u64,
@@ -94,6 +104,14 @@ pub enum PopulationStatsError {
         /// Its cap.
         cap: usize,
     },
+    /// A table breaks its invariants (a value twice, a count of 0, a time out of range).
+    #[error("population table `{table}`: {source}")]
+    Table {
+        /// The table (`networks`, `asns`, …).
+        table: &'static str,
+        /// What is wrong, naming the entry's value.
+        source: crate::count_table::CountTableError,
+    },
     /// A table counts more observations than there were logins.
     #[error("population table `{table}` counts `{total}` observations for `{logins}` logins")]
     TotalAboveLogins {
@@ -115,7 +133,14 @@ impl TryFrom<PopulationWire> for PopulationStats {
                 expected: POPULATION_FORMAT_VERSION,
             });
         }
-        let h = &wire.history;
+        let history = wire
+            .history
+            .check()
+            .map_err(|e| PopulationStatsError::Table {
+                table: e.table,
+                source: e.source,
+            })?;
+        let h = &history;
         let caps = POPULATION_CAPS;
         for (table, len, cap) in [
             ("networks", h.networks.len(), caps.networks),
@@ -147,14 +172,14 @@ impl TryFrom<PopulationWire> for PopulationStats {
         Ok(PopulationStats {
             logins: wire.logins,
             users: wire.users,
-            history: wire.history,
+            history,
         })
     }
 }
 
-impl From<PopulationStats> for PopulationWire {
+impl From<PopulationStats> for PopulationOut {
     fn from(p: PopulationStats) -> Self {
-        PopulationWire {
+        PopulationOut {
             format_version: POPULATION_FORMAT_VERSION,
             logins: p.logins,
             users: p.users,

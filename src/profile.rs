@@ -16,9 +16,9 @@ use time::OffsetDateTime;
 
 use crate::assessment::{Assessment, LoginMismatch};
 use crate::context::RiskContext;
-use crate::count_table::CountTable;
+use crate::count_table::{CountTable, CountTableWire, MAX_UNIX_TIME};
 use crate::digest::Digest128;
-use crate::features::{FeatureCaps, FeatureHistory};
+use crate::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
 use crate::geo::GeoPoint;
 use crate::local_time::HOURS_PER_WEEK;
 use crate::national_id::NationalId;
@@ -42,19 +42,17 @@ pub const MAX_FEEDBACK: usize = 8;
 /// fade and the histogram's size is fixed.
 pub const MAX_HOUR_COUNT: u16 = 1000;
 
-/// 9999-12-31T23:59:59Z, the last login time a context accepts, in Unix seconds.
-pub(crate) const MAX_UNIX_TIME: i64 = 253_402_300_799;
-
 /// Where the professional last logged in from, for `geo.impossible_travel`: the last good
 /// login that had coordinates (a login without GeoIP data does not erase it).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LastPosition {
     /// When, Unix seconds.
     pub at: i64,
     /// Where.
     pub geo: GeoPoint,
 }
+crate::wire::map_only!(LastPosition);
 
 /// What a person said about a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,13 +66,14 @@ pub enum Feedback {
 
 /// A feedback mark, kept for audit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct FeedbackMark {
     /// Time of the login the feedback is about, Unix seconds.
     pub at: i64,
     /// The feedback.
     pub feedback: Feedback,
 }
+crate::wire::map_only!(FeedbackMark);
 
 /// One professional's bounded login history (see the module docs).
 ///
@@ -115,7 +114,7 @@ pub struct Profile {
 
 /// The stored form, checked on the way in.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct ProfileWire {
     format_version: u32,
     #[serde(default)]
@@ -127,9 +126,9 @@ struct ProfileWire {
     #[serde(default)]
     last_position: Option<LastPosition>,
     #[serde(default)]
-    devices: CountTable<Digest128>,
+    devices: CountTableWire<Digest128>,
     #[serde(default)]
-    history: FeatureHistory,
+    history: FeatureHistoryWire,
     #[serde(default = "empty_hours", with = "hours_serde")]
     hours: [u16; HOURS_PER_WEEK],
     #[serde(default)]
@@ -137,6 +136,7 @@ struct ProfileWire {
     #[serde(default)]
     feedback: Vec<FeedbackMark>,
 }
+crate::wire::map_only!(deserialize ProfileWire);
 
 fn empty_hours() -> [u16; HOURS_PER_WEEK] {
     [0; HOURS_PER_WEEK]
@@ -170,6 +170,15 @@ pub enum ProfileError {
     /// A stored last position is invalid.
     #[error("profile `last_position.geo`: {0}")]
     LastPosition(crate::geo::GeoPointError),
+    /// A stored table breaks its invariants (a value twice, a count of 0, a time out of
+    /// range).
+    #[error("profile table `{table}`: {source}")]
+    Table {
+        /// The table (`devices`, `history.networks`, …).
+        table: String,
+        /// What is wrong, naming the entry's value.
+        source: crate::count_table::CountTableError,
+    },
     /// A stored time is not between 1970 and 9999 (the range of login times).
     #[error("profile `{field}` `{value}` is not a time between 1970 and 9999")]
     Time {
@@ -203,22 +212,30 @@ impl TryFrom<ProfileWire> for Profile {
                 found: w.format_version,
             });
         }
+        let devices = w.devices.check().map_err(|source| ProfileError::Table {
+            table: "devices".into(),
+            source,
+        })?;
+        let history = w.history.check().map_err(|e| ProfileError::Table {
+            table: format!("history.{}", e.table),
+            source: e.source,
+        })?;
         let caps = [
-            ("devices", w.devices.len(), MAX_DEVICES),
+            ("devices", devices.len(), MAX_DEVICES),
             (
                 "history.networks",
-                w.history.networks.len(),
+                history.networks.len(),
                 PROFILE_CAPS.networks,
             ),
-            ("history.asns", w.history.asns.len(), PROFILE_CAPS.asns),
+            ("history.asns", history.asns.len(), PROFILE_CAPS.asns),
             (
                 "history.countries",
-                w.history.countries.len(),
+                history.countries.len(),
                 PROFILE_CAPS.countries,
             ),
             (
                 "history.user_agents",
-                w.history.user_agents.len(),
+                history.user_agents.len(),
                 PROFILE_CAPS.user_agents,
             ),
             ("recent_logins", w.recent_logins.len(), MAX_RECENT_LOGINS),
@@ -253,8 +270,8 @@ impl TryFrom<ProfileWire> for Profile {
             first_seen: w.first_seen,
             login_count: w.login_count,
             last_position: w.last_position,
-            devices: w.devices,
-            history: w.history,
+            devices,
+            history,
             hour_sums: HourSums::of(&w.hours),
             hours: w.hours,
             recent_logins,

@@ -185,13 +185,14 @@ pub enum Addresses {
 /// assert_eq!(for_the_ans.identifiers(), Identifiers::Disclosed);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Privacy {
     #[serde(default)]
     identifiers: Identifiers,
     #[serde(default)]
     addresses: Addresses,
 }
+crate::wire::map_only!(Privacy);
 
 impl Privacy {
     /// Pseudonyms and truncated addresses (same as `default()`).

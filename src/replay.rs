@@ -26,6 +26,7 @@
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -59,11 +60,11 @@ pub enum Label {
 }
 
 /// One recorded login, the unit of replay: a JSON line
-/// `{"login": {…login event…}, "label": "attack", "attacker": "vpn"}`. Label and attacker
-/// model are optional; deserializing validates the login like
+/// `{"login": {…login event…}, "label": "attack", "attacker": "vpn", "visit": 2}`. Label,
+/// attacker model and visit are optional; deserializing validates the login like
 /// [`RiskContextBuilder::build`](crate::RiskContextBuilder::build).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RecordedLogin {
     /// The login.
     pub login: RiskContext,
@@ -73,7 +74,13 @@ pub struct RecordedLogin {
     /// For attacks: the attacker model (e.g. `ecps_takeover`, `naive`, `vpn`, `targeted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attacker: Option<String>,
+    /// For attacks: which visit of its attacker this login belongs to — 1 for the first,
+    /// 2 and more when the attacker comes back (a *return login*, counted apart in
+    /// [`ReplaySummary::return_logins`]). `0` is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<NonZeroU32>,
 }
+crate::wire::map_only!(RecordedLogin);
 
 impl RecordedLogin {
     /// An unlabelled login.
@@ -82,6 +89,7 @@ impl RecordedLogin {
             login,
             label: None,
             attacker: None,
+            visit: None,
         }
     }
 
@@ -91,6 +99,7 @@ impl RecordedLogin {
             login,
             label: Some(Label::Legitimate),
             attacker: None,
+            visit: None,
         }
     }
 
@@ -100,7 +109,19 @@ impl RecordedLogin {
             login,
             label: Some(Label::Attack),
             attacker: Some(attacker.to_owned()),
+            visit: None,
         }
+    }
+
+    /// The same login, as part of its attacker's visit number `visit` (1 = the first).
+    pub fn with_visit(mut self, visit: NonZeroU32) -> RecordedLogin {
+        self.visit = Some(visit);
+        self
+    }
+
+    /// An attack login made when its attacker came back (visit 2 or later).
+    pub fn is_return(&self) -> bool {
+        self.label == Some(Label::Attack) && self.visit.is_some_and(|v| v.get() > 1)
     }
 }
 
@@ -111,8 +132,10 @@ impl RecordedLogin {
 pub enum Learning {
     /// Labels stand for what happened next (the default). A legitimate login that was stepped
     /// up passed the step-up, and one held for review was confirmed safe by the reviewer: both
-    /// are learned. An attack that was stepped up failed it (the attacker has no CPS card), one
-    /// held for review was confirmed compromised ([`Profile::confirm_compromised`]). Allowed
+    /// are learned. An attack stepped up with the CPS card failed it (the attacker holds an
+    /// e-CPS, never the card), but one stepped up to a fresh authentication passed it (a new
+    /// e-CPS push is no obstacle to whoever holds the e-CPS) and is learned; an attack held
+    /// for review was confirmed compromised ([`Profile::confirm_compromised`]). Allowed
     /// logins are learned whoever made them (an undetected attacker does poison the profile),
     /// denied ones never. Unlabelled logins learn as with [`Learning::AllowedOnly`].
     #[default]
@@ -215,6 +238,7 @@ impl ReplayOptions {
 /// How many logins got each decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct DecisionCounts {
     /// `allow`.
     pub allow: u64,
@@ -227,6 +251,7 @@ pub struct DecisionCounts {
     /// `deny`.
     pub deny: u64,
 }
+crate::wire::map_only!(DecisionCounts);
 
 impl DecisionCounts {
     fn slot(&mut self, d: Decision) -> &mut u64 {
@@ -269,6 +294,7 @@ impl DecisionCounts {
 /// Decisions and scores of a group of logins (all, one label, one attacker model).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct GroupStats {
     /// Logins counted.
     pub logins: u64,
@@ -284,6 +310,7 @@ pub struct GroupStats {
     /// Logins allowed whatever the thresholds (a rule forced `allow`).
     pub never_challenged: u64,
 }
+crate::wire::map_only!(GroupStats);
 
 /// One bin of a score histogram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -434,6 +461,11 @@ pub struct ReplaySummary {
     pub by_label: BTreeMap<Label, GroupStats>,
     /// Per attacker model (attacks with a model only).
     pub by_attacker: BTreeMap<String, GroupStats>,
+    /// Return logins: attack logins of a visit after the attacker's first
+    /// ([`RecordedLogin::visit`] 2 or more).
+    pub return_logins: GroupStats,
+    /// Return logins per attacker model.
+    pub return_logins_by_attacker: BTreeMap<String, GroupStats>,
     /// Logins each rule fired on (report-only rules included), by rule id.
     pub rule_hits: BTreeMap<String, u64>,
     /// Logins each detector could not run on, by detector code.
@@ -543,6 +575,8 @@ impl<'p, 'e> Replay<'p, 'e> {
                 all: GroupStats::default(),
                 by_label: BTreeMap::new(),
                 by_attacker: BTreeMap::new(),
+                return_logins: GroupStats::default(),
+                return_logins_by_attacker: BTreeMap::new(),
                 rule_hits: BTreeMap::new(),
                 not_evaluated: BTreeMap::new(),
                 failures: 0,
@@ -620,7 +654,8 @@ impl<'p, 'e> Replay<'p, 'e> {
         let ctx = &recorded.login;
         let by_labels = self.options.learning == Learning::FromLabels;
         let result = match (by_labels, recorded.label, assessment.decision()) {
-            (true, Some(Label::Legitimate), Decision::StepUp(_)) => {
+            (true, Some(Label::Legitimate), Decision::StepUp(_))
+            | (true, Some(Label::Attack), Decision::StepUp(StepUpMethod::FreshAuthentication)) => {
                 assessment.mark_step_up_passed();
                 profile.learn(ctx, assessment)
             }
@@ -638,21 +673,14 @@ impl<'p, 'e> Replay<'p, 'e> {
         if let Some(label) = recorded.label {
             s.by_label.entry(label).or_default().add(a);
         }
+        let returning = recorded.is_return();
+        if returning {
+            s.return_logins.add(a);
+        }
         if let Some(name) = &recorded.attacker {
-            let name = cut(name, MAX_ATTACKER_NAME_LEN);
-            let key =
-                if s.by_attacker.contains_key(name) || s.by_attacker.len() < MAX_ATTACKER_GROUPS {
-                    name
-                } else {
-                    OTHER_ATTACKER
-                };
-            match s.by_attacker.get_mut(key) {
-                Some(g) => g.add(a),
-                None => {
-                    let mut g = GroupStats::default();
-                    g.add(a);
-                    s.by_attacker.insert(key.to_owned(), g);
-                }
+            add_to_group(&mut s.by_attacker, name, a);
+            if returning {
+                add_to_group(&mut s.return_logins_by_attacker, name, a);
             }
         }
         for r in a.reasons() {
@@ -682,6 +710,25 @@ impl<'p, 'e> Replay<'p, 'e> {
     /// End the replay.
     pub fn finish(self) -> ReplaySummary {
         self.summary
+    }
+}
+
+/// Count `a` in the group of attacker model `name`: at most [`MAX_ATTACKER_GROUPS`] groups,
+/// names cut to [`MAX_ATTACKER_NAME_LEN`] bytes, the rest under [`OTHER_ATTACKER`].
+fn add_to_group(groups: &mut BTreeMap<String, GroupStats>, name: &str, a: &Assessment<'_>) {
+    let name = cut(name, MAX_ATTACKER_NAME_LEN);
+    let key = if groups.contains_key(name) || groups.len() < MAX_ATTACKER_GROUPS {
+        name
+    } else {
+        OTHER_ATTACKER
+    };
+    match groups.get_mut(key) {
+        Some(g) => g.add(a),
+        None => {
+            let mut g = GroupStats::default();
+            g.add(a);
+            groups.insert(key.to_owned(), g);
+        }
     }
 }
 

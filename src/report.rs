@@ -51,6 +51,7 @@ pub enum ReportError {
 /// The policy that scored the login.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct PolicyRef {
     /// Its id.
     pub id: String,
@@ -59,6 +60,7 @@ pub struct PolicyRef {
     /// Its fingerprint.
     pub fingerprint: Fingerprint,
 }
+crate::wire::map_only!(PolicyRef);
 
 impl PolicyRef {
     pub(crate) fn of(a: &Assessment<'_>) -> PolicyRef {
@@ -73,12 +75,14 @@ impl PolicyRef {
 /// What the policy would have decided with its report-only parts enforced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(remote = "Self")]
 pub struct WouldBe {
     /// The decision.
     pub decision: Decision,
     /// The score.
     pub score: i32,
 }
+crate::wire::map_only!(WouldBe);
 
 impl WouldBe {
     pub(crate) fn of(a: &Assessment<'_>) -> Option<WouldBe> {

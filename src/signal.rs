@@ -283,7 +283,7 @@ pub struct EvidenceError {
 }
 
 /// Seconds from 1970 to the end of 9999: the longest span two accepted times can be apart.
-const MAX_SPAN_SECONDS: i64 = crate::profile::MAX_UNIX_TIME;
+const MAX_SPAN_SECONDS: i64 = crate::count_table::MAX_UNIX_TIME;
 
 /// How far ahead of the login a partner's time may be: the most negative age.
 const FUTURE_TOLERANCE_SECONDS: i64 = crate::context::FUTURE_TOLERANCE.whole_seconds();

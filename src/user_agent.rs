@@ -80,7 +80,7 @@ pub enum DeviceType {
 
 /// What a user-agent string says, coarsely.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct UserAgentClass {
     /// Browser family.
     pub browser: Browser,
@@ -91,6 +91,7 @@ pub struct UserAgentClass {
     /// True for HTTP libraries, headless browsers and automation frameworks.
     pub automation: bool,
 }
+crate::wire::map_only!(UserAgentClass);
 
 /// Markers of HTTP libraries, headless browsers and automation frameworks, lower case, matched
 /// case-insensitively (tools spell themselves differently: `Wget`, `okhttp`, `Go-http-client`).

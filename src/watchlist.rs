@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::digest::Digest128;
-use crate::hash_index::{HashIndex, same_text, text_key};
+use crate::hash_index::{HashIndex, content_seed, same_text, text_key};
 
 // ---------------------------------------------------------------------------------------------
 // Wire form
@@ -47,17 +47,23 @@ use crate::hash_index::{HashIndex, same_text, text_key};
 ///
 /// Unknown fields are rejected. Compile it with [`Watchlists::compile`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct WatchlistsSpec {
     /// The lists, in any order; names must be unique.
     pub lists: Vec<WatchlistSpec>,
 }
+crate::wire::map_only!(WatchlistsSpec);
 
 /// The wire form of one watchlist, tagged by its `kind`.
 ///
 /// `description` is optional free text, kept as is. `entries` is required (it may be empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    remote = "Self",
+    tag = "kind",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 #[non_exhaustive]
 pub enum WatchlistSpec {
     /// A set of IP networks (`kind = "ip"`).
@@ -102,6 +108,7 @@ pub enum WatchlistSpec {
         entries: Vec<String>,
     },
 }
+crate::wire::map_only!(WatchlistSpec);
 
 impl WatchlistSpec {
     /// The name of the list, as written.
@@ -147,7 +154,7 @@ impl WatchlistSpec {
 
 /// One entry of a `blocked_subjects` list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct BlockedSubjectSpec {
     /// The national id (idNat_PS), compared exactly, 1 to 64 bytes.
     pub subject: String,
@@ -156,6 +163,7 @@ pub struct BlockedSubjectSpec {
     #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
 }
+crate::wire::map_only!(BlockedSubjectSpec);
 
 /// The kind of a watchlist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -334,7 +342,7 @@ fn shown(value: &str) -> String {
 ///            ["blocked_activations", "deactivated_ecps", "hospital_networks", "under_alert"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "WatchlistsSpec")]
 pub struct Watchlists {
     /// Sorted by name, names unique.
@@ -342,13 +350,29 @@ pub struct Watchlists {
     /// `lists` by name key. Policies look lists up by [`ListName`], whose key is computed
     /// once when the policy is read, so a lookup on the hot path reads a slot or two (a binary
     /// search was a chain of dependent loads, paid by every list-based detector on every
-    /// login).
-    by_name: HashIndex<u128>,
+    /// login). `None` if the names crowded the index: [`Watchlists::get`] instead.
+    by_name: Option<HashIndex<u128>>,
 }
 
-/// A watchlist name as a policy refers to it, with its key computed once.
+/// A watchlist name, checked, with its lookup key computed once: how policies refer to lists.
+///
+/// The one validation of list names: [`Watchlists::compile`] and policies (their declared
+/// lists and each detector's `lists`) both check names with [`ListName::new`], so a name one
+/// refuses the other refuses too, with the same message — a policy cannot name a list that no
+/// [`Watchlists`] can ever hold.
+///
+/// ```
+/// use ecps_risk::ListName;
+///
+/// assert_eq!(ListName::new("trusted_networks")?.as_str(), "trusted_networks");
+/// assert_eq!(
+///     ListName::new("Denied_Networks").unwrap_err().to_string(),
+///     "watchlist name `Denied_Networks` is invalid: only `a-z`, `0-9`, `_`, `.` and `-` are allowed"
+/// );
+/// # Ok::<(), ecps_risk::WatchlistError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
+#[serde(try_from = "String", into = "String")]
 pub struct ListName {
     name: Box<str>,
     key: u128,
@@ -363,12 +387,18 @@ fn name_key(name: &str) -> u128 {
 }
 
 impl ListName {
-    /// A name (not checked here: a policy checks its names against its declared lists).
-    pub fn new(name: &str) -> Self {
-        ListName {
+    /// A list name: 1 to [`Watchlists::MAX_NAME_LEN`] characters among `a-z`, `0-9`, `_`,
+    /// `.`, `-`.
+    ///
+    /// # Errors
+    ///
+    /// [`WatchlistError::InvalidName`], naming the name (shortened) and what is wrong.
+    pub fn new(name: &str) -> Result<Self, WatchlistError> {
+        check_name(name)?;
+        Ok(ListName {
             name: name.into(),
             key: name_key(name),
-        }
+        })
     }
 
     /// The name.
@@ -377,9 +407,38 @@ impl ListName {
     }
 }
 
-impl From<String> for ListName {
-    fn from(s: String) -> Self {
-        ListName::new(&s)
+impl std::str::FromStr for ListName {
+    type Err = WatchlistError;
+
+    fn from_str(name: &str) -> Result<Self, WatchlistError> {
+        ListName::new(name)
+    }
+}
+
+impl TryFrom<String> for ListName {
+    type Error = WatchlistError;
+
+    fn try_from(name: String) -> Result<Self, WatchlistError> {
+        ListName::new(&name)
+    }
+}
+
+// Ordered, compared and borrowed as the name: the key is a function of it.
+impl Ord for ListName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name.cmp(&other.name)
+    }
+}
+
+impl PartialOrd for ListName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::borrow::Borrow<str> for ListName {
+    fn borrow(&self) -> &str {
+        &self.name
     }
 }
 
@@ -398,6 +457,16 @@ impl fmt::Debug for ListName {
 impl fmt::Display for ListName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)
+    }
+}
+
+impl Default for Watchlists {
+    fn default() -> Self {
+        Watchlists {
+            lists: Box::default(),
+            // What indexing no names gives, so that an empty set equals a compiled empty set.
+            by_name: Some(HashIndex::default()),
+        }
     }
 }
 
@@ -452,7 +521,7 @@ impl Watchlists {
         let mut lists = Vec::with_capacity(spec.lists.len());
         for list in &spec.lists {
             let name = list.name();
-            check_name(name)?;
+            ListName::new(name)?;
             if !seen.insert(name) {
                 return Err(WatchlistError::DuplicateName {
                     name: name.to_owned(),
@@ -517,8 +586,19 @@ impl Watchlists {
 
     /// The list a policy refers to (the hot-path form of [`Watchlists::get`]).
     pub fn get_named(&self, name: &ListName) -> Option<&Watchlist> {
-        let index = self.by_name.find(name.key as u64, name.key, |_| true)?;
-        self.lists.get(index)
+        match &self.by_name {
+            Some(by_name) => self
+                .lists
+                .get(by_name.find(name.key as u64, name.key, |_| true)?),
+            None => self.get_crowded(name),
+        }
+    }
+
+    /// [`Watchlists::get_named`] when the names crowded the index: out of the hot path.
+    #[cold]
+    #[inline(never)]
+    fn get_crowded(&self, name: &ListName) -> Option<&Watchlist> {
+        self.get(name.as_str())
     }
 
     /// The kind of the list with this name, `None` if there is no such list.
@@ -1193,12 +1273,17 @@ impl<A: Bits, const N: usize> Family<A, N> {
 
 /// A sorted set of strings stored contiguously (one buffer and the end offset of each
 /// string), indexed by hash: a lookup costs a hash of the key, a slot or two and one inline
-/// comparison whatever the list's size (a binary search made `log2 n` `memcmp` calls).
+/// comparison whatever the list's size (a binary search made `log2 n` `memcmp` calls). The
+/// hash is seeded from the set's own content, so that nobody can write a list whose ids
+/// crowd the index; should a list crowd it anyway, lookups fall back to a binary search (see
+/// [`crate::hash_index`]).
 #[derive(Clone, PartialEq, Eq)]
 struct StrSet {
     text: Box<str>,
     ends: Box<[usize]>,
-    index: HashIndex,
+    seed: u64,
+    /// `None` when the ids crowded the index: binary search instead.
+    index: Option<HashIndex>,
 }
 
 impl StrSet {
@@ -1212,11 +1297,12 @@ impl StrSet {
             ends.push(text.len());
         }
         let mut set = Self {
+            seed: content_seed(&text),
             text: text.into_boxed_str(),
             ends: ends.into_boxed_slice(),
-            index: HashIndex::default(),
+            index: None,
         };
-        set.index = HashIndex::build(set.iter().map(text_key));
+        set.index = HashIndex::build(set.iter().map(|id| text_key(set.seed, id)));
         set
     }
 
@@ -1232,13 +1318,33 @@ impl StrSet {
         self.text.get(start..*self.ends.get(index)?)
     }
 
-    /// The position of `key`: one hash, `O(1)` expected probes, no allocation.
+    /// The position of `key`: one hash, `O(1)` expected probes (at most
+    /// [`MAX_RUN`](crate::hash_index::MAX_RUN)), no allocation.
     #[inline]
     fn find(&self, key: &str) -> Option<usize> {
-        let (hash, tag) = text_key(key);
-        self.index.find(hash, tag, |i| {
+        let Some(index) = &self.index else {
+            return self.search(key);
+        };
+        let (hash, tag) = text_key(self.seed, key);
+        index.find(hash, tag, |i| {
             self.get(i).is_some_and(|id| same_text(id, key))
         })
+    }
+
+    /// Binary search, for a set whose ids crowded the hash index.
+    #[cold]
+    #[inline(never)]
+    fn search(&self, key: &str) -> Option<usize> {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.get(middle)?.cmp(key) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Some(middle),
+            }
+        }
+        None
     }
 
     fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
@@ -2592,6 +2698,92 @@ mod tests {
 }
 
 #[cfg(test)]
+mod crafted_ids_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::hash_index::text_hash;
+
+    /// 16-byte printable ids whose hash under seed 0 — the unseeded hash the index used
+    /// until lists seeded it from their content — has its low `bits` bits zero: they all
+    /// share one slot of any table of up to `2^bits` slots. The hash is invertible word by
+    /// word (multiplications by an odd constant, `h ^ (h >> 32)` folds), so the first word
+    /// of an id is computed backwards from the hash wanted, and kept when it is printable.
+    pub(crate) fn crafted_ids(n: usize, bits: u32) -> Vec<String> {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let unfold = |h: u64| h ^ (h >> 32); // the fold is its own inverse
+        let mut k_inverse = K; // Newton's iteration for the inverse of K modulo 2^64
+        for _ in 0..6 {
+            k_inverse = k_inverse.wrapping_mul(2u64.wrapping_sub(K.wrapping_mul(k_inverse)));
+        }
+        let second = u64::from_le_bytes(*b"-revoked");
+        let mut ids = Vec::with_capacity(n);
+        let mut state: u64 = 1;
+        while ids.len() < n {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let target = (state >> bits) << bits;
+            let after_second = unfold(target).wrapping_mul(k_inverse);
+            let after_first = unfold(after_second).wrapping_mul(k_inverse) ^ second;
+            let first = unfold(after_first).wrapping_mul(k_inverse) ^ 16u64.wrapping_mul(K);
+            let bytes = first.to_le_bytes();
+            if bytes.iter().all(|b| (0x21..0x7f).contains(b)) {
+                let id = format!("{}-revoked", std::str::from_utf8(&bytes).unwrap());
+                debug_assert_eq!(text_hash(0, &id) & ((1 << bits) - 1), 0);
+                ids.push(id);
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Issue 15: 200,000 ids crafted against the unseeded hash took 14.5 s to compile (every
+    /// id probed past all the earlier ones) and every lookup of an absent id walked the whole
+    /// cluster. Seeded from the list's content, the same ids index like any others: the
+    /// slots read to find every id stay within twice the number of ids.
+    #[test]
+    fn ids_crafted_against_the_hash_index_in_linear_work() {
+        let n = 4096;
+        let ids = crafted_ids(n, 16);
+        assert_eq!(ids.len(), n);
+        // They do crowd the unseeded hash: all in one slot.
+        let unseeded = HashIndex::<u32>::build(ids.iter().map(|id| text_key(0, id)));
+        assert!(
+            unseeded.is_none(),
+            "the crafted ids crowd the unseeded index"
+        );
+
+        let set = StrSet::from_sorted(ids.iter().map(String::as_str));
+        let index = set.index.as_ref().expect("indexed, not crowded");
+        let probes = index.probes_to_find_all(|i| text_hash(set.seed, set.get(i).unwrap()));
+        assert!(probes <= 2 * n, "{probes} probes for {n} ids");
+        assert!(index.longest_run() < 32, "{}", index.longest_run());
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(set.find(id), Some(i));
+        }
+        assert_eq!(set.find("aaaaaaaa-revoked"), None);
+    }
+
+    /// A list that crowds the index whatever the seed (forced here) is searched by bisection:
+    /// the same answers.
+    #[test]
+    fn a_crowded_set_falls_back_to_binary_search() {
+        let ids = crafted_ids(300, 16);
+        let mut set = StrSet::from_sorted(ids.iter().map(String::as_str));
+        set.index = None;
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(set.find(id), Some(i));
+        }
+        for absent in ["", "aaaaaaaa-revoked", "~~~~~~~~-revoked", "!"] {
+            assert_eq!(set.find(absent), None);
+        }
+        let empty = StrSet::from_sorted(std::iter::empty::<&str>());
+        assert_eq!(empty.find(""), None);
+    }
+}
+
+#[cfg(test)]
 mod list_name_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
@@ -2613,15 +2805,61 @@ mod list_name_tests {
         for n in &names {
             let by_name = w.get(n).map(Watchlist::name);
             assert_eq!(by_name, Some(n.as_str()));
-            assert_eq!(w.get_named(&ListName::new(n)).map(Watchlist::name), by_name);
+            assert_eq!(
+                w.get_named(&ListName::new(n).unwrap()).map(Watchlist::name),
+                by_name
+            );
         }
-        for absent in ["", "list-300", "list-0", "LIST-001"] {
-            assert!(w.get_named(&ListName::new(absent)).is_none(), "{absent}");
+        for absent in ["list-300", "list-0", "list-0010"] {
+            let absent = ListName::new(absent).unwrap();
+            assert!(w.get_named(&absent).is_none(), "{absent}");
         }
-        assert!(Watchlists::empty().get_named(&ListName::new("a")).is_none());
+        let a = ListName::new("a").unwrap();
+        assert!(Watchlists::empty().get_named(&a).is_none());
         // The serde form of a name is the plain string.
         let n: ListName = serde_json::from_str("\"trusted_networks\"").unwrap();
-        assert_eq!(n, ListName::new("trusted_networks"));
+        assert_eq!(n, ListName::new("trusted_networks").unwrap());
         assert_eq!(serde_json::to_string(&n).unwrap(), "\"trusted_networks\"");
+    }
+
+    /// Issue 15: a policy could name a list no `Watchlists` can hold (`Denied_Networks`). A
+    /// name is checked once, by `ListName::new`, for lists and for policies alike: same names
+    /// refused, same message.
+    #[test]
+    fn list_names_are_checked_alike_for_lists_and_policies() {
+        let long = "a".repeat(65);
+        for bad in [
+            "",
+            "Denied_Networks",
+            "trusted networks",
+            "hôpital",
+            "a/b",
+            long.as_str(),
+        ] {
+            let from_lists = Watchlists::compile(WatchlistsSpec {
+                lists: vec![WatchlistSpec::Ip {
+                    name: bad.to_owned(),
+                    description: None,
+                    entries: vec![],
+                }],
+            })
+            .unwrap_err();
+            let from_name = ListName::new(bad).unwrap_err();
+            assert_eq!(from_name, from_lists, "{bad:?}");
+            let parsed = serde_json::from_value::<ListName>(serde_json::json!(bad)).unwrap_err();
+            assert!(
+                parsed.to_string().starts_with(&from_name.to_string()),
+                "{parsed}"
+            );
+        }
+        for good in ["a", "denied_networks", "0-9._", &"z".repeat(64)] {
+            assert_eq!(ListName::new(good).unwrap().as_str(), good);
+        }
+        // The standard names of the list-based detectors are all valid.
+        for code in crate::signal::SignalCode::ALL {
+            for name in crate::detectors::default_lists(*code) {
+                assert!(ListName::new(name).is_ok(), "{name}");
+            }
+        }
     }
 }

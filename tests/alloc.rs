@@ -80,6 +80,24 @@ fn evaluation_does_not_allocate() {
         assert!(reused.failure().is_none(), "{name}");
     }
 
+    // Failing closed for a missing required watchlist neither (the failure borrows the
+    // list's name from the policy).
+    let mut spec = policy.spec().clone();
+    spec.watchlists
+        .get_mut("trusted_networks")
+        .unwrap()
+        .required = true;
+    let strict = Policy::compile(spec).unwrap();
+    let (count, failed) = allocations(|| {
+        let a = strict.evaluate(&legitimate, &profile, &Environment::empty());
+        matches!(
+            a.failure(),
+            Some(ecps_risk::Failure::MissingWatchlist { .. })
+        )
+    });
+    assert_eq!(count, 0, "{count} allocation(s) failing closed");
+    assert!(failed);
+
     // The counter works: building a context allocates.
     let (count, _) = allocations(|| usual(NOW).build().unwrap());
     assert!(count > 0);

@@ -736,6 +736,182 @@ fn condition_with_too_many_parts() {
     names(&e, &["`wide`", "limit of 256 parts"]);
 }
 
+/// A policy (JSON) with one rule and `extra` merged in at the top level.
+fn policy_json(extra: serde_json::Value, rule: serde_json::Value) -> Result<Policy, PolicyError> {
+    let mut spec = serde_json::json!({
+        "id": "catalogue", "version": "1",
+        "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+        "rules": [rule],
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        spec[key] = value.clone();
+    }
+    Policy::compile(serde_json::from_value(spec).unwrap())
+}
+
+fn plain_rule() -> serde_json::Value {
+    serde_json::json!({ "id": "r", "when": { "hit": "device.new" }, "effect": { "points": 1 } })
+}
+
+#[test]
+fn policy_version_of_a_megabyte() {
+    // It was copied into every audit record.
+    let version = "1".repeat(1 << 20);
+    let e = policy_json(serde_json::json!({ "version": version }), plain_rule()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            PolicyError::TooLong {
+                len: 1_048_576,
+                max: 64,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: `version` is 1048576 bytes long, above the limit of 64"
+    );
+    let at_limit = "1".repeat(ecps_risk::MAX_VERSION_LEN);
+    assert!(policy_json(serde_json::json!({ "version": at_limit }), plain_rule()).is_ok());
+}
+
+#[test]
+fn over_long_descriptions() {
+    let long = "d".repeat(ecps_risk::MAX_DESCRIPTION_LEN + 1);
+    let e = policy_json(serde_json::json!({ "description": long }), plain_rule()).unwrap_err();
+    names(
+        &e,
+        &["`catalogue`", "`description`", "513 bytes", "limit of 512"],
+    );
+    let mut rule = plain_rule();
+    rule["description"] = serde_json::json!(long);
+    let e = policy_json(serde_json::json!({}), rule).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: rule `r` description is 513 bytes long, above the limit of 512"
+    );
+}
+
+#[test]
+fn in_list_of_a_million_values() {
+    // 1 M values cost 3.5 ms per login: each value counts as a part of the condition.
+    let values: Vec<String> = (0..1_000_000).map(|i| format!("AS{i}")).collect();
+    let rule = serde_json::json!({
+        "id": "modes", "effect": { "points": 1 },
+        "when": { "compare": { "fact": "auth.mode", "in": values } },
+    });
+    let e = policy_json(serde_json::json!({}), rule).unwrap_err();
+    assert!(matches!(e, PolicyError::ConditionSize { ref rule, .. } if rule == "modes"));
+    names(
+        &e,
+        &[
+            "`modes`",
+            "limit of 256 parts",
+            "each `in` value counts as one",
+        ],
+    );
+    // 255 values and the comparison itself: 256 parts, accepted.
+    let values: Vec<u32> = (0..255).collect();
+    let rule = serde_json::json!({
+        "id": "asns", "effect": { "points": 1 },
+        "when": { "compare": { "fact": "request.asn", "in": values } },
+    });
+    assert!(policy_json(serde_json::json!({}), rule).is_ok());
+}
+
+#[test]
+fn huge_detector_list_parameters() {
+    let countries: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                "{}{}",
+                (b'A' + (i / 26) as u8 % 26) as char,
+                (b'A' + (i % 26) as u8) as char
+            )
+        })
+        .collect();
+    let e = policy_json(
+        serde_json::json!({ "detectors": { "practice.location_mismatch": { "also_allowed": countries } } }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: detector `practice.location_mismatch`: parameter `also_allowed` = \
+         `300 countries` must list at most 256 countries"
+    );
+    let lists: Vec<String> = (0..17).map(|i| format!("list-{i}")).collect();
+    let e = policy_json(
+        serde_json::json!({ "detectors": { "network.denied": { "lists": lists } } }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `catalogue`: detector `network.denied`: parameter `lists` = `17 names` must \
+         name at most 16 watchlists"
+    );
+    let e = policy_json(
+        serde_json::json!({ "detectors": { "network.denied": { "lists": ["a", "b", "a"] } } }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    names(
+        &e,
+        &[
+            "`network.denied`",
+            "`lists` = `a`",
+            "names a watchlist twice",
+        ],
+    );
+    let declared: serde_json::Map<String, serde_json::Value> = (0..=1024)
+        .map(|i| (format!("l{i}"), serde_json::json!("ip")))
+        .collect();
+    let e = policy_json(serde_json::json!({ "watchlists": declared }), plain_rule()).unwrap_err();
+    assert!(matches!(
+        e,
+        PolicyError::TooMany {
+            what: "watchlists",
+            len: 1025,
+            max: 1024,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn over_long_example_name_is_cut_in_the_message() {
+    let name = "x".repeat(1 << 20);
+    let e = policy_json(
+        serde_json::json!({ "examples": [{
+            "name": name, "expect": "allow",
+            "login": { "at": "2025-10-08T09:30:00Z", "subject": "810001234565",
+                "credential": { "activated_at": "2025-10-09T09:30:00Z" } },
+        }] }),
+        plain_rule(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, PolicyError::ExampleLogin { .. }), "{e}");
+    let message = e.to_string();
+    assert!(message.len() < 400, "{} bytes", message.len());
+    names(&message, &["`catalogue`", "example `xxxx", "…`"]);
+}
+
+#[test]
+fn watchlist_declared_twice_in_a_policy() {
+    // serde_json allows repeated keys; the last one used to win silently.
+    let text = r#"{"id": "catalogue", "version": "1",
+        "thresholds": {"step_up": 1, "review": 2, "deny": 3}, "rules": [],
+        "watchlists": {"trusted_networks": "ip", "trusted_networks": "credentials"}}"#;
+    let e = serde_json::from_str::<PolicySpec>(text).unwrap_err();
+    names(&e, &["key `trusted_networks` appears twice", "line 3"]);
+    // TOML refuses them itself.
+    let toml_text = "id = \"p\"\nversion = \"1\"\nrules = []\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n[watchlists]\nx = \"ip\"\nx = \"ip\"\n";
+    assert!(toml::from_str::<PolicySpec>(toml_text).is_err());
+}
+
 // ---- IPv4-mapped IPv6. ----
 
 #[test]
@@ -828,6 +1004,28 @@ fn duplicate_watchlist_names() {
 }
 
 #[test]
+fn a_policy_cannot_name_a_list_no_watchlists_can_hold() {
+    // `Denied_Networks` compiled, `Watchlists` refused the name: the detector was off on
+    // every login. Declared or named by a detector, it is now refused when the policy is
+    // read, with the message the watchlists give for the same name.
+    let message = "watchlist name `Denied_Networks` is invalid: only `a-z`, `0-9`, `_`, `.` and \
+                   `-` are allowed";
+    let header = "id = \"p\"\nversion = \"1\"\nrules = []\n[thresholds]\nstep_up = 1\nreview = 2\ndeny = 3\n";
+    for extra in [
+        "[watchlists]\nDenied_Networks = \"ip\"\n",
+        "[detectors.\"network.denied\"]\nlists = [\"Denied_Networks\"]\n",
+    ] {
+        let e = toml::from_str::<PolicySpec>(&format!("{header}{extra}")).unwrap_err();
+        assert!(e.to_string().contains(message), "{e}");
+    }
+    let e = serde_json::from_str::<Watchlists>(
+        r#"{"lists": [{"name": "Denied_Networks", "kind": "ip", "entries": []}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with(message), "{e}");
+}
+
+#[test]
 fn duplicate_custom_detector_name() {
     struct Quiet;
     impl ecps_risk::Detector for Quiet {
@@ -914,6 +1112,77 @@ fn unknown_detector_in_policy() {
         e.to_string(),
         "policy `catalogue`: rule `r`: unknown detector `device.nwe`"
     );
+}
+
+// ---- Arrays where a struct is expected. ----
+
+/// The message of a sequence given for a struct, at the position serde_json found it.
+#[track_caller]
+fn sequence_refused(e: impl ToString) {
+    names(
+        e,
+        &["invalid type: sequence, expected a map of named fields"],
+    );
+}
+
+#[test]
+fn claims_with_an_array_for_a_struct() {
+    // `SubjectRefPro: []` used to parse as a record with every field left out.
+    let claims = r#"{"sub": "x", "SubjectNameID": "810001234565", "SubjectRefPro": []}"#;
+    let e = serde_json::from_str::<PscClaims>(claims).unwrap_err();
+    sequence_refused(&e);
+    assert_eq!((e.line(), e.column()), (1, 63));
+    sequence_refused(serde_json::from_str::<PscClaims>(r#"["x", "810001234565"]"#).unwrap_err());
+    let exercices = r#"{"sub": "x", "SubjectRefPro": {"exercices": [["10", "10"]]}}"#;
+    sequence_refused(serde_json::from_str::<PscClaims>(exercices).unwrap_err());
+}
+
+#[test]
+fn login_event_as_an_array() {
+    // Read by position, `["2025-10-08T09:30:00Z", "810001234565"]` was a login.
+    let array = r#"["2025-10-08T09:30:00Z", "810001234565"]"#;
+    sequence_refused(serde_json::from_str::<RiskContext>(array).unwrap_err());
+    sequence_refused(serde_json::from_str::<ecps_risk::LoginEvent>(array).unwrap_err());
+    let nested = r#"{"at": "2025-10-08T09:30:00Z", "subject": "810001234565",
+        "request": ["192.0.2.1"]}"#;
+    sequence_refused(serde_json::from_str::<RiskContext>(nested).unwrap_err());
+}
+
+#[test]
+fn stored_state_as_arrays() {
+    sequence_refused(serde_json::from_str::<Profile>("[1]").unwrap_err());
+    let mut profile = profile_json();
+    profile["last_position"] = serde_json::json!([1_759_915_800, [45.0, 4.0, 1.0]]);
+    sequence_refused(serde_json::from_value::<Profile>(profile).unwrap_err());
+    let mut profile = profile_json();
+    profile["devices"]["entries"] =
+        serde_json::json!([["00000000000000000000000000000000", 1, 0, 0]]);
+    sequence_refused(serde_json::from_value::<Profile>(profile).unwrap_err());
+    sequence_refused(serde_json::from_str::<PopulationStats>("[1, 0, 0, {}]").unwrap_err());
+}
+
+#[test]
+fn watchlists_as_arrays() {
+    sequence_refused(serde_json::from_str::<Watchlists>("[[]]").unwrap_err());
+    // An internally tagged list read by position: tag, name, description, entries.
+    let positional = r#"{"lists": [["ip", "trusted_networks", null, ["10.0.0.0/8"]]]}"#;
+    sequence_refused(serde_json::from_str::<Watchlists>(positional).unwrap_err());
+    let blocked = r#"{"lists": [{"name": "blocked_activations", "kind": "blocked_subjects",
+        "entries": [["810001234565", "2025-10-08T00:00:00Z"]]}]}"#;
+    sequence_refused(serde_json::from_str::<Watchlists>(blocked).unwrap_err());
+}
+
+#[test]
+fn policy_with_arrays_for_structs() {
+    // TOML arrays too: `thresholds = [30, 60, 90]` was step-up, review and deny by position.
+    let toml_text = "id = \"p\"\nversion = \"1\"\nthresholds = [30, 60, 90]\nrules = []\n";
+    sequence_refused(toml::from_str::<PolicySpec>(toml_text).unwrap_err());
+    let rule = r#"{"id": "p", "version": "1", "thresholds": {"step_up": 1, "review": 2, "deny": 3},
+        "rules": [["r", "", {"hit": "device.new"}, {"points": 1}]]}"#;
+    sequence_refused(serde_json::from_str::<PolicySpec>(rule).unwrap_err());
+    let params = r#"{"id": "p", "version": "1", "thresholds": {"step_up": 1, "review": 2, "deny": 3},
+        "rules": [], "detectors": {"push.fatigue": [1, 1]}}"#;
+    sequence_refused(serde_json::from_str::<PolicySpec>(params).unwrap_err());
 }
 
 // ---- Thresholds and points. ----
@@ -1074,6 +1343,65 @@ fn profile_table_over_its_cap() {
         .to_string()
     );
     names(&e, &["`devices`", "17 entries"]);
+}
+
+#[test]
+fn profile_table_entry_times_at_the_ends_of_i64() {
+    // Other stored times were checked; table entries' were not.
+    for (field, time) in [("first_seen", i64::MIN), ("last_seen", i64::MAX)] {
+        let mut json = profile_json();
+        json["history"]["countries"] = serde_json::json!({
+            "entries": [{ "value": "FR", "count": 1, "first_seen": 1, "last_seen": 2 }],
+            "total": 1,
+        });
+        json["history"]["countries"]["entries"][0][field] = serde_json::json!(time);
+        let e = serde_json::from_value::<Profile>(json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "profile table `history.countries`: entry `FR` `{field}` `{time}` is not a \
+                 time between 1970 and 9999"
+            )
+        );
+    }
+    let mut population = serde_json::to_value(PopulationStats::new()).unwrap();
+    population["logins"] = serde_json::json!(1);
+    population["history"]["asns"] = serde_json::json!({
+        "entries": [{ "value": 3215, "count": 1, "first_seen": -1, "last_seen": 2 }],
+        "total": 1,
+    });
+    let e = serde_json::from_value::<PopulationStats>(population).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "population table `asns`: entry `3215` `first_seen` `-1` is not a time between 1970 \
+         and 9999"
+    );
+}
+
+#[test]
+fn profile_table_entry_repeated_names_the_table_and_value() {
+    // It said `entry 1 repeats a value`.
+    let mut json = profile_json();
+    let entry =
+        serde_json::json!({ "value": "192.0.2.0/24", "count": 1, "first_seen": 1, "last_seen": 2 });
+    json["history"]["networks"] = serde_json::json!({ "entries": [entry, entry], "total": 2 });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "profile table `history.networks`: value `192.0.2.0/24` appears twice"
+    );
+    let mut json = profile_json();
+    let device =
+        serde_json::json!({ "value": "0".repeat(32), "count": 1, "first_seen": 1, "last_seen": 2 });
+    json["devices"] = serde_json::json!({ "entries": [device, device], "total": 2 });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    names(
+        &e,
+        &[
+            "profile table `devices`",
+            "value `00000000000000000000000000000000` appears twice",
+        ],
+    );
 }
 
 #[test]

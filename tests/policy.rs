@@ -906,3 +906,304 @@ credential = { activated_at = "2025-10-01T09:30:00Z", channel = "email_sms" }
     assert!(matches!(e, PolicyError::ExampleLogin { .. }), "{e}");
     assert!(e.to_string().contains("`credential.activated_at`"), "{e}");
 }
+
+// ---- Missing inputs: issue 15, a missing watchlist switched a deny rule off. ----
+
+/// "Deny unless from a hospital network": the rule is written on the *absence* of a hit.
+fn deny_untrusted(required: bool) -> Policy {
+    let declaration = if required {
+        r#"trusted_networks = { kind = "ip", required = true }"#
+    } else {
+        r#"trusted_networks = "ip""#
+    };
+    compile(&with_rules(&format!(
+        r#"
+[watchlists]
+{declaration}
+
+[[rules]]
+id = "deny-untrusted"
+description = "Only hospital networks may log in"
+when = {{ not = {{ hit = "network.trusted" }} }}
+effect = {{ force = "deny" }}
+"#
+    )))
+    .unwrap()
+}
+
+fn hospital_lists() -> ecps_risk::Watchlists {
+    serde_json::from_str(
+        r#"{"lists": [{"name": "trusted_networks", "kind": "ip", "entries": ["10.69.0.0/16"]}]}"#,
+    )
+    .unwrap()
+}
+
+fn from_abroad() -> RiskContext {
+    login()
+        .ip("41.202.77.9".parse().unwrap())
+        .country("CI")
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_missing_list_silently_switched_a_deny_rule_off() {
+    // The defect, as it still behaves for a list that is not required: not evaluated, the
+    // rule cannot fire, the login from abroad is allowed. What changed: the caller is told.
+    let policy = deny_untrusted(false);
+    let a = policy.evaluate(&from_abroad(), &Profile::new(), &Environment::empty());
+    assert_eq!(a.decision(), Decision::Allow);
+
+    // (c) At compile time, a warning names the rule and the detector.
+    let warnings = policy.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        warnings[0].code(),
+        ecps_risk::WarningCode::SilencedByMissingDetector
+    );
+    assert_eq!(warnings[0].code().as_str(), "missing_input.detector");
+    assert_eq!(
+        (warnings[0].rule(), warnings[0].input()),
+        ("deny-untrusted", "network.trusted")
+    );
+    assert_eq!(
+        warnings[0].to_string(),
+        "missing_input.detector: rule `deny-untrusted` fires when `network.trusted` finds \
+         nothing, never when `network.trusted` is not evaluated: a missing input switches it \
+         off; test `not_evaluated = \"network.trusted\"` too, or make its watchlists `required`"
+    );
+
+    // (a) At load time, the environment check names the missing list.
+    let e = policy.check_environment(&Environment::empty()).unwrap_err();
+    assert_eq!(e.policy(), "test-policy");
+    assert_eq!(
+        e.missing(),
+        [ecps_risk::MissingInput::Watchlist {
+            name: "trusted_networks".into(),
+            kind: ecps_risk::WatchlistKind::Ip,
+            required: false,
+        }]
+    );
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: the environment lacks watchlist `trusted_networks` (`ip`)"
+    );
+    let lists = hospital_lists();
+    let env = Environment::new().with_watchlists(&lists);
+    assert_eq!(policy.check_environment(&env), Ok(()));
+    // With the list, the rule works.
+    let a = policy.evaluate(&from_abroad(), &Profile::new(), &env);
+    assert_eq!(a.decision(), Decision::Deny);
+}
+
+#[test]
+fn a_missing_required_list_fails_closed() {
+    // (b) Required, the list's absence fails every evaluation closed, naming the list.
+    let policy = deny_untrusted(true);
+    // Still warned (a login without an address leaves `network.trusted` not evaluated too),
+    // without suggesting to require the list it already requires.
+    let warning = policy.warnings()[0].to_string();
+    assert!(
+        warning.ends_with("test `not_evaluated = \"network.trusted\"` too"),
+        "{warning}"
+    );
+    let a = policy.evaluate(&from_abroad(), &Profile::new(), &Environment::empty());
+    assert!(a.decision() >= policy.fail_closed(), "{:?}", a.decision());
+    assert_eq!(a.decision(), CARD);
+    assert_eq!(
+        a.failure(),
+        Some(&Failure::MissingWatchlist {
+            list: "trusted_networks",
+            kind: ecps_risk::WatchlistKind::Ip
+        })
+    );
+    assert_eq!(
+        a.failure().unwrap().to_string(),
+        "required watchlist `trusted_networks` (`ip`) is not supplied"
+    );
+    // A list of that name of another kind is no better, and the check says which.
+    let wrong: ecps_risk::Watchlists = serde_json::from_str(
+        r#"{"lists": [{"name": "trusted_networks", "kind": "credentials", "entries": []}]}"#,
+    )
+    .unwrap();
+    let env = Environment::new().with_watchlists(&wrong);
+    let a = policy.evaluate(&from_abroad(), &Profile::new(), &env);
+    assert!(matches!(
+        a.failure(),
+        Some(Failure::MissingWatchlist { .. })
+    ));
+    let e = policy.check_environment(&env).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: the environment lacks watchlist `trusted_networks` as `ip` (a \
+         `credentials` list is supplied)"
+    );
+    // Supplied: no failure, the rule decides (inside: allowed; abroad: denied).
+    let lists = hospital_lists();
+    let env = Environment::new().with_watchlists(&lists);
+    let inside = login().ip("10.69.1.2".parse().unwrap()).build().unwrap();
+    let a = policy.evaluate(&inside, &Profile::new(), &env);
+    assert_eq!((a.decision(), a.failure()), (Decision::Allow, None));
+    let a = policy.evaluate(&from_abroad(), &Profile::new(), &env);
+    assert_eq!((a.decision(), a.failure()), (Decision::Deny, None));
+    // A policy that does not require its lists fails nothing for them.
+    let relaxed = deny_untrusted(false);
+    let a = relaxed.evaluate(&from_abroad(), &Profile::new(), &Environment::empty());
+    assert_eq!(a.failure(), None);
+}
+
+#[test]
+fn required_is_written_back_and_fingerprinted_and_nothing_else_changes() {
+    let required = deny_untrusted(true);
+    let relaxed = deny_untrusted(false);
+    assert_ne!(required.fingerprint(), relaxed.fingerprint());
+    let json = serde_json::to_value(required.spec()).unwrap();
+    assert_eq!(
+        json["watchlists"]["trusted_networks"],
+        serde_json::json!({ "kind": "ip", "required": true })
+    );
+    let json = serde_json::to_value(relaxed.spec()).unwrap();
+    assert_eq!(
+        json["watchlists"]["trusted_networks"],
+        serde_json::json!("ip")
+    );
+    // Round trip through JSON: same fingerprint.
+    let back: PolicySpec =
+        serde_json::from_str(&serde_json::to_string(required.spec()).unwrap()).unwrap();
+    assert_eq!(
+        Policy::compile(back).unwrap().fingerprint(),
+        required.fingerprint()
+    );
+    // A declaration is a kind or a table of `kind` and `required`, nothing else.
+    for bad in [
+        r#"trusted_networks = "router""#,
+        r#"trusted_networks = { kind = "ip", required = "yes" }"#,
+        r#"trusted_networks = { kind = "ip", requried = true }"#,
+        r#"trusted_networks = { required = true }"#,
+        r#"trusted_networks = ["ip", true]"#,
+    ] {
+        let text = with_rules(&format!("[watchlists]\n{bad}\n"));
+        assert!(toml::from_str::<PolicySpec>(&text).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn check_environment_covers_consulted_and_required_lists_and_the_population() {
+    let policy = Policy::recommended();
+    let e = policy.check_environment(&Environment::empty()).unwrap_err();
+    let names: Vec<String> = e.missing().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        names,
+        [
+            "watchlist `anonymizers` (`ip`)",
+            "watchlist `blocked_activations` (`blocked_subjects`)",
+            "watchlist `deactivated_ecps` (`credentials`)",
+            "watchlist `denied_networks` (`ip`)",
+            "watchlist `trusted_networks` (`ip`)",
+            "watchlist `under_alert` (`subjects`)",
+            "population statistics (for `stats.anomaly`)",
+        ]
+    );
+    // A declared list no detector of the policy reads, and that is not required, is not
+    // asked for.
+    let p = compile(&with_rules(
+        r#"
+[[rules]]
+id = "new-device"
+when = { hit = "device.new" }
+effect = { points = 10 }
+"#,
+    ))
+    .unwrap();
+    assert_eq!(p.check_environment(&Environment::empty()), Ok(()));
+    // Unless it is required.
+    let p = compile(&with_rules(
+        r#"
+[watchlists]
+under_alert = { kind = "subjects", required = true }
+
+[[rules]]
+id = "new-device"
+when = { hit = "device.new" }
+effect = { points = 10 }
+"#,
+    ))
+    .unwrap();
+    let e = p.check_environment(&Environment::empty()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: the environment lacks required watchlist `under_alert` (`subjects`)"
+    );
+}
+
+#[test]
+fn warnings_name_silenced_rules_only() {
+    let p = compile(&with_rules(
+        r#"
+[[rules]]
+id = "outside-france"
+when = { not = { compare = { fact = "request.country", in = ["FR", "RE"] } } }
+effect = { points = 30 }
+
+[[rules]]
+id = "not-france"
+when = { compare = { fact = "request.country", ne = "FR" } }
+effect = { at_least = "review" }
+
+[[rules]]
+id = "in-france"
+when = { compare = { fact = "request.country", eq = "FR" } }
+effect = { points = 10 }
+
+[[rules]]
+id = "night"
+when = { not = { compare = { fact = "local.hour", ge = 7 } } }
+effect = { points = 10 }
+
+[[rules]]
+id = "handled"
+when = { any = [{ not = { hit = "device.new" } }, { not_evaluated = "device.new" }] }
+effect = { points = 10 }
+
+[[rules]]
+id = "bonus"
+when = { all = [{ hit = "network.trusted" }, { not = { hit = "device.new" } }] }
+effect = { points = -30 }
+
+[[rules]]
+id = "positive"
+when = { hit = "network.denied" }
+effect = { force = "deny" }
+
+[[rules]]
+id = "card-unless-known"
+when = { all = [{ hit = "ecps.fresh_activation" }, { not = { hit = "device.new" } }] }
+effect = { at_least = "step_up_cps_card" }
+"#,
+    ))
+    .unwrap();
+    let warned: Vec<(&str, &str, &str)> = p
+        .warnings()
+        .iter()
+        .map(|w| (w.code().as_str(), w.rule(), w.input()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            ("missing_input.detector", "card-unless-known", "device.new"),
+            ("missing_input.fact", "not-france", "request.country"),
+            ("missing_input.fact", "outside-france", "request.country"),
+        ]
+    );
+    assert!(
+        p.warnings()[1].to_string().contains(
+            "rule `not-france` fires when `request.country` has another value, never when \
+             `request.country` is missing"
+        ),
+        "{}",
+        p.warnings()[1]
+    );
+    // The recommended policy has none: its only negation (`known-device-trusted-network`)
+    // takes points off, and the kill-chain rule tests `not_evaluated = "device.new"`.
+    assert!(Policy::recommended().warnings().is_empty());
+}

@@ -997,6 +997,50 @@ fn check_caps(p: &Profile) {
     assert!(p.hours().iter().all(|h| *h <= MAX_HOUR_COUNT));
 }
 
+/// Every copy of `value` with one of its objects (at any depth) replaced by the array of its
+/// values: how a struct would read by position.
+fn objects_as_arrays(value: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    match value {
+        Value::Object(map) => {
+            out.push(Value::Array(map.values().cloned().collect()));
+            for (key, inner) in map {
+                for changed in objects_as_arrays(inner) {
+                    let mut copy = map.clone();
+                    copy.insert(key.clone(), changed);
+                    out.push(Value::Object(copy));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                for changed in objects_as_arrays(inner) {
+                    let mut copy = items.clone();
+                    copy[i] = changed;
+                    out.push(Value::Array(copy));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// No struct of `value`'s JSON form reads from an array (issue 15: they read by position).
+fn refuses_arrays<T>(value: &T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let json = serde_json::to_value(value).unwrap();
+    for changed in objects_as_arrays(&json) {
+        assert!(
+            serde_json::from_value::<T>(changed.clone()).is_err(),
+            "read from an array: {changed}"
+        );
+    }
+}
+
 fn round_trip<T>(value: &T)
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
@@ -1232,6 +1276,51 @@ proptest! {
         prop_assert!(json.contains("faulty"), "{json}");
     }
 
+    /// A watchlist the policy requires and the environment lacks (or holds as another kind)
+    /// never allows, whatever the login, profile, other lists, floor and mode (issue 15: a
+    /// missing list silently switched rules off).
+    #[test]
+    fn a_missing_required_watchlist_never_allows(
+        kind in prop::sample::select(vec![
+            WatchlistKind::Ip,
+            WatchlistKind::Credentials,
+            WatchlistKind::BlockedSubjects,
+            WatchlistKind::Subjects,
+        ]),
+        fail_closed in non_allow(),
+        report_only in any::<bool>(),
+        login in login(),
+        profile in profile(4),
+        lists in option::of(watchlists()),
+    ) {
+        let Ok(ctx) = login.builder().build() else { return Ok(()); };
+        let mut spec = RECOMMENDED.spec().clone();
+        spec.examples.clear();
+        spec.fail_closed = fail_closed;
+        spec.mode = if report_only { Mode::ReportOnly } else { Mode::Enforce };
+        // The recommended policy's trusted list, required with the kind drawn (a list of
+        // another kind in the environment is as good as none).
+        let trusted = "trusted_networks";
+        if kind != WatchlistKind::Ip {
+            spec.detectors.network_trusted.lists.clear();
+            spec.rules.retain(|r| r.id != "known-device-trusted-network");
+        }
+        let decl = spec.watchlists.get_mut(trusted).unwrap();
+        *decl = ecps_risk::WatchlistDecl { kind, required: true };
+        let policy = Policy::compile(spec).unwrap();
+        let mut env = Environment::new();
+        if let Some(w) = &lists {
+            prop_assume!(w.kind_of(trusted) != Some(kind));
+            env = env.with_watchlists(w);
+        }
+        let a = policy.evaluate(&ctx, &profile, &env);
+        prop_assert!(a.failure().is_some());
+        prop_assert_ne!(a.decision(), Decision::Allow);
+        prop_assert!(a.decision() >= fail_closed);
+        prop_assert!(!a.is_good_login(), "a failed evaluation would be learned");
+        prop_assert!(policy.check_environment(&env).is_err());
+    }
+
     /// Another professional's profile fails closed too, whatever the login.
     #[test]
     fn another_professionals_profile_never_allows(
@@ -1395,6 +1484,7 @@ proptest! {
     fn contexts_round_trip(login in login()) {
         let Ok(ctx) = login.builder().build() else { return Ok(()); };
         round_trip(&ctx);
+        refuses_arrays(&ctx);
         let event = LoginEvent::from(ctx.clone());
         round_trip(&event);
         prop_assert_eq!(RiskContext::try_from(event).unwrap(), ctx);
@@ -1410,6 +1500,9 @@ proptest! {
         round_trip(&profile);
         round_trip(&population);
         round_trip(&lists);
+        refuses_arrays(&profile);
+        refuses_arrays(&population);
+        refuses_arrays(&lists);
         round_trip(&lists.to_spec());
         prop_assert_eq!(Watchlists::compile(lists.to_spec()).unwrap(), lists.clone());
         let toml_text = toml::to_string(&lists.to_spec()).unwrap();
@@ -1423,6 +1516,7 @@ proptest! {
     #[test]
     fn policy_specs_round_trip(spec in any_policy_spec()) {
         round_trip(&spec);
+        refuses_arrays(&spec);
         if let Ok(p) = Policy::compile(spec.clone()) {
             round_trip(p.spec());
             let json = serde_json::to_string(p.spec()).unwrap();

@@ -22,11 +22,20 @@
     clippy::panic
 )]
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
+use std::sync::OnceLock;
+
 use ecps_risk::{
-    Decision, Environment, Label, Learning, Policy, PopulationSource, RecordedLogin, Replay,
-    ReplayOptions, StepUpMethod, diff, replay,
+    AuthMode, Decision, Environment, Label, Learning, Policy, PopulationSource, RecordedLogin,
+    Replay, ReplayOptions, StepUpMethod, StepUpMethodSpec, Watchlists, diff, replay,
 };
 use time::macros::datetime;
+
+/// The `simulate` example's generator, run in memory on a small population.
+#[allow(dead_code)]
+#[path = "../examples/simulate.rs"]
+mod simulate;
 
 const FIXTURE: &str = include_str!("data/replay_small.jsonl");
 const CARD: Decision = Decision::StepUp(StepUpMethod::CpsCard);
@@ -275,38 +284,390 @@ fn recorded_logins_round_trip_and_validate() {
     assert!(serde_json::from_str::<RecordedLogin>(&unknown).is_err());
 }
 
-/// The data shipped for the `replay` example (written by the `simulate` example).
 #[test]
-fn shipped_simulation_data() {
-    let text = include_str!("../examples/data/logins.jsonl");
-    assert!(text.len() < 3 << 20, "keep the shipped data under 3 MiB");
-    let logins: Vec<RecordedLogin> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert!(logins.len() > 2000);
+fn visits_round_trip_and_old_lines_still_read() {
+    // Lines written before visits existed have none.
+    assert!(logins().iter().all(|l| l.visit.is_none()));
+    let line = FIXTURE.lines().nth(6).unwrap();
+    let returning = line.replace(r#""attacker":"vpn""#, r#""attacker":"vpn","visit":2"#);
+    let login: RecordedLogin = serde_json::from_str(&returning).unwrap();
+    assert_eq!(login.visit, NonZeroU32::new(2));
+    assert!(login.is_return());
+    let back = serde_json::to_string(&login).unwrap();
+    assert!(back.contains(r#""visit":2"#), "{back}");
+    assert_eq!(serde_json::from_str::<RecordedLogin>(&back).unwrap(), login);
+    // A first visit is no return; an unlabelled login is none either.
+    let first = login.clone().with_visit(NonZeroU32::MIN);
+    assert!(!first.is_return());
+    let mut unlabelled = login.clone();
+    unlabelled.label = None;
+    assert!(!unlabelled.is_return());
+    // Without a visit, nothing is written.
     assert!(
-        logins
+        !serde_json::to_string(&logins()[6])
+            .unwrap()
+            .contains("visit")
+    );
+    // Visit 0 means nothing: refused.
+    let zero = line.replace(r#""attacker":"vpn""#, r#""attacker":"vpn","visit":0"#);
+    assert!(serde_json::from_str::<RecordedLogin>(&zero).is_err());
+}
+
+#[test]
+fn return_logins_are_counted_apart() {
+    let policy = Policy::recommended();
+    let mut logins = logins();
+    // The VPN attacker (#6) was back for a second visit.
+    logins[6] = logins[6].clone().with_visit(NonZeroU32::new(2).unwrap());
+    logins[4] = logins[4].clone().with_visit(NonZeroU32::MIN);
+    let s = replay(&policy, Environment::empty(), &logins, options());
+    assert_eq!(s.return_logins.logins, 1);
+    assert_eq!(s.return_logins.decisions.get(CARD), 1);
+    assert_eq!(s.return_logins_by_attacker.len(), 1);
+    assert_eq!(s.return_logins_by_attacker["vpn"].logins, 1);
+    // Still counted with their model and label too.
+    assert_eq!(s.by_attacker["vpn"].logins, 1);
+    assert_eq!(s.label(Label::Attack).unwrap().logins, 3);
+    // Without visits, no return login.
+    let plain = replay(&policy, Environment::empty(), self::logins(), options());
+    assert_eq!(plain.return_logins.logins, 0);
+    assert!(plain.return_logins_by_attacker.is_empty());
+}
+
+#[test]
+fn an_attacker_passes_a_fresh_step_up_but_not_a_card_one() {
+    // The naive attacker (#4) comes back the next day from the same device and network.
+    let mut logins = logins();
+    let line = FIXTURE.lines().nth(4).unwrap();
+    let again = line.replace("2025-10-06T20:00:00Z", "2025-10-07T20:00:00Z");
+    logins.push(serde_json::from_str(&again).unwrap());
+    let card = Policy::recommended();
+    let mut spec = card.spec().clone();
+    spec.thresholds.step_up_method = StepUpMethodSpec::FreshAuthentication;
+    let fresh = Policy::compile(spec).unwrap();
+    let fresh_step_up = Decision::StepUp(StepUpMethod::FreshAuthentication);
+
+    // A card step-up stops them: the second visit is as new as the first.
+    let mut r = Replay::new(&card, Environment::empty(), options());
+    let d: Vec<Decision> = logins.iter().map(|l| r.push(l).decision()).collect();
+    assert_eq!((d[4], d[9]), (CARD, CARD));
+    // A fresh e-CPS authentication does not (they hold the e-CPS): the profile learns the
+    // first, and the second is allowed.
+    let mut r = Replay::new(&fresh, Environment::empty(), options());
+    let d: Vec<Decision> = logins.iter().map(|l| r.push(l).decision()).collect();
+    assert_eq!((d[4], d[9]), (fresh_step_up, Decision::Allow));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `simulate` example's population.
+
+fn small(partner_data: bool) -> simulate::Config {
+    simulate::Config {
+        seed: 7,
+        professionals: 160,
+        attackers_per_model: 6,
+        partner_data,
+    }
+}
+
+/// The small population without and with the partner feeds, simulated once.
+fn simulations() -> &'static [simulate::Simulation; 2] {
+    static SIMS: OnceLock<[simulate::Simulation; 2]> = OnceLock::new();
+    SIMS.get_or_init(|| {
+        [
+            simulate::simulate(&small(false)).unwrap(),
+            simulate::simulate(&small(true)).unwrap(),
+        ]
+    })
+}
+
+fn attacks(sim: &simulate::Simulation) -> impl Iterator<Item = &RecordedLogin> {
+    sim.logins.iter().filter(|l| l.label == Some(Label::Attack))
+}
+
+#[test]
+fn simulation_is_deterministic_and_both_modes_describe_the_same_logins() {
+    let [without, with] = simulations();
+    let again = simulate::simulate(&small(false)).unwrap();
+    assert_eq!(again.jsonl().unwrap(), without.jsonl().unwrap());
+    let outline = |s: &simulate::Simulation| -> Vec<_> {
+        s.logins
+            .iter()
+            .map(|l| {
+                let e = l.login.event();
+                (
+                    l.login.now(),
+                    l.login.subject().clone(),
+                    l.label,
+                    l.attacker.clone(),
+                    l.visit,
+                    e.request.ip,
+                    e.request.device,
+                    e.auth.mode.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(outline(without), outline(with));
+    assert!(
+        without
+            .logins
             .windows(2)
             .all(|w| w[0].login.now() <= w[1].login.now()),
         "time order"
     );
-    let lists: ecps_risk::Watchlists =
-        serde_json::from_str(include_str!("../examples/data/watchlists.json")).unwrap();
+    // Every model attacks, and nothing happens before the warm-up ends.
+    for model in simulate::MODELS {
+        let n = attacks(without)
+            .filter(|l| l.attacker.as_deref() == Some(model))
+            .count();
+        assert!(n >= 6, "{model}: {n}");
+    }
+    assert!(attacks(without).all(|l| l.login.now() >= simulate::WARM_UP_END));
+    // Too many victims for the population is an error, not a loop.
+    let crowded = simulate::Config {
+        attackers_per_model: 20,
+        ..small(false)
+    };
+    assert!(simulate::simulate(&crowded).is_err());
+}
+
+#[test]
+fn simulated_attackers_hold_only_an_ecps_and_no_victim_cookie() {
+    let [without, _] = simulations();
+    assert!(attacks(without).all(|l| l.login.event().auth.mode == Some(AuthMode::Ecps)));
+    let mut own: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in without
+        .logins
+        .iter()
+        .filter(|l| l.label == Some(Label::Legitimate))
+    {
+        if let Some(d) = l.login.event().request.device {
+            own.entry(l.login.subject().as_str().to_owned())
+                .or_default()
+                .insert(d.to_string());
+        }
+    }
+    for l in attacks(without) {
+        if let Some(d) = l.login.event().request.device {
+            let theirs = own.get(l.login.subject().as_str());
+            assert!(!theirs.is_some_and(|t| t.contains(&d.to_string())), "{l:?}");
+        }
+    }
+    // Some attackers send no cookie at all.
+    assert!(attacks(without).any(|l| l.login.event().request.device.is_none()));
+}
+
+#[test]
+fn simulated_professionals_use_the_card_and_the_ecps_and_lose_cookies() {
+    let [without, _] = simulations();
+    let mut modes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut cookies: BTreeMap<(&str, &str), BTreeSet<String>> = BTreeMap::new();
+    let mut no_cookie = 0;
+    for l in without
+        .logins
+        .iter()
+        .filter(|l| l.label == Some(Label::Legitimate))
+    {
+        let e = l.login.event();
+        let mode = match e.auth.mode.as_ref().unwrap() {
+            AuthMode::Card => "CARD",
+            AuthMode::Ecps => "MOBILE",
+            other => panic!("{other}"),
+        };
+        modes
+            .entry(l.login.subject().as_str())
+            .or_default()
+            .insert(mode);
+        match (e.request.device, e.request.user_agent.as_deref()) {
+            (Some(d), Some(ua)) => {
+                cookies
+                    .entry((l.login.subject().as_str(), ua))
+                    .or_default()
+                    .insert(d.to_string());
+            }
+            _ => no_cookie += 1,
+        }
+    }
+    let count = |f: &dyn Fn(&BTreeSet<&str>) -> bool| modes.values().filter(|m| f(m)).count();
+    assert!(count(&|m| m.len() == 2) > 50, "both means");
+    assert!(count(&|m| !m.contains("MOBILE")) > 5, "card only");
+    assert!(count(&|m| !m.contains("CARD")) > 5, "e-CPS only");
+    // A known browser comes back with a new cookie (cleared, private window); some send none.
+    assert!(cookies.values().filter(|c| c.len() > 1).count() > 20);
+    assert!(no_cookie > 0);
+    let (card, ecps) = without.legit_by_means;
+    let share = ecps as f64 / (card + ecps) as f64;
+    assert!((0.3..0.55).contains(&share), "{share}");
+}
+
+#[test]
+fn partner_facts_only_with_the_option() {
+    let [without, with] = simulations();
+    for l in &without.logins {
+        let e = l.login.event();
+        assert_eq!(e.credential.id, None);
+        assert_eq!(e.credential.activated_at, None);
+        assert_eq!(e.credential.active_count, None);
+        assert_eq!(e.contact_changes, None);
+        assert_eq!(e.validation_requests, None);
+        assert_eq!(e.reports, None);
+    }
+    let names = |s: &simulate::Simulation| -> Vec<String> {
+        s.watchlists["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(without),
+        ["trusted_networks", "anonymizers", "denied_networks"]
+    );
+    assert_eq!(names(with).len(), 6);
+    for sim in [without, with] {
+        let _: Watchlists = serde_json::from_value(sim.watchlists.clone()).unwrap();
+    }
+    // With the option, every e-CPS login says when and how its e-CPS was activated.
+    for l in &with.logins {
+        let e = l.login.event();
+        let mobile = e.auth.mode == Some(AuthMode::Ecps);
+        assert_eq!(e.credential.activated_at.is_some(), mobile);
+        assert!(e.contact_changes.is_some() && e.validation_requests.is_some());
+    }
+}
+
+#[test]
+fn takeovers_are_immediate_or_patient_and_push_bombing_shows_to_identity_providers() {
+    let [_, with] = simulations();
+    let mut seen = BTreeSet::new();
+    for l in attacks(with) {
+        let e = l.login.event();
+        let model = l.attacker.as_deref().unwrap();
+        // The first login of each attacker (logins come in time order).
+        if !seen.insert((l.login.subject().clone(), model)) {
+            continue;
+        }
+        assert_eq!(l.visit, NonZeroU32::new(1), "{model}");
+        let waited = l.login.now() - e.credential.activated_at.unwrap();
+        match model {
+            "ecps_takeover" => {
+                assert!(
+                    waited.whole_minutes() >= 5 && waited.whole_minutes() <= 60,
+                    "{waited}"
+                );
+            }
+            "push_bombing" => {
+                // The professional's own e-CPS, after a string of refused or expired pushes.
+                assert!(waited.whole_days() >= 30, "{waited}");
+                let failed = e
+                    .validation_requests
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r.outcome != ecps_risk::PushOutcome::Approved)
+                    .count();
+                assert!(failed >= 3, "{failed}");
+            }
+            _ => {
+                assert!(
+                    waited.whole_days() >= 3 && waited.whole_hours() <= 15 * 24,
+                    "{model}: {waited}"
+                );
+            }
+        }
+        if model != "push_bombing" {
+            assert!(e.credential.active_count.unwrap() >= 1);
+            assert_eq!(
+                e.credential.channel,
+                Some(ecps_risk::ActivationChannel::EmailSms)
+            );
+        }
+    }
+    assert_eq!(seen.len(), simulate::MODELS.len() * 6);
+}
+
+#[test]
+fn half_the_attackers_come_back_on_the_same_browser_and_a_similar_network() {
+    let [without, _] = simulations();
+    let mut by_attacker: BTreeMap<(String, String), Vec<&RecordedLogin>> = BTreeMap::new();
+    for l in attacks(without) {
+        by_attacker
+            .entry((
+                l.login.subject().as_str().to_owned(),
+                l.attacker.clone().unwrap(),
+            ))
+            .or_default()
+            .push(l);
+    }
+    let returning = by_attacker
+        .values()
+        .filter(|ls| ls.iter().any(|l| l.is_return()))
+        .count();
+    // 36 attackers, each returning with probability 1/2.
+    assert!((8..=28).contains(&returning), "{returning}");
+    let digits = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+    };
+    for ls in by_attacker.values() {
+        let first = ls[0].login.event();
+        let visits: Vec<u32> = ls.iter().map(|l| l.visit.unwrap().get()).collect();
+        assert!(visits.windows(2).all(|w| w[0] <= w[1]), "{visits:?}");
+        assert!(visits.iter().all(|v| (1..=4).contains(v)), "{visits:?}");
+        for l in ls {
+            let e = l.login.event();
+            // The same browser (its version may have moved on) and the same network operator.
+            assert_eq!(
+                digits(e.request.user_agent.as_deref().unwrap()),
+                digits(first.request.user_agent.as_deref().unwrap())
+            );
+            assert_eq!(e.request.asn, first.request.asn);
+            assert!(l.login.now() - ls[0].login.now() <= time::Duration::days(13));
+        }
+    }
+}
+
+#[test]
+fn replaying_the_simulation_counts_return_logins() {
+    let [without, _] = simulations();
+    let lists: Watchlists = serde_json::from_value(without.watchlists.clone()).unwrap();
     let policy = Policy::recommended();
-    let first = logins[0].login.now();
     let s = replay(
         &policy,
         Environment::new().with_watchlists(&lists),
-        &logins,
-        ReplayOptions::default().warm_up_until(first + time::Duration::days(14)),
+        &without.logins,
+        ReplayOptions::default().warm_up_until(simulate::WARM_UP_END),
     );
-    for model in ["ecps_takeover", "naive", "vpn", "targeted"] {
-        assert!(s.by_attacker[model].logins >= 15, "{model}");
+    let returns = without.logins.iter().filter(|l| l.is_return()).count() as u64;
+    assert!(returns > 10);
+    assert_eq!(s.return_logins.logins, returns);
+    assert_eq!(
+        s.return_logins_by_attacker
+            .values()
+            .map(|g| g.logins)
+            .sum::<u64>(),
+        returns
+    );
+    for model in simulate::MODELS {
+        assert!(s.by_attacker[model].logins >= 6, "{model}");
     }
-    // The seed's kill chain is always challenged; few legitimate logins are.
-    let takeover = &s.by_attacker["ecps_takeover"];
-    assert_eq!(takeover.decisions.challenged(), takeover.logins);
-    let legit = s.label(Label::Legitimate).unwrap();
-    assert!(legit.decisions.challenged() * 10 < legit.logins);
+    assert_eq!(s.failures, 0);
+}
+
+#[test]
+fn default_simulation_is_at_scale() {
+    let config = simulate::Config::default();
+    assert!(config.professionals >= 300);
+    let sim = simulate::simulate(&config).unwrap();
+    let (first, last) = (sim.logins.first().unwrap(), sim.logins.last().unwrap());
+    assert!(last.login.now() - first.login.now() >= time::Duration::days(89));
+    for model in simulate::MODELS {
+        let n = attacks(&sim)
+            .filter(|l| l.attacker.as_deref() == Some(model))
+            .count();
+        assert!(n >= 100, "{model}: {n}");
+    }
 }

@@ -74,10 +74,11 @@ macro_rules! params {
         /// Parameters of every built-in detector, keyed by detector code in a policy
         /// (`[detectors."ecps.fresh_activation"]` in TOML). Omitted ones take their defaults.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-        #[serde(deny_unknown_fields, default)]
+        #[serde(remote = "Self", deny_unknown_fields, default)]
         pub struct DetectorParams {
             $( $(#[$doc])* #[serde(rename = $code)] pub $field: $ty, )*
         }
+        crate::wire::map_only!(DetectorParams);
 
         impl DetectorParams {
             /// Every field at its type's default (list names empty).
@@ -147,25 +148,28 @@ params! {
 
 /// A detector without parameters.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct NoParams {}
+crate::wire::map_only!(NoParams);
 
 /// Which watchlists a list-based detector consults (any match fires). A named list the caller
 /// does not supply makes the detector "not evaluated" unless another list already matched.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ListParams {
     /// Watchlist names.
     pub lists: Vec<ListName>,
 }
+crate::wire::map_only!(ListParams);
 
 macro_rules! numeric_params {
     ($( $(#[$doc:meta])* $name:ident { $( $(#[$fdoc:meta])* $field:ident : $ty:ty = $default:expr ),* $(,)? } )*) => {
         $(
             $(#[$doc])*
             #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-            #[serde(deny_unknown_fields, default)]
+            #[serde(remote = "Self", deny_unknown_fields, default)]
             pub struct $name { $( $(#[$fdoc])* pub $field: $ty, )* }
+            crate::wire::map_only!($name);
 
             impl Default for $name {
                 fn default() -> Self { $name { $( $field: $default, )* } }
@@ -221,11 +225,12 @@ numeric_params! {
 /// `practice.location_mismatch`: countries always accepted besides those of the registered
 /// activities (e.g. a border region).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
 pub struct LocationMismatch {
     /// ISO codes.
     pub also_allowed: Vec<CountryCode>,
 }
+crate::wire::map_only!(LocationMismatch);
 
 /// Default watchlist names of the list-based detectors.
 pub(crate) fn default_lists(code: SignalCode) -> &'static [&'static str] {
@@ -252,7 +257,8 @@ impl DetectorParams {
         let lists = |code| ListParams {
             lists: default_lists(code)
                 .iter()
-                .map(|s| ListName::new(s))
+                // Valid names (a test checks them): none is ever left out.
+                .filter_map(|s| ListName::new(s).ok())
                 .collect(),
         };
         DetectorParams {

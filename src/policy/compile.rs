@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use super::condition::{Comparison, Condition, Fact, FactKind, Op, SignalRef, Sym, never_true};
 use super::error::PolicyError;
-use super::spec::{CompareSpec, ConditionSpec, EffectSpec, Mode, PolicySpec, ValueSpec};
+use super::spec::{CompareSpec, ConditionSpec, EffectSpec, Mode, PolicySpec, ValueSpec, list_kind};
 use super::{CustomDetector, Example, Policy, Rule, Thresholds};
 use crate::decision::Decision;
 use crate::detectors::{Detector, DetectorParams};
 use crate::digest::{Fingerprint, sha256};
 use crate::signal::SignalCode;
-use crate::watchlist::{WatchlistKind, Watchlists};
+use crate::watchlist::Watchlists;
 
 /// Most rules in a policy.
 pub const MAX_RULES: usize = 10_000;
@@ -24,6 +24,15 @@ pub const MAX_CONDITION_DEPTH: usize = 16;
 pub const MAX_CONDITION_NODES: usize = 256;
 /// Most examples in a policy.
 pub const MAX_EXAMPLES: usize = 1_000;
+/// Longest policy `version`, in bytes: it is copied into every audit record.
+pub const MAX_VERSION_LEN: usize = 64;
+/// Longest policy or rule `description`, in bytes: rule descriptions are quoted in every
+/// reason of an assessment and in incident reports.
+pub const MAX_DESCRIPTION_LEN: usize = 512;
+/// Most watchlists one detector consults (each is looked up on every login).
+pub const MAX_DETECTOR_LISTS: usize = 16;
+/// Most countries in `practice.location_mismatch`'s `also_allowed` (ISO 3166-1 has 249).
+pub const MAX_ALSO_ALLOWED: usize = 256;
 
 /// Custom detectors, by name, for [`Policy::compile_with`]. Rules use them as `custom.<name>`.
 ///
@@ -109,6 +118,26 @@ pub(crate) fn compile(
             value: policy(),
         });
     }
+    let too_long = |what: String, len: usize, max: usize| PolicyError::TooLong {
+        policy: policy(),
+        what,
+        len,
+        max,
+    };
+    if spec.version.len() > MAX_VERSION_LEN {
+        return Err(too_long(
+            "`version`".into(),
+            spec.version.len(),
+            MAX_VERSION_LEN,
+        ));
+    }
+    if spec.description.len() > MAX_DESCRIPTION_LEN {
+        return Err(too_long(
+            "`description`".into(),
+            spec.description.len(),
+            MAX_DESCRIPTION_LEN,
+        ));
+    }
     let t = spec.thresholds;
     if !(1 <= t.step_up && t.step_up < t.review && t.review < t.deny && t.deny <= 100_000) {
         return Err(PolicyError::Thresholds {
@@ -122,6 +151,14 @@ pub(crate) fn compile(
         return Err(PolicyError::FailOpen { policy: policy() });
     }
     check_params(&spec.detectors, &pid)?;
+    if spec.watchlists.len() > Watchlists::MAX_LISTS {
+        return Err(PolicyError::TooMany {
+            policy: policy(),
+            what: "watchlists",
+            len: spec.watchlists.len(),
+            max: Watchlists::MAX_LISTS,
+        });
+    }
     if spec.rules.len() > MAX_RULES {
         return Err(PolicyError::TooMany {
             policy: policy(),
@@ -166,6 +203,13 @@ pub(crate) fn compile(
             });
         }
         previous = Some(&r.id);
+        if r.description.len() > MAX_DESCRIPTION_LEN {
+            return Err(too_long(
+                format!("rule `{}` description", r.id),
+                r.description.len(),
+                MAX_DESCRIPTION_LEN,
+            ));
+        }
         let mut nodes = 0;
         let condition = builder.condition(&r.id, &r.when, 1, &mut nodes)?;
         if let Some(reason) = never_true(&condition) {
@@ -221,7 +265,7 @@ pub(crate) fn compile(
         {
             return Err(PolicyError::ExampleRule {
                 policy: policy(),
-                example: ex.name.clone(),
+                example: crate::text::quoted(&ex.name),
                 rule: crate::national_id::shorten(rule),
             });
         }
@@ -229,7 +273,7 @@ pub(crate) fn compile(
             crate::context::RiskContext::try_from(ex.login.clone()).map_err(|source| {
                 PolicyError::ExampleLogin {
                     policy: policy(),
-                    example: ex.name.clone(),
+                    example: crate::text::quoted(&ex.name),
                     source: Box::new(source),
                 }
             })?;
@@ -238,7 +282,7 @@ pub(crate) fn compile(
             Some(w) => Some(Watchlists::compile(w.clone()).map_err(|source| {
                 PolicyError::ExampleWatchlists {
                     policy: policy(),
-                    example: ex.name.clone(),
+                    example: crate::text::quoted(&ex.name),
                     source: Box::new(source),
                 }
             })?),
@@ -257,6 +301,13 @@ pub(crate) fn compile(
     let mut normalized = spec;
     normalized.rules.sort_by(|a, b| a.id.cmp(&b.id));
     let fingerprint = fingerprint(&normalized);
+    let required = normalized
+        .watchlists
+        .iter()
+        .filter(|(_, decl)| decl.required)
+        .map(|(name, decl)| (name.clone(), decl.kind))
+        .collect();
+    let warnings = super::inputs::warnings(&normalized, &rules, &customs);
     Ok(Policy {
         thresholds: Thresholds {
             step_up: t.step_up,
@@ -274,6 +325,8 @@ pub(crate) fn compile(
         fingerprint,
         examples,
         spec: normalized,
+        required,
+        warnings,
     })
 }
 
@@ -368,7 +421,13 @@ impl RuleBuilder<'_> {
         depth: usize,
         nodes: &mut usize,
     ) -> Result<Condition, PolicyError> {
-        *nodes += 1;
+        // An `in` list costs a comparison per value on every login: each value counts.
+        *nodes += 1 + match spec {
+            ConditionSpec::Compare(CompareSpec {
+                in_: Some(values), ..
+            }) => values.len(),
+            _ => 0,
+        };
         let size = |limit| PolicyError::ConditionSize {
             policy: self.policy.to_owned(),
             rule: rule.to_owned(),
@@ -378,7 +437,9 @@ impl RuleBuilder<'_> {
             return Err(size("the nesting limit of 16"));
         }
         if *nodes > MAX_CONDITION_NODES {
-            return Err(size("the limit of 256 parts"));
+            return Err(size(
+                "the limit of 256 parts (each `in` value counts as one)",
+            ));
         }
         Ok(match spec {
             ConditionSpec::Hit(code) => Condition::Hit(self.signal(rule, code)?),
@@ -479,7 +540,8 @@ impl RuleBuilder<'_> {
     }
 }
 
-/// Parameter ranges: zero windows or thresholds would silently disable a detector.
+/// Parameter ranges (zero windows or thresholds would silently disable a detector) and the
+/// sizes of list parameters (read on every login).
 fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
     let bad = |detector: SignalCode, parameter, value: String, problem| PolicyError::Parameter {
         policy: policy.to_owned(),
@@ -601,19 +663,43 @@ fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
             "must be a finite number",
         ));
     }
+    // Lists are read on every login: bounded.
+    for code in SignalCode::ALL {
+        let lists = p.lists(*code);
+        if lists.len() > MAX_DETECTOR_LISTS {
+            return Err(bad(
+                *code,
+                "lists",
+                format!("{} names", lists.len()),
+                "must name at most 16 watchlists",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(twice) = lists.iter().find(|list| !seen.insert(list.as_str())) {
+            return Err(bad(
+                *code,
+                "lists",
+                twice.to_string(),
+                "names a watchlist twice",
+            ));
+        }
+    }
+    let also_allowed = &p.practice_location_mismatch.also_allowed;
+    if also_allowed.len() > MAX_ALSO_ALLOWED {
+        return Err(bad(
+            SignalCode::PracticeLocationMismatch,
+            "also_allowed",
+            format!("{} countries", also_allowed.len()),
+            "must list at most 256 countries",
+        ));
+    }
     Ok(())
 }
 
 /// A list-based detector's lists must be declared, with the kind it reads.
 fn check_lists(spec: &PolicySpec, code: SignalCode) -> Result<(), PolicyError> {
-    let expected = match code {
-        SignalCode::EcpsRevoked => WatchlistKind::Credentials,
-        SignalCode::EcpsActivatedAfterBlock => WatchlistKind::BlockedSubjects,
-        SignalCode::SubjectUnderAlert => WatchlistKind::Subjects,
-        SignalCode::NetworkAnonymizer | SignalCode::NetworkDenied | SignalCode::NetworkTrusted => {
-            WatchlistKind::Ip
-        }
-        _ => return Ok(()),
+    let Some(expected) = list_kind(code) else {
+        return Ok(());
     };
     let lists = spec.detectors.lists(code);
     if lists.is_empty() && code != SignalCode::NetworkAnonymizer {
@@ -631,16 +717,16 @@ fn check_lists(spec: &PolicySpec, code: SignalCode) -> Result<(), PolicyError> {
                 return Err(PolicyError::UnknownWatchlist {
                     policy: spec.id.clone(),
                     detector: code.as_str(),
-                    list: crate::national_id::shorten(list.as_str()),
+                    list: list.to_string(),
                 });
             }
-            Some(declared) if *declared != expected => {
+            Some(declared) if declared.kind != expected => {
                 return Err(PolicyError::WatchlistKind {
                     policy: spec.id.clone(),
                     detector: code.as_str(),
                     list: list.to_string(),
                     expected,
-                    declared: *declared,
+                    declared: declared.kind,
                 });
             }
             Some(_) => {}

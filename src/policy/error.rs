@@ -175,6 +175,18 @@ pub enum PolicyError {
         /// The limit.
         max: usize,
     },
+    /// A text of the policy is longer than its limit.
+    #[error("policy `{policy}`: {what} is {len} bytes long, above the limit of {max}")]
+    TooLong {
+        /// Policy id.
+        policy: String,
+        /// Which text.
+        what: String,
+        /// Its length, in bytes.
+        len: usize,
+        /// The limit, in bytes.
+        max: usize,
+    },
     /// An example's login is invalid.
     #[error("policy `{policy}`: example `{example}`: {source}")]
     ExampleLogin {

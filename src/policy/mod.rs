@@ -10,20 +10,23 @@
 mod compile;
 mod condition;
 mod error;
+mod inputs;
 mod spec;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 pub use compile::{
-    DetectorRegistry, MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS, MAX_EXAMPLES,
-    MAX_RULES,
+    DetectorRegistry, MAX_ALSO_ALLOWED, MAX_CONDITION_DEPTH, MAX_CONDITION_NODES,
+    MAX_CUSTOM_DETECTORS, MAX_DESCRIPTION_LEN, MAX_DETECTOR_LISTS, MAX_EXAMPLES, MAX_RULES,
+    MAX_VERSION_LEN,
 };
 pub use condition::Fact;
 pub use error::PolicyError;
+pub use inputs::{MissingInput, MissingInputs, PolicyWarning, WarningCode};
 pub use spec::{
     CompareSpec, ConditionSpec, EffectSpec, ExampleSpec, Mode, PolicySpec, RuleSpec,
-    StepUpMethodSpec, ThresholdsSpec, ValueSpec, default_watchlists,
+    StepUpMethodSpec, ThresholdsSpec, ValueSpec, WatchlistDecl, default_watchlists,
 };
 
 use crate::assessment::{Assessment, Failure, Outcome, SignalSlots};
@@ -35,7 +38,7 @@ use crate::environment::Environment;
 use crate::population::PopulationStats;
 use crate::profile::Profile;
 use crate::signal::{Missing, Signal, SignalCode};
-use crate::watchlist::Watchlists;
+use crate::watchlist::{ListName, WatchlistKind, Watchlists};
 use condition::{Facts, MaskRule, Observed, States, Truth};
 
 pub(crate) use condition::{Condition, SignalRef};
@@ -69,6 +72,10 @@ pub struct Policy {
     rules: Vec<Rule>,
     fingerprint: Fingerprint,
     examples: Vec<Example>,
+    /// The watchlists the policy requires, with their kind: checked on every evaluation.
+    required: Box<[(ListName, WatchlistKind)]>,
+    /// What `compile` found suspicious (`Policy::warnings`).
+    warnings: Vec<PolicyWarning>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -226,6 +233,8 @@ impl Policy {
             }],
             fingerprint,
             examples: Vec::new(),
+            required: Box::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -374,6 +383,10 @@ impl Policy {
     ) {
         if profile.subject().is_some_and(|s| s != ctx.subject()) {
             a.failure = Some(Failure::ProfileMismatch);
+        }
+        if let Some((list, kind)) = self.missing_required(env) {
+            a.failure
+                .get_or_insert(Failure::MissingWatchlist { list, kind });
         }
         let input = DetectorInput {
             context: ctx,

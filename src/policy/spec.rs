@@ -54,7 +54,8 @@ use crate::decision::{Decision, StepUpMethod};
 use crate::detectors::DetectorParams;
 use crate::population::PopulationStats;
 use crate::profile::Profile;
-use crate::watchlist::{WatchlistKind, WatchlistsSpec};
+use crate::signal::SignalCode;
+use crate::watchlist::{ListName, WatchlistKind, WatchlistsSpec};
 
 /// A policy as written: thresholds, detector parameters, expected watchlists, rules, examples.
 ///
@@ -118,7 +119,7 @@ use crate::watchlist::{WatchlistKind, WatchlistsSpec};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PolicySpec {
     /// Stable id (letters, digits, `-`, `_`, `.`; at most 64 bytes).
     pub id: String,
@@ -138,9 +139,13 @@ pub struct PolicySpec {
     /// Detector parameters.
     #[serde(default)]
     pub detectors: DetectorParams,
-    /// The watchlists the policy expects, by name (default: the six standard names).
-    #[serde(default = "default_watchlists")]
-    pub watchlists: BTreeMap<String, WatchlistKind>,
+    /// The watchlists the policy expects, by name (default: the six standard names, none
+    /// required). A name may appear once.
+    #[serde(
+        default = "default_watchlists",
+        deserialize_with = "crate::wire::unique_keys"
+    )]
+    pub watchlists: BTreeMap<ListName, WatchlistDecl>,
     /// The rules.
     pub rules: Vec<RuleSpec>,
     /// Example logins with their expected decisions, run by
@@ -148,24 +153,131 @@ pub struct PolicySpec {
     #[serde(default)]
     pub examples: Vec<ExampleSpec>,
 }
+crate::wire::map_only!(PolicySpec);
 
 pub(crate) fn default_fail_closed() -> Decision {
     Decision::StepUp(StepUpMethod::CpsCard)
 }
 
-/// The standard watchlist names the built-in detectors consult by default.
-pub fn default_watchlists() -> BTreeMap<String, WatchlistKind> {
+/// The standard watchlist names the built-in detectors consult by default, none required.
+pub fn default_watchlists() -> BTreeMap<ListName, WatchlistDecl> {
     [
-        ("deactivated_ecps", WatchlistKind::Credentials),
-        ("blocked_activations", WatchlistKind::BlockedSubjects),
-        ("under_alert", WatchlistKind::Subjects),
-        ("anonymizers", WatchlistKind::Ip),
-        ("denied_networks", WatchlistKind::Ip),
-        ("trusted_networks", WatchlistKind::Ip),
+        SignalCode::EcpsRevoked,
+        SignalCode::EcpsActivatedAfterBlock,
+        SignalCode::SubjectUnderAlert,
+        SignalCode::NetworkAnonymizer,
+        SignalCode::NetworkDenied,
+        SignalCode::NetworkTrusted,
     ]
     .into_iter()
-    .map(|(n, k)| (n.to_owned(), k))
+    .filter_map(|code| Some((code, list_kind(code)?)))
+    .flat_map(|(code, kind)| {
+        crate::detectors::default_lists(code)
+            .iter()
+            // Valid names (a test checks them): none is ever left out.
+            .filter_map(move |name| Some((ListName::new(name).ok()?, WatchlistDecl::from(kind))))
+    })
     .collect()
+}
+
+/// The kind of watchlist a list-based detector reads; `None` for the other detectors.
+pub(crate) fn list_kind(code: SignalCode) -> Option<WatchlistKind> {
+    Some(match code {
+        SignalCode::EcpsRevoked => WatchlistKind::Credentials,
+        SignalCode::EcpsActivatedAfterBlock => WatchlistKind::BlockedSubjects,
+        SignalCode::SubjectUnderAlert => WatchlistKind::Subjects,
+        SignalCode::NetworkAnonymizer | SignalCode::NetworkDenied | SignalCode::NetworkTrusted => {
+            WatchlistKind::Ip
+        }
+        _ => return None,
+    })
+}
+
+/// A watchlist a policy declares: its kind and whether evaluation requires it.
+///
+/// Written as the kind alone (`trusted_networks = "ip"`), or as a table to require the list
+/// (`trusted_networks = { kind = "ip", required = true }`). A list that is not required and
+/// is missing leaves the detectors reading it *not evaluated*; a required list that is missing
+/// makes every evaluation fail closed ([`Failure::MissingWatchlist`](crate::Failure)), so a
+/// rule written against the list (`not { hit = "network.trusted" }`) cannot be silenced by
+/// forgetting to load it. [`Policy::check_environment`](crate::Policy::check_environment)
+/// tells at load time which lists are missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WatchlistDecl {
+    /// The kind of list.
+    pub kind: WatchlistKind,
+    /// A missing list fails every evaluation closed.
+    pub required: bool,
+}
+
+impl From<WatchlistKind> for WatchlistDecl {
+    fn from(kind: WatchlistKind) -> Self {
+        WatchlistDecl {
+            kind,
+            required: false,
+        }
+    }
+}
+
+/// The table form of a [`WatchlistDecl`].
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+struct WatchlistDeclTable {
+    kind: WatchlistKind,
+    #[serde(default)]
+    required: bool,
+}
+crate::wire::map_only!(WatchlistDeclTable);
+
+// The kind alone when not required, so that a policy without `required` keeps the form (and
+// the fingerprint) it always had.
+impl Serialize for WatchlistDecl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.required {
+            let table = WatchlistDeclTable {
+                kind: self.kind,
+                required: true,
+            };
+            <WatchlistDeclTable as Serialize>::serialize(&table, serializer)
+        } else {
+            self.kind.serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WatchlistDecl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DeclVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for DeclVisitor {
+            type Value = WatchlistDecl;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a watchlist kind, or a table with `kind` and `required`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, kind: &str) -> Result<WatchlistDecl, E> {
+                let kind =
+                    WatchlistKind::deserialize(serde::de::value::StrDeserializer::<E>::new(kind))?;
+                Ok(kind.into())
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<WatchlistDecl, A::Error> {
+                let table = <WatchlistDeclTable as Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(WatchlistDecl {
+                    kind: table.kind,
+                    required: table.required,
+                })
+            }
+        }
+
+        deserializer.deserialize_any(DeclVisitor)
+    }
 }
 
 /// Enforce the policy, or only report what it would do.
@@ -182,7 +294,7 @@ pub enum Mode {
 
 /// Score thresholds: a score at or above a threshold reaches that decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ThresholdsSpec {
     /// Step-up from this score.
     pub step_up: i32,
@@ -194,6 +306,7 @@ pub struct ThresholdsSpec {
     #[serde(default = "default_method")]
     pub step_up_method: StepUpMethodSpec,
 }
+crate::wire::map_only!(ThresholdsSpec);
 
 fn default_method() -> StepUpMethodSpec {
     StepUpMethodSpec::CpsCard
@@ -220,7 +333,7 @@ impl From<StepUpMethodSpec> for StepUpMethod {
 
 /// One rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RuleSpec {
     /// Stable id, unique in the policy (same characters as policy ids).
     pub id: String,
@@ -235,6 +348,7 @@ pub struct RuleSpec {
     #[serde(default)]
     pub report_only: bool,
 }
+crate::wire::map_only!(RuleSpec);
 
 /// A rule condition (see the module docs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -256,7 +370,7 @@ pub enum ConditionSpec {
 
 /// `{ fact = "…", <op> = value }` with exactly one operator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct CompareSpec {
     /// The fact's name.
     pub fact: String,
@@ -282,6 +396,7 @@ pub struct CompareSpec {
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
     pub in_: Option<Vec<ValueSpec>>,
 }
+crate::wire::map_only!(CompareSpec);
 
 /// A literal in a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -309,7 +424,7 @@ pub enum EffectSpec {
 
 /// A login with its expected decision: a test carried by the policy itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ExampleSpec {
     /// Name of the example.
     pub name: String,
@@ -330,3 +445,4 @@ pub struct ExampleSpec {
     #[serde(default)]
     pub fires: Vec<String>,
 }
+crate::wire::map_only!(ExampleSpec);

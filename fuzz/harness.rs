@@ -1268,24 +1268,54 @@ impl ReportInput {
         ECHO.with(|e| e.set(evidence));
         let env = built.env();
         let other = self.other.as_ref().and_then(Login::build);
-        for policy in echo_policies().iter().chain([everything()]) {
-            let mut a = policy.evaluate(&built.ctx, &built.profile, &env);
-            if self.step_up_passed {
-                a.mark_step_up_passed();
-            }
-            check_evidence(&a);
+        for policy in report_policies() {
+            let (ctx, profile) = (&built.ctx, &built.profile);
+            let a = check_outputs(
+                policy,
+                ctx,
+                profile,
+                &env,
+                self.step_up_passed,
+                other.as_ref(),
+            );
             if let Some(e) = evidence.filter(|_| policy.id() != "everything") {
                 check_echo(policy, &a, e);
             }
-            check_learning(&a, &built, self.step_up_passed);
-            for privacy in privacies() {
-                check_report(&built.ctx, &a, privacy);
-            }
-            if let Some(other) = &other {
-                check_other_login(&built.ctx, other, &a);
-            }
         }
     }
+}
+
+/// The policies reports are checked under: those reading `custom.echo` (enforced, a
+/// report-only rollout of stricter rules, report-only) and the all-detector one.
+pub fn report_policies() -> impl Iterator<Item = &'static Policy> {
+    echo_policies().iter().chain([everything()])
+}
+
+/// Score `ctx` under `policy` (its step-up marked passed when `passed`) and check what its
+/// outputs must satisfy: evidence within its domain and no address in it; `is_good_login` as
+/// SECURITY.md states it and `learn` following it; the incident report and the audit record in
+/// every privacy setting; `other`, when another login, refused with this assessment.
+pub fn check_outputs<'p>(
+    policy: &'p Policy,
+    ctx: &RiskContext,
+    profile: &Profile,
+    env: &Environment<'_>,
+    passed: bool,
+    other: Option<&RiskContext>,
+) -> Assessment<'p> {
+    let mut a = policy.evaluate(ctx, profile, env);
+    if passed {
+        a.mark_step_up_passed();
+    }
+    check_evidence(&a);
+    check_learning(&a, ctx, profile, passed);
+    for privacy in privacies() {
+        check_report(ctx, &a, privacy);
+    }
+    if let Some(other) = other {
+        check_other_login(ctx, other, &a);
+    }
+    a
 }
 
 /// The custom detector's evidence: outside its domain, the evaluation fails closed; within it,
@@ -1323,18 +1353,17 @@ fn check_echo(policy: &Policy, a: &Assessment<'_>, e: Evidence) {
 }
 
 /// `is_good_login` as SECURITY.md states it, and `learn` following it.
-fn check_learning(a: &Assessment<'_>, built: &Built, passed: bool) {
+fn check_learning(a: &Assessment<'_>, ctx: &RiskContext, profile: &Profile, passed: bool) {
     let stepped_up = matches!(a.decision(), Decision::StepUp(_));
     let good = (a.decision() == Decision::Allow || (passed && stepped_up))
         && a.report_only().is_none_or(|o| o.decision <= a.decision());
     assert_eq!(a.is_good_login(), good, "{a}");
-    let profile = &built.profile;
-    match profile.learn(&built.ctx, a) {
+    match profile.learn(ctx, a) {
         Ok(next) if !good => assert_eq!(&next, profile, "learned from a login that was not good"),
         Ok(next) => check_caps(&next),
         Err(e) => {
             assert!(matches!(e, ProfileError::SubjectMismatch { .. }), "{e}");
-            assert!(profile.subject().is_some_and(|s| s != built.ctx.subject()));
+            assert!(profile.subject().is_some_and(|s| s != ctx.subject()));
         }
     }
 }

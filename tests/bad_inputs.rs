@@ -50,6 +50,11 @@ fn id_error(text: &str) -> ecps_risk::NationalIdError {
 }
 
 fn policy(thresholds: (i32, i32, i32), rules: &str) -> Result<Policy, PolicyError> {
+    Policy::compile(policy_spec(thresholds, rules))
+}
+
+/// A policy `catalogue` of `thresholds` and `rules` (TOML).
+fn policy_spec(thresholds: (i32, i32, i32), rules: &str) -> PolicySpec {
     let (s, r, d) = thresholds;
     // Plain keys (`rules = []`) go before the first table, `[[rules]]` tables after.
     let (top, tables) = if rules.trim_start().starts_with("[[") {
@@ -60,7 +65,7 @@ fn policy(thresholds: (i32, i32, i32), rules: &str) -> Result<Policy, PolicyErro
     let text = format!(
         "id = \"catalogue\"\nversion = \"1\"\n{top}\n[thresholds]\nstep_up = {s}\nreview = {r}\ndeny = {d}\n{tables}"
     );
-    Policy::compile(toml::from_str::<PolicySpec>(&text).unwrap())
+    toml::from_str::<PolicySpec>(&text).unwrap()
 }
 
 fn profile_json() -> serde_json::Value {
@@ -1604,8 +1609,8 @@ fn another_logins_assessment_at_the_same_second_is_refused() {
 
 /// A policy with an enforced step-up and a report-only rule of `effect`, both on a fresh
 /// remote activation.
-fn rollout(report_only_effect: &str) -> Policy {
-    policy(
+fn rollout(report_only_effect: &str) -> PolicySpec {
+    policy_spec(
         (30, 60, 90),
         &format!(
             r#"
@@ -1622,7 +1627,6 @@ report_only = true
 "#
         ),
     )
-    .unwrap()
 }
 
 #[test]
@@ -1638,7 +1642,7 @@ fn report_only_deny_with_a_passed_step_up_is_not_learned() {
     let env = Environment::empty();
     // Report-only outcome review or deny: a passed step-up does not clear it.
     for effect in [r#"force = "deny""#, r#"at_least = "review""#] {
-        let p = rollout(effect);
+        let p = Policy::compile(rollout(effect)).unwrap();
         let mut a = p.evaluate(&ctx, &Profile::new(), &env);
         assert!(matches!(a.decision(), Decision::StepUp(_)), "{a}");
         assert!(a.report_only().unwrap().decision >= Decision::Review);
@@ -1648,7 +1652,7 @@ fn report_only_deny_with_a_passed_step_up_is_not_learned() {
     }
     // Report-only outcome a step-up with the card, enforced one with the card too: passing it
     // is what the report-only policy would have asked; learned.
-    let p = rollout(r#"at_least = "step_up_cps_card""#);
+    let p = Policy::compile(rollout(r#"at_least = "step_up_cps_card""#)).unwrap();
     let mut a = p.evaluate(&ctx, &Profile::new(), &env);
     assert_eq!(
         a.report_only().unwrap().decision,
@@ -1661,26 +1665,8 @@ fn report_only_deny_with_a_passed_step_up_is_not_learned() {
 
 #[test]
 fn report_only_card_step_up_is_not_cleared_by_a_passed_fresh_authentication() {
-    let text = r#"
-[thresholds]
-step_up = 30
-review = 60
-deny = 90
-step_up_method = "fresh_authentication"
-
-[[rules]]
-id = "enforced"
-when = { hit = "ecps.fresh_activation" }
-effect = { points = 35 }
-
-[[rules]]
-id = "trial"
-when = { hit = "ecps.remote_activation" }
-effect = { at_least = "step_up_cps_card" }
-report_only = true
-"#;
-    let spec: PolicySpec =
-        toml::from_str(&format!("id = \"fresh\"\nversion = \"1\"\n{text}")).unwrap();
+    let mut spec = rollout(r#"at_least = "step_up_cps_card""#);
+    spec.thresholds.step_up_method = ecps_risk::StepUpMethodSpec::FreshAuthentication;
     let p = Policy::compile(spec).unwrap();
     let ctx = login()
         .activation(
@@ -1699,25 +1685,20 @@ report_only = true
     assert!(!a.is_good_login());
 }
 
-/// A custom detector `probe` returning `signal`, in a policy of one rule of 40 points.
+/// A policy whose one rule takes 40 points off when the custom detector `probe` fires.
 fn with_probe(detector: impl ecps_risk::Detector + 'static) -> Policy {
     let mut registry = DetectorRegistry::new();
     registry.register("probe", detector).unwrap();
-    let text = r#"
-id = "probe"
-version = "1"
-
-[thresholds]
-step_up = 30
-review = 60
-deny = 90
-
+    let spec = policy_spec(
+        (30, 60, 90),
+        r#"
 [[rules]]
 id = "probe"
 when = { hit = "custom.probe" }
 effect = { points = -40 }
-"#;
-    Policy::compile_with(toml::from_str(text).unwrap(), &registry).unwrap()
+"#,
+    );
+    Policy::compile_with(spec, &registry).unwrap()
 }
 
 /// A panic payload whose `Drop` panics again.

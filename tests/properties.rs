@@ -28,29 +28,30 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
 use ecps_risk::{
-    Acr, ActivationChannel, ActivityLocation, Addresses, Assessment, AuditRecord, ContactChange,
-    ContactKind, CountryCode, Decision, Department, Detector, DetectorError, DetectorInput,
-    DetectorRegistry, Environment, Evidence, Failure, Feedback, IdKind, Identifiers,
-    IncidentReport, Level, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK, MAX_HOUR_COUNT,
-    MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec, PopulationStats,
-    Privacy, Profile, ProfileError, PseudonymKey, PushOutcome, ReportError, RiskContext,
-    RiskContextBuilder, Signal, SignalCode, StepUpMethod, ValidationRequest, WatchlistKind,
-    Watchlists, WatchlistsSpec,
+    Acr, ActivationChannel, ActivityLocation, Assessment, ContactChange, ContactKind, CountryCode,
+    Decision, Department, Detector, DetectorError, DetectorInput, DetectorRegistry, Environment,
+    Evidence, Failure, Feedback, IdKind, Level, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK,
+    MAX_HOUR_COUNT, MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec,
+    PopulationStats, Profile, PushOutcome, RiskContext, RiskContextBuilder, Signal, SignalCode,
+    StepUpMethod, ValidationRequest, WatchlistKind, Watchlists, WatchlistsSpec,
 };
 use ipnet::IpNet;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError};
+use proptest::test_runner::Config;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+// The fuzz targets' checks, shared: the report property runs them on generated logins.
+#[path = "../fuzz/harness.rs"]
+mod harness;
 
 const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
 
 /// Compiled once for the whole file.
 static RECOMMENDED: LazyLock<Policy> = LazyLock::new(Policy::recommended);
 static EVERYTHING: LazyLock<Policy> = LazyLock::new(everything_policy);
-static ROLLOUT: LazyLock<Policy> = LazyLock::new(rollout_policy);
 
 /// Valid ids of every kind (RPPS, sandbox RPPS, ADELI, structure staff).
 const SUBJECTS: [&str; 5] = [
@@ -607,126 +608,6 @@ fn population() -> impl Strategy<Value = PopulationStats> {
             p.set_users(users);
             p
         })
-}
-
-/// The recommended policy with stricter rules on trial (report-only) beside its enforced
-/// step-ups: a new device asks for the card, an unfamiliar network for review, an e-CPS
-/// activated remotely is denied.
-fn rollout_policy() -> Policy {
-    let mut spec = RECOMMENDED.spec().clone();
-    spec.id = "rollout".into();
-    spec.examples.clear();
-    let trials: Vec<ecps_risk::RuleSpec> = serde_json::from_value(serde_json::json!([
-        { "id": "trial-new-device", "when": { "hit": "device.new" },
-          "effect": { "at_least": "step_up_cps_card" }, "report_only": true },
-        { "id": "trial-unfamiliar-network", "when": { "hit": "network.unfamiliar" },
-          "effect": { "at_least": "review" }, "report_only": true },
-        { "id": "trial-remote-activation", "when": { "hit": "ecps.remote_activation" },
-          "effect": { "force": "deny" }, "report_only": true },
-    ]))
-    .unwrap();
-    spec.rules.extend(trials);
-    Policy::compile(spec).unwrap()
-}
-
-/// Default privacy, everything disclosed, addresses left out.
-fn privacies() -> [Privacy; 3] {
-    [
-        Privacy::default(),
-        Privacy::default()
-            .with_identifiers(Identifiers::Disclosed)
-            .with_addresses(Addresses::Disclosed),
-        Privacy::default().with_addresses(Addresses::Omitted),
-    ]
-}
-
-/// No longer than a /24 (IPv4) or /48 (IPv6), and no host bits: a network, not an address.
-fn is_coarse(n: &IpNet) -> bool {
-    let short = match n {
-        IpNet::V4(n) => n.prefix_len() <= 24,
-        IpNet::V6(n) => n.prefix_len() <= 48,
-    };
-    short && *n == n.trunc()
-}
-
-/// The checks of `reports_and_audit_records_build_for_any_login` under one policy (a
-/// function of its own: in one body, the unoptimized frames overflow the test thread's stack).
-fn reports_of(
-    policy: &Policy,
-    ctx: &RiskContext,
-    other: Option<&RiskContext>,
-    profile: &Profile,
-    env: &Environment<'_>,
-    passed: bool,
-) -> Result<(), TestCaseError> {
-    let key = PseudonymKey::new(b"property tests, 32 bytes of key.").unwrap();
-    let mut a = policy.evaluate(ctx, profile, env);
-    if passed {
-        a.mark_step_up_passed();
-    }
-    for (name, signal) in a.signals() {
-        if let Signal::Hit { evidence } = signal {
-            prop_assert_eq!(evidence.check(), Ok(()), "{}", name);
-            if let Evidence::Network {
-                network: Some(n), ..
-            } = evidence
-            {
-                prop_assert!(is_coarse(n), "{} holds {}", name, n);
-            }
-        }
-    }
-    let stepped_up = matches!(a.decision(), Decision::StepUp(_));
-    let good = (a.decision() == Decision::Allow || (passed && stepped_up))
-        && a.report_only().is_none_or(|o| o.decision <= a.decision());
-    prop_assert_eq!(a.is_good_login(), good, "{}", a);
-    if profile.subject().is_none_or(|s| s == ctx.subject()) {
-        let next = profile.learn(ctx, &a).unwrap();
-        prop_assert!(
-            good || &next == profile,
-            "learned a login that was not good"
-        );
-    }
-    for privacy in privacies() {
-        let report = IncidentReport::new(ctx, &a, &key, privacy).unwrap();
-        let json = serde_json::to_string(&report).unwrap();
-        let record = AuditRecord::new(ctx, &a, &key, privacy).unwrap();
-        round_trip(&record);
-        if privacy.identifiers() != Identifiers::Disclosed {
-            prop_assert!(!json.contains(ctx.subject().as_str()), "{}", json);
-            prop_assert!(report.subject.id.is_none() && record.subject_id.is_none());
-        }
-        let evidence_networks = report
-            .rule_hits
-            .iter()
-            .flat_map(|h| &h.signals)
-            .filter_map(|s| match s.evidence {
-                Evidence::Network { network, .. } => Some(network),
-                _ => None,
-            });
-        match privacy.addresses() {
-            Addresses::Truncated => {
-                prop_assert!(report.network.address.is_none() && record.address.is_none());
-                for n in evidence_networks.flatten() {
-                    prop_assert!(is_coarse(&n));
-                }
-            }
-            Addresses::Omitted => {
-                prop_assert!(report.network.network.is_none() && record.network.is_none());
-                for n in evidence_networks {
-                    prop_assert!(n.is_none());
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(other) = other.filter(|o| o.digest() != ctx.digest()) {
-        let e = IncidentReport::new(other, &a, &key, Privacy::default()).unwrap_err();
-        prop_assert!(matches!(e, ReportError::AssessmentMismatch(_)));
-        prop_assert!(AuditRecord::new(other, &a, &key, Privacy::default()).is_err());
-        let e = Profile::new().learn(other, &a).unwrap_err();
-        prop_assert!(matches!(e, ProfileError::AssessmentMismatch(_)), "{}", e);
-    }
-    Ok(())
 }
 
 fn assessment_json(a: &Assessment<'_>) -> String {
@@ -1387,13 +1268,14 @@ proptest! {
         }
     }
 
-    /// Any login the crate accepts gives an incident report and an audit record, under any
-    /// of three policies (one rolling stricter rules out report-only), with or without a
-    /// passed step-up, in every privacy setting: they build, serialize (the record reads
-    /// back) and show no more than the setting allows. The assessment's evidence is within
-    /// its domain and holds no address; a login is learned exactly when SECURITY.md says; the
-    /// assessment is refused with the context of another professional's login at the same
-    /// second.
+    /// Any login the crate accepts gives an incident report and an audit record, under the
+    /// fuzz target `report`'s policies (one rolling stricter rules out report-only, one
+    /// report-only), with or without a passed step-up, in every privacy setting: they build,
+    /// serialize (the record reads back) and show no more than the setting allows. The
+    /// assessment's evidence is within its domain and holds no address; a login is learned
+    /// exactly when SECURITY.md says; the assessment is refused with the context of another
+    /// professional's login at the same second. The checks are the fuzz target's
+    /// (`harness::check_outputs`), which panic on a violation.
     #[test]
     fn reports_and_audit_records_build_for_any_login(
         login in login(),
@@ -1410,8 +1292,8 @@ proptest! {
         if let Some(w) = &lists {
             env = env.with_watchlists(w);
         }
-        for policy in [&*RECOMMENDED, &*EVERYTHING, &*ROLLOUT] {
-            reports_of(policy, &ctx, other.as_ref(), &profile, &env, passed)?;
+        for policy in harness::report_policies() {
+            harness::check_outputs(policy, &ctx, &profile, &env, passed, other.as_ref());
         }
     }
 

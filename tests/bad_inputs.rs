@@ -1543,22 +1543,18 @@ fn report_of_a_login_in_the_last_hour_of_9999_from_login_event_json() {
 
 #[test]
 fn report_of_a_login_at_a_fixed_offset_of_14_hours_near_the_end_of_9999() {
-    let ctx = RiskContext::builder(datetime!(9999-12-31 10:30 UTC), SUBJECT.parse().unwrap())
-        .local_time(ecps_risk::LocalTime::Fixed {
-            offset_minutes: 840,
-        })
-        .build()
-        .unwrap();
-    let r = reports_build(&ctx);
+    let kiribati = |at| {
+        RiskContext::builder(at, SUBJECT.parse().unwrap())
+            .local_time(ecps_risk::LocalTime::Fixed {
+                offset_minutes: 840,
+            })
+            .build()
+            .unwrap()
+    };
+    let r = reports_build(&kiribati(datetime!(9999-12-31 10:30 UTC)));
     names(&r.summary_fr, &["du 31/12/9999 à 10:30 (UTC+00:00)"]);
     // Earlier the same day, the local time is shown at its offset.
-    let ctx = RiskContext::builder(datetime!(9999-12-31 09:30 UTC), SUBJECT.parse().unwrap())
-        .local_time(ecps_risk::LocalTime::Fixed {
-            offset_minutes: 840,
-        })
-        .build()
-        .unwrap();
-    let r = reports_build(&ctx);
+    let r = reports_build(&kiribati(datetime!(9999-12-31 09:30 UTC)));
     names(&r.summary_fr, &["du 31/12/9999 à 23:30 (UTC+14:00)"]);
 }
 

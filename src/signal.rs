@@ -302,8 +302,8 @@ impl Evidence {
     /// Check every number against its domain: finite, and within what the quantity can be —
     /// ages from `-FUTURE_TOLERANCE` (a partner's clock may run slightly ahead) to the span
     /// of accepted times, skews and windows not negative, distances within half the Earth's
-    /// circumference, shares within 0..=1, hours of the week below 168, dates 1970..=9999
-    /// that RFC 3339 can write. Built-in detectors produce nothing else (the property tests
+    /// circumference, shares within 0..=1, hours of the week below 168, dates that RFC 3339
+    /// can write. Built-in detectors produce nothing else (the property tests
     /// check it); evaluation fails closed on a custom detector's evidence that fails it.
     ///
     /// ```
@@ -344,7 +344,7 @@ impl Evidence {
             Evidence::Since { at } => ensure(
                 is_writable_time(at),
                 "since.at",
-                "a time from 1970 to 9999 that RFC 3339 can write",
+                "a time RFC 3339 can write (years 0 to 9999, offsets of whole minutes under 24 h)",
             ),
             Evidence::Travel {
                 distance_km,
@@ -398,12 +398,12 @@ impl Evidence {
     }
 }
 
-/// A time from 1970 to 9999 (in UTC) whose own offset RFC 3339 can write (whole minutes, under
-/// 24 hours, its local year at most 9999): the times assessments and reports serialize.
+/// A time RFC 3339 can write at its own offset, as assessments and reports serialize it: a year
+/// from 0 to 9999, an offset of whole minutes under 24 hours. Dates from watchlists are not
+/// bounded to the 1970..=9999 of login times (a block date may be any date).
 fn is_writable_time(at: OffsetDateTime) -> bool {
     let offset = at.offset();
-    (0..=MAX_SPAN_SECONDS).contains(&at.unix_timestamp())
-        && at.year() <= 9999
+    (0..=9999).contains(&at.year())
         && offset.whole_hours().unsigned_abs() <= 23
         && offset.seconds_past_minute() == 0
 }
@@ -491,6 +491,90 @@ mod tests {
         }
         assert_eq!(SignalCode::ALL.len(), 27);
         assert_eq!(SignalCode::parse("ecps.nope"), None);
+    }
+
+    #[test]
+    fn every_variant_is_checked_against_its_domain() {
+        use time::macros::datetime;
+        let travel = |distance_km, hours, speed_kmh| Evidence::Travel {
+            distance_km,
+            hours,
+            speed_kmh,
+        };
+        let hour = |hour_of_week, share| Evidence::Hour {
+            hour_of_week,
+            share,
+        };
+        let count = |window_seconds| Evidence::Count {
+            count: u32::MAX,
+            window_seconds,
+        };
+        let within = [
+            Evidence::Flag,
+            Evidence::Age { seconds: -300 },
+            Evidence::Age {
+                seconds: MAX_SPAN_SECONDS,
+            },
+            Evidence::Skew { seconds: 0 },
+            count(0),
+            Evidence::Network {
+                network: Some("192.0.2.7/32".parse().unwrap()),
+                asn: Some(u32::MAX),
+            },
+            Evidence::Since {
+                at: datetime!(1964-09-14 6:18 UTC),
+            },
+            Evidence::Since {
+                at: datetime!(9999-12-31 23:00 -01:00),
+            },
+            travel(0.0, 0.0, 0.0),
+            travel(crate::geo::MAX_DISTANCE_KM, 1.0, 1e300),
+            hour(167, 1.0),
+            hour(0, 0.0),
+            Evidence::Score { value: -1e300 },
+        ];
+        for e in within {
+            assert_eq!(e.check(), Ok(()), "{e:?}");
+        }
+        let outside = [
+            (Evidence::Age { seconds: -301 }, "age.seconds"),
+            (
+                Evidence::Age {
+                    seconds: MAX_SPAN_SECONDS + 1,
+                },
+                "age.seconds",
+            ),
+            (Evidence::Skew { seconds: -1 }, "skew.seconds"),
+            (count(-1), "count.window_seconds"),
+            (
+                Evidence::Since {
+                    at: datetime!(-0001-01-01 0:00 UTC),
+                },
+                "since.at",
+            ),
+            (
+                Evidence::Since {
+                    at: datetime!(2025-10-08 0:00 +01:00:30),
+                },
+                "since.at",
+            ),
+            (travel(-0.1, 1.0, 1.0), "travel.distance_km"),
+            (
+                travel(crate::geo::MAX_DISTANCE_KM + 1.0, 1.0, 1.0),
+                "travel.distance_km",
+            ),
+            (travel(1.0, -1.0, 1.0), "travel.hours"),
+            (travel(1.0, f64::NAN, 1.0), "travel.hours"),
+            (travel(1.0, 1.0, f64::INFINITY), "travel.speed_kmh"),
+            (travel(1.0, 1.0, -1.0), "travel.speed_kmh"),
+            (hour(168, 0.5), "hour.hour_of_week"),
+            (hour(3, 1.0001), "hour.share"),
+            (hour(3, f64::NAN), "hour.share"),
+            (Evidence::Score { value: f64::NAN }, "score.value"),
+        ];
+        for (e, field) in outside {
+            assert_eq!(e.check().map_err(|e| e.field), Err(field), "{e:?}");
+        }
     }
 
     #[test]

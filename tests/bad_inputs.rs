@@ -1792,10 +1792,13 @@ fn custom_detector_evidence_outside_its_domain_fails_closed() {
             value: f64::NEG_INFINITY,
         },
         Evidence::Since {
-            at: datetime!(1900-01-01 0:00 UTC),
+            at: datetime!(-0001-06-01 0:00 UTC),
         },
         Evidence::Since {
-            at: datetime!(9999-12-31 23:00 -01:00),
+            at: datetime!(2025-10-08 0:00 +01:00:30),
+        },
+        Evidence::Since {
+            at: datetime!(2025-10-08 0:00 +24:00),
         },
     ];
     for evidence in nonsense {

@@ -30,6 +30,7 @@ for t in "${targets[@]}"; do
   status=$?
   [ -f fuzz-0.log ] && mv fuzz-0.log "logs/$t.log"
   runs=$(grep -Eo 'Done [0-9]+ runs' "logs/$t.log" | tail -1 | grep -Eo '[0-9]+' || true)
-  last=$(grep -Eo '#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#')
+  # libFuzzer's status lines start with `#<executions>` (a crash's backtrace has `#<frame>`).
+  last=$(grep -Eo '^#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#')
   echo "$t: exit $status, $(( $(date +%s) - start )) s, ${runs:-$last} executions"
 done

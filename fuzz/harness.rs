@@ -1400,7 +1400,10 @@ fn check_report(ctx: &RiskContext, a: &Assessment<'_>, privacy: Privacy) {
         // Not the whole JSON: text the caller passed on (an `authMode` PSC sent that is none of
         // its values, kept as sent) may hold anything, an id included.
         let summary = &report.summary_fr;
-        assert!(!summary.contains(ctx.subject().as_str()), "subject in {summary}");
+        assert!(
+            !summary.contains(ctx.subject().as_str()),
+            "subject in {summary}"
+        );
     }
 }
 

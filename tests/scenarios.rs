@@ -1535,20 +1535,33 @@ fn learn_refuses_an_assessment_of_another_login() {
     assert_eq!(stepped_up.decision(), CARD);
     assert_eq!(allowed.login_time(), paris(ALERT_DAY, 9, 5));
 
-    // 09:05 Paris is 2025-10-08T07:05:00Z, Unix 1,759,907,100; 09:40 is 35 min = 2,100 s later.
+    // The refusal names both logins by time and digest.
+    let mismatch = |ctx: &RiskContext, a: &Assessment<'_>| match profile.learn(ctx, a) {
+        Err(ProfileError::AssessmentMismatch(m)) => (
+            m.assessment_time,
+            m.assessment_digest,
+            m.context_time,
+            m.context_digest,
+        ),
+        other => panic!("{other:?}"),
+    };
     assert_eq!(
-        profile.learn(&attack, &allowed),
-        Err(ProfileError::AssessmentMismatch {
-            assessment: 1_759_907_100,
-            context: 1_759_909_200
-        })
+        mismatch(&attack, &allowed),
+        (
+            paris(ALERT_DAY, 9, 5),
+            Some(morning.digest()),
+            paris(ALERT_DAY, 9, 40),
+            attack.digest()
+        )
     );
     assert_eq!(
-        profile.learn(&morning, &stepped_up),
-        Err(ProfileError::AssessmentMismatch {
-            assessment: 1_759_909_200,
-            context: 1_759_907_100
-        })
+        mismatch(&morning, &stepped_up),
+        (
+            paris(ALERT_DAY, 9, 40),
+            Some(attack.digest()),
+            paris(ALERT_DAY, 9, 5),
+            morning.digest()
+        )
     );
     // Even when the assessment says "passed the step-up".
     let mut passed = policy.evaluate(&attack, &profile, &env);

@@ -89,11 +89,9 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
     if distance_km < p.min_distance_km {
         return Signal::NoHit;
     }
-    let speed_kmh = if elapsed_s == 0 {
-        f64::INFINITY
-    } else {
-        distance_km / hours
-    };
+    // Times are whole seconds: when none elapsed, less than one did, and the speed over one
+    // second is a lower bound (finite, as all evidence is: `Evidence::check`).
+    let speed_kmh = distance_km / hours.max(1.0 / 3600.0);
     Signal::when(
         speed_kmh > p.max_speed_kmh,
         Evidence::Travel {
@@ -389,12 +387,25 @@ mod tests {
         let p = last_login_in_paris(NOW, 10.0);
         let same = habitual(NOW).build().unwrap();
         assert_eq!(run(C::GeoImpossibleTravel, &same, &p), Signal::NoHit);
-        // Zero elapsed time and a real distance: infinite speed.
+        // Zero elapsed time and a real distance: the speed over one second, a finite lower
+        // bound (Lyon is 392 km from Paris: 1.4 million km/h).
         let lyon = habitual(NOW).geo(45.764, 4.8357, 10.0).build().unwrap();
-        assert!(matches!(
-            run(C::GeoImpossibleTravel, &lyon, &p),
-            Signal::Hit { evidence: Evidence::Travel { speed_kmh, .. } } if speed_kmh.is_infinite()
-        ));
+        let signal = run(C::GeoImpossibleTravel, &lyon, &p);
+        let Signal::Hit {
+            evidence:
+                evidence @ Evidence::Travel {
+                    distance_km,
+                    hours,
+                    speed_kmh,
+                },
+        } = signal
+        else {
+            panic!("{signal:?}");
+        };
+        assert_eq!(hours, 0.0);
+        assert_eq!(speed_kmh, distance_km * 3600.0);
+        assert!(speed_kmh > 1_000_000.0, "{speed_kmh}");
+        assert_eq!(evidence.check(), Ok(()));
         // Accuracy margins swallow the distance: GeoIP imprecision is not travel.
         let p = last_login_in_paris(NOW - Duration::minutes(10), 300.0);
         let lyon_vague = habitual(NOW).geo(45.764, 4.8357, 150.0).build().unwrap();

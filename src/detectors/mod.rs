@@ -39,8 +39,10 @@ pub struct DetectorInput<'a> {
 /// (see [`Policy::compile_with`](crate::Policy::compile_with)) and usable in rule conditions
 /// as `custom.<name>`.
 ///
-/// An error, a panic, or a nonsensical result (evidence with a NaN or infinite number) makes
-/// the evaluation **fail closed**: the decision is at least the policy's `fail_closed` floor.
+/// An error, a panic, or a nonsensical result (evidence with a number outside its domain: see
+/// [`Evidence::check`](crate::Evidence::check)) makes the evaluation **fail closed**: the
+/// decision is at least the policy's `fail_closed` floor. Network evidence is kept no longer
+/// than the address's /24 or /48, as for built-in detectors.
 pub trait Detector: Send + Sync {
     /// Look at one login.
     fn detect(&self, input: &DetectorInput<'_>) -> Result<Signal, DetectorError>;

@@ -15,13 +15,14 @@ export RUSTC_BOOTSTRAP=1
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(claims_json login_event_json policy_json policy_toml profile_json population_json watchlists_json evaluate)
+[ ${#targets[@]} -gt 0 ] || targets=(claims_json login_event_json policy_json policy_toml profile_json population_json watchlists_json evaluate report)
 ./seed.sh > /dev/null
 mkdir -p logs
 target_dir=(); [ -n "${CARGO_TARGET_DIR:-}" ] && target_dir=(--target-dir "$CARGO_TARGET_DIR")
 for t in "${targets[@]}"; do
   dict=dicts/json.dict; [ "$t" = policy_toml ] && dict=dicts/policy_toml.dict
   [ "$t" = evaluate ] && dict=
+  [ "$t" = report ] && dict=
   start=$(date +%s)
   cargo fuzz run "${target_dir[@]}" -O -a "$t" -- \
     -max_total_time="$seconds" -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 \
@@ -29,6 +30,7 @@ for t in "${targets[@]}"; do
   status=$?
   [ -f fuzz-0.log ] && mv fuzz-0.log "logs/$t.log"
   runs=$(grep -Eo 'Done [0-9]+ runs' "logs/$t.log" | tail -1 | grep -Eo '[0-9]+' || true)
-  last=$(grep -Eo '#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#')
+  # libFuzzer's status lines start with `#<executions>` (a crash's backtrace has `#<frame>`).
+  last=$(grep -Eo '^#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#')
   echo "$t: exit $status, $(( $(date +%s) - start )) s, ${runs:-$last} executions"
 done

@@ -18,7 +18,7 @@ add login_event_json $root/tests/data/login_*.json
 add watchlists_json $root/tests/data/watchlists*.json $root/tests/data/scenario_watchlists*.json
 add policy_json $root/src/policy/recommended.json
 add policy_toml $root/policies/recommended.toml $root/examples/data/portal_policy.toml
-for target in claims_json login_event_json policy_json policy_toml profile_json population_json watchlists_json evaluate; do
+for target in claims_json login_event_json policy_json policy_toml profile_json population_json watchlists_json evaluate report; do
   add "$target" seeds/"$target"/* $root/tests/data/fuzz/"$target"/*
 done
 ls corpus | while read -r t; do echo "$t: $(ls "corpus/$t" | wc -l) files"; done

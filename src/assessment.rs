@@ -11,13 +11,16 @@ use std::fmt;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
+use time::OffsetDateTime;
+
 use crate::context::{AuthMode, RiskContext};
 use crate::decision::{Decision, Level, StepUpMethod};
 use crate::detectors::DetectorError;
-use crate::digest::Fingerprint;
+use crate::digest::{Digest128, Fingerprint};
 use crate::policy::SignalRef;
 use crate::policy::{EffectSpec, MAX_CUSTOM_DETECTORS, Policy};
-use crate::signal::{Missing, Signal, SignalCode};
+use crate::signal::{EvidenceError, Missing, Signal, SignalCode};
+use crate::text::rfc3339;
 
 /// At most this many fired rules are listed as reasons; every fired rule still counts in the
 /// score and decision, and [`Assessment::reasons_truncated`] says how many were left out.
@@ -190,10 +193,13 @@ pub enum Failure<'p> {
         /// Its name.
         detector: &'p str,
     },
-    /// A custom detector returned evidence with a NaN or infinite number.
+    /// A custom detector returned evidence with a number outside its domain (NaN, infinite,
+    /// a negative distance, a share above 1, …: see [`Evidence::check`](crate::Evidence::check)).
     Nonsense {
         /// Its name.
         detector: &'p str,
+        /// Which number, and its domain.
+        error: EvidenceError,
     },
     /// The profile belongs to another professional (a caller bug that must not score as a
     /// cold start nor as a familiar login).
@@ -221,11 +227,8 @@ impl fmt::Display for Failure<'_> {
             Failure::DetectorPanicked { detector } => {
                 write!(f, "custom detector `{detector}` panicked")
             }
-            Failure::Nonsense { detector } => {
-                write!(
-                    f,
-                    "custom detector `{detector}` returned a non-finite value"
-                )
+            Failure::Nonsense { detector, error } => {
+                write!(f, "custom detector `{detector}` returned nonsense: {error}")
             }
             Failure::ProfileMismatch => f.write_str("the profile belongs to another professional"),
             Failure::MissingWatchlist { list, kind } => {
@@ -287,7 +290,9 @@ pub struct Assessment<'p> {
     pub(crate) failure: Option<Failure<'p>>,
     /// The step-up passed, proven by [`Assessment::mark_step_up_passed`].
     step_up_passed: Option<StepUpMethod>,
-    login_time: time::OffsetDateTime,
+    login_time: OffsetDateTime,
+    /// [`RiskContext::digest`] of the login scored; `None` until an evaluation fills it.
+    login_digest: Option<Digest128>,
 }
 
 /// One rule that fired.
@@ -298,8 +303,9 @@ pub struct Reason<'a> {
 }
 
 impl<'p> Assessment<'p> {
-    /// An assessment with nothing decided yet (allow, score 0), for evaluation to fill.
-    pub(crate) fn empty(policy: &'p Policy, login_time: time::OffsetDateTime) -> Self {
+    /// An assessment of `ctx` with nothing decided yet (allow, score 0), for evaluation to
+    /// fill.
+    pub(crate) fn empty(policy: &'p Policy, ctx: &RiskContext) -> Self {
         Assessment {
             policy,
             score: 0,
@@ -310,24 +316,33 @@ impl<'p> Assessment<'p> {
             fired: Fired::default(),
             failure: None,
             step_up_passed: None,
-            login_time,
+            login_time: ctx.now(),
+            login_digest: Some(ctx.digest()),
         }
     }
 
     /// An assessment no evaluation has filled: denied, critical, failed with
     /// [`Failure::NotEvaluated`], so that reading it by mistake never allows a login.
     pub(crate) fn unfilled(policy: &'p Policy) -> Self {
-        let mut a = Self::empty(policy, time::OffsetDateTime::UNIX_EPOCH);
-        a.decision = Decision::Deny;
-        a.level = Level::Critical;
-        a.failure = Some(Failure::NotEvaluated);
-        a
+        Assessment {
+            policy,
+            score: 0,
+            decision: Decision::Deny,
+            level: Level::Critical,
+            report_only: None,
+            slots: SignalSlots::default(),
+            fired: Fired::default(),
+            failure: Some(Failure::NotEvaluated),
+            step_up_passed: None,
+            login_time: OffsetDateTime::UNIX_EPOCH,
+            login_digest: None,
+        }
     }
 
-    /// Make a used assessment ready for a new evaluation as if fresh from
+    /// Make a used assessment ready for a new evaluation of `ctx` as if fresh from
     /// [`Assessment::empty`], without rewriting its signal slots: a slot is only read when its
     /// `ran` bit is set, and the bits are cleared here.
-    pub(crate) fn reset(&mut self, policy: &'p Policy, login_time: time::OffsetDateTime) {
+    pub(crate) fn reset(&mut self, policy: &'p Policy, ctx: &RiskContext) {
         self.policy = policy;
         self.score = 0;
         self.decision = Decision::Allow;
@@ -337,7 +352,8 @@ impl<'p> Assessment<'p> {
         self.fired.clear();
         self.failure = None;
         self.step_up_passed = None;
-        self.login_time = login_time;
+        self.login_time = ctx.now();
+        self.login_digest = Some(ctx.digest());
     }
 
     /// The decision to enforce.
@@ -488,9 +504,7 @@ impl<'p> Assessment<'p> {
                 decision: self.decision,
             });
         };
-        if self.login_time != login.now() {
-            return Err(StepUpError::OtherLogin);
-        }
+        self.check_login(login)?;
         if step_up.subject() != login.subject() {
             return Err(StepUpError::OtherProfessional);
         }
@@ -504,9 +518,7 @@ impl<'p> Assessment<'p> {
         match auth.auth_time {
             Some(t) if login.now() - t <= crate::context::FUTURE_TOLERANCE => {}
             other => {
-                return Err(StepUpError::NotFresh {
-                    auth_time: other.map(|t| t.unix_timestamp()),
-                });
+                return Err(StepUpError::NotFresh { auth_time: other });
             }
         }
         if method == StepUpMethod::CpsCard && auth.mode != Some(AuthMode::Card) {
@@ -524,25 +536,83 @@ impl<'p> Assessment<'p> {
         self.step_up_passed == Some(StepUpMethod::CpsCard)
     }
 
-    /// The time of the login this assessment is of.
-    pub fn login_time(&self) -> time::OffsetDateTime {
+    /// The time of the login this assessment is of (the Unix epoch until an evaluation
+    /// fills it).
+    pub fn login_time(&self) -> OffsetDateTime {
         self.login_time
     }
 
+    /// The [`RiskContext::digest`] of the login this assessment is of; `None` until an
+    /// evaluation fills it. Not serialized: an unkeyed hash of a login event lets whoever
+    /// holds the event recognize it.
+    pub fn login_digest(&self) -> Option<Digest128> {
+        self.login_digest
+    }
+
+    /// `Ok` when this assessment is of the login `ctx` (same login event, to the digest), the
+    /// check [`Profile::learn`](crate::Profile::learn), [`IncidentReport::new`](crate::IncidentReport::new)
+    /// and [`AuditRecord::new`](crate::AuditRecord::new) make: two professionals logging in
+    /// at the same second are two logins.
+    pub fn check_login(&self, ctx: &RiskContext) -> Result<(), LoginMismatch> {
+        if self.login_digest == Some(ctx.digest()) {
+            return Ok(());
+        }
+        Err(LoginMismatch {
+            assessment_time: self.login_time,
+            assessment_digest: self.login_digest,
+            context_time: ctx.now(),
+            context_digest: ctx.digest(),
+        })
+    }
+
     /// True for a login the profile may learn from: allowed, or stepped up and passed — and,
-    /// while a policy or rule runs report-only, allowed by the report-only outcome too, so a
-    /// rollout in report-only mode cannot teach the profile an attacker's device.
+    /// while a policy or rule runs report-only, no more than that by the report-only outcome.
+    /// A report-only *allow* or the same step-up is learned; a report-only *review* or *deny*,
+    /// or a step-up with the card when the professional passed a fresh authentication, is
+    /// not: the step-up passed does not answer what the report-only policy asks, so a rollout
+    /// in report-only mode cannot teach the profile an attacker's device.
     pub fn is_good_login(&self) -> bool {
-        let would_allow = self
-            .report_only
-            .is_none_or(|o| o.decision == Decision::Allow);
-        (self.decision == Decision::Allow && would_allow) || self.step_up_passed.is_some()
+        let passed = self.decision == Decision::Allow || self.step_up_passed.is_some();
+        let covered = self.report_only.is_none_or(|o| o.decision <= self.decision);
+        passed && covered
     }
 
     fn signal_ref_name(&self, r: SignalRef) -> Option<SignalName<'p>> {
         match r {
             SignalRef::Builtin(c) => Some(SignalName::Builtin(c)),
             SignalRef::Custom(i) => self.policy.custom_name(i).map(SignalName::Custom),
+        }
+    }
+}
+
+/// An assessment given with the context of another login (see [`Assessment::check_login`]).
+/// The logins are named by time and [`RiskContext::digest`], never by their subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the assessment is of {}, the context of the login at `{}` (digest `{context_digest}`)",
+    AssessedLogin(*assessment_digest, *assessment_time),
+    rfc3339(context_time)
+)]
+#[non_exhaustive]
+pub struct LoginMismatch {
+    /// Login time of the assessment.
+    pub assessment_time: OffsetDateTime,
+    /// Digest of the assessment's login (`None`: no evaluation filled the assessment).
+    pub assessment_digest: Option<Digest128>,
+    /// Login time of the context.
+    pub context_time: OffsetDateTime,
+    /// Digest of the context.
+    pub context_digest: Digest128,
+}
+
+/// The assessment's side of a [`LoginMismatch`] message.
+struct AssessedLogin(Option<Digest128>, OffsetDateTime);
+
+impl fmt::Display for AssessedLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(digest) => write!(f, "the login at `{}` (digest `{digest}`)", rfc3339(&self.1)),
+            None => f.write_str("no login (no evaluation filled it)"),
         }
     }
 }
@@ -561,8 +631,8 @@ pub enum StepUpError {
         decision: Decision,
     },
     /// The login given is not the one the assessment is of.
-    #[error("the assessment is of another login")]
-    OtherLogin,
+    #[error(transparent)]
+    OtherLogin(#[from] LoginMismatch),
     /// The step-up login is another professional's.
     #[error("the step-up login is another professional's")]
     OtherProfessional,
@@ -578,12 +648,12 @@ pub enum StepUpError {
     /// The step-up login's authentication is older than the login (a reused SSO session) or
     /// has no `auth_time`.
     #[error("the step-up login is no fresh authentication (`auth_time` {})", match auth_time {
-        Some(t) => format!("`{}`", crate::text::rfc3339_unix(*t)),
+        Some(t) => format!("`{}`", rfc3339(t)),
         None => "missing".to_owned(),
     })]
     NotFresh {
-        /// The step-up login's `auth_time`, Unix seconds.
-        auth_time: Option<i64>,
+        /// The step-up login's `auth_time`.
+        auth_time: Option<OffsetDateTime>,
     },
     /// A step-up with the CPS card answered by a login without the card.
     #[error("a step-up with the CPS card needs a `CARD` login, got `{}`", mode.unwrap_or("no authMode"))]

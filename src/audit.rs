@@ -22,7 +22,7 @@ use crate::digest::{Fingerprint, Pseudonym};
 use crate::geo::CountryCode;
 use crate::national_id::NationalId;
 use crate::pseudonym::{Privacy, PseudonymKey};
-use crate::report::{ReportError, WouldBe, check_same_login};
+use crate::report::{ReportError, WouldBe};
 
 /// The version of the record's serialized form (field `v`).
 pub const AUDIT_FORMAT_VERSION: u32 = 1;
@@ -130,14 +130,14 @@ fn is_zero(n: &usize) -> bool {
 
 impl AuditRecord {
     /// The record of a login from its context and assessment. Errors when the assessment is of
-    /// another login (different login times).
+    /// another login ([`Assessment::check_login`]).
     pub fn new(
         ctx: &RiskContext,
         assessment: &Assessment<'_>,
         key: &PseudonymKey,
         privacy: Privacy,
     ) -> Result<AuditRecord, ReportError> {
-        check_same_login(ctx, assessment)?;
+        assessment.check_login(ctx)?;
         let e = ctx.event();
         let disclose = privacy.discloses_identifiers();
         let ip = e.request.ip;

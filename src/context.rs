@@ -458,6 +458,8 @@ pub struct RiskContext {
     features: LoginFeatures,
     user_agent: Option<UserAgentClass>,
     hour_of_week: u8,
+    /// Of the validated event: see [`RiskContext::digest`].
+    digest: Digest128,
     /// The issuer's host, lowercased, for the `auth.issuer_host` fact (computed once here so
     /// evaluation compares without allocating).
     issuer_host: Option<Box<str>>,
@@ -697,6 +699,17 @@ impl RiskContext {
         self.hour_of_week
     }
 
+    /// A 128-bit digest of the validated login event (SHA-256 of its JSON form, which is
+    /// canonical: times in UTC, lists sorted), computed once when the context is built. An
+    /// [`Assessment`](crate::Assessment) keeps it, so learning and reports can refuse the
+    /// assessment of another login, even one at the same second
+    /// ([`Assessment::check_login`](crate::Assessment::check_login)). Equal inputs give equal
+    /// digests, however the context was built. Unkeyed: it identifies a login event to whoever
+    /// holds the event, and hides nothing from them.
+    pub fn digest(&self) -> Digest128 {
+        self.digest
+    }
+
     /// The host of the token's issuer, lowercased (`auth.bas.psc.esante.gouv.fr`), when the
     /// claims carried `iss`: what a policy compares to tell sandbox tokens from production ones.
     pub fn issuer_host(&self) -> Option<&str> {
@@ -720,6 +733,7 @@ impl RiskContext {
         let hour_of_week = event.local_time.hour_of_week(event.at);
         let issuer_host = event.auth.issuer.as_deref().map(issuer_host);
         Ok(RiskContext {
+            digest: Digest128::of_json("login-event", &event),
             unix: UnixTimes::of(&event),
             event,
             features,

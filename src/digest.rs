@@ -8,11 +8,17 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-/// SHA-256 over length-prefixed parts, after a domain tag.
-pub(crate) fn sha256(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
+/// A SHA-256 that has read a domain tag, length-prefixed.
+fn tagged(domain: &str) -> Sha256 {
     let mut hasher = Sha256::new();
     hasher.update((domain.len() as u64).to_be_bytes());
     hasher.update(domain.as_bytes());
+    hasher
+}
+
+/// SHA-256 over length-prefixed parts, after a domain tag.
+pub(crate) fn sha256(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = tagged(domain);
     for part in parts {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part);
@@ -44,7 +50,40 @@ impl PartialOrd for Digest128 {
 impl Digest128 {
     /// Hash `parts` under `domain`, keeping the first 16 bytes of the SHA-256.
     pub(crate) fn of(domain: &str, parts: &[&[u8]]) -> Self {
-        let full = sha256(domain, parts);
+        Self::truncate(sha256(domain, parts))
+    }
+
+    /// Hash the JSON form of `value` under `domain`, written straight into the hash (nothing
+    /// is allocated). Equal values of a type whose JSON form is canonical (sorted lists, times
+    /// in UTC: a validated login event) hash equal. Should serializing fail, the `Debug` form
+    /// is hashed instead, under another tag, so the digest still covers the whole value.
+    pub(crate) fn of_json<T: Serialize + fmt::Debug>(domain: &str, value: &T) -> Self {
+        struct Sink(Sha256);
+        impl std::io::Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl fmt::Write for Sink {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0.update(s.as_bytes());
+                Ok(())
+            }
+        }
+        let mut sink = Sink(tagged(domain));
+        if serde_json::to_writer(&mut sink, value).is_err() {
+            sink = Sink(tagged(&format!("{domain} (debug)")));
+            // Writing into the hash cannot fail.
+            let _ = fmt::Write::write_fmt(&mut sink, format_args!("{value:?}"));
+        }
+        Self::truncate(sink.0.finalize().into())
+    }
+
+    fn truncate(full: [u8; 32]) -> Self {
         let mut out = [0u8; 16];
         for (o, b) in out.iter_mut().zip(full.iter()) {
             *o = *b;
@@ -187,6 +226,35 @@ mod tests {
         assert_eq!(
             Digest128::of("device", &[b"x"]),
             Digest128::of("device", &[b"x"])
+        );
+    }
+
+    #[test]
+    fn json_digests_cover_the_whole_value() {
+        let d = |v: serde_json::Value| Digest128::of_json("t", &v);
+        let a = d(serde_json::json!({"at": "2025-10-08T09:30:00Z", "subject": "810001234565"}));
+        assert_eq!(
+            a,
+            d(serde_json::json!({"at": "2025-10-08T09:30:00Z", "subject": "810001234565"}))
+        );
+        assert_ne!(
+            a,
+            d(serde_json::json!({"at": "2025-10-08T09:30:00Z", "subject": "810023456782"}))
+        );
+        // The JSON text, after the tag: the same bytes as hashing it as one unprefixed part.
+        let text = br#"{"a":1}"#;
+        let mut h = tagged("t");
+        h.update(text);
+        assert_eq!(
+            Digest128::of_json("t", &serde_json::json!({"a": 1})),
+            Digest128::truncate(h.finalize().into())
+        );
+        // A value that cannot be written as JSON (a map with non-string keys) still hashes.
+        let odd = std::collections::BTreeMap::from([((1, 2), 3)]);
+        let other = std::collections::BTreeMap::from([((1, 2), 4)]);
+        assert_ne!(
+            Digest128::of_json("t", &odd),
+            Digest128::of_json("t", &other)
         );
     }
 

@@ -30,6 +30,22 @@ pub fn network_of(ip: IpAddr) -> IpNet {
     }
 }
 
+/// `net` if it is no longer than a /24 (IPv4) or /48 (IPv6), else the /24 or /48 it lies in
+/// (IPv4 for an IPv4-mapped network): the most of an address the crate shows outside a
+/// profile. A host route (`/32`, `/128`) is one client's address. Host bits are cleared, so
+/// `192.0.2.7/8` shows as `192.0.0.0/8`, not the address.
+pub(crate) fn coarse_network(net: IpNet) -> IpNet {
+    let max = match net {
+        IpNet::V4(_) => IPV4_NETWORK_PREFIX,
+        IpNet::V6(_) => IPV6_NETWORK_PREFIX,
+    };
+    if net.prefix_len() <= max {
+        net.trunc()
+    } else {
+        network_of(net.network())
+    }
+}
+
 /// The user-agent features of a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
@@ -251,6 +267,23 @@ mod tests {
         assert_eq!(n.to_string(), "192.0.2.0/24");
         let n = network_of("2001:db8:abcd:12::1".parse().unwrap());
         assert_eq!(n.to_string(), "2001:db8:abcd::/48");
+    }
+
+    #[test]
+    fn coarse_networks() {
+        let coarse = |s: &str| coarse_network(s.parse().unwrap()).to_string();
+        assert_eq!(coarse("10.0.0.0/8"), "10.0.0.0/8");
+        assert_eq!(coarse("192.0.2.0/24"), "192.0.2.0/24");
+        assert_eq!(coarse("192.0.2.7/32"), "192.0.2.0/24");
+        assert_eq!(coarse("192.0.2.128/25"), "192.0.2.0/24");
+        assert_eq!(coarse("2001:db8:1::/48"), "2001:db8:1::/48");
+        assert_eq!(coarse("2001:db8:1:2::5/128"), "2001:db8:1::/48");
+        assert_eq!(coarse("::ffff:192.0.2.7/128"), "192.0.2.0/24");
+        // Host bits never show, whatever the prefix.
+        assert_eq!(coarse("192.0.2.7/8"), "192.0.0.0/8");
+        assert_eq!(coarse("2001:db8:1:2::5/32"), "2001:db8::/32");
+        // A network of IPv6 reaching past the IPv4-mapped range stays IPv6.
+        assert_eq!(coarse("::ffff:220.220.220.220/91"), "::/48");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Mean Earth radius (IUGG), in kilometres.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
+/// The longest great-circle distance: half the Earth's circumference.
+pub(crate) const MAX_DISTANCE_KM: f64 = std::f64::consts::PI * EARTH_RADIUS_KM;
 
 /// An ISO 3166-1 alpha-2 country code, upper case (`FR`, `RE` for La Réunion, …).
 ///

@@ -81,10 +81,11 @@ pub use detectors::{
     LocationMismatch, MultipleActive, NoParams, PushFatigue, PushReported, RecentChange, Stale,
     UnusualHour, VelocityBurst,
 };
-pub use signal::{Evidence, Missing, Signal, SignalCode};
+pub use signal::{Evidence, EvidenceError, Missing, Signal, SignalCode};
 // Policies: the spec security teams write, its compiled form, and what evaluation returns.
 pub use assessment::{
-    Assessment, Failure, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName, StepUpError,
+    Assessment, Failure, LoginMismatch, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName,
+    StepUpError,
 };
 pub use decision::{Decision, Level, StepUpMethod};
 pub use policy::{

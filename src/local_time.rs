@@ -95,11 +95,17 @@ impl LocalTime {
         }
     }
 
-    /// Hour of the week in local time: 0 is Monday 00:00–00:59, 167 is Sunday 23:00–23:59.
-    /// In the last hours of year 9999, where the local time would be past the range `time`
-    /// represents, the hour is taken at `utc`'s own offset.
+    /// The wall-clock time at `utc`. In the last hours of year 9999, where the local time
+    /// would be past the range `time` represents, `utc` at its own offset: every caller
+    /// (habits, reports) shows or uses the offset it gets, so the fallback is never silent.
+    pub fn local(&self, utc: OffsetDateTime) -> OffsetDateTime {
+        utc.checked_to_offset(self.offset_at(utc)).unwrap_or(utc)
+    }
+
+    /// Hour of the week in local time: 0 is Monday 00:00–00:59, 167 is Sunday 23:00–23:59
+    /// (taken at `utc`'s own offset where [`LocalTime::local`] falls back).
     pub fn hour_of_week(&self, utc: OffsetDateTime) -> u8 {
-        let local = utc.checked_to_offset(self.offset_at(utc)).unwrap_or(utc);
+        let local = self.local(utc);
         let day = local.weekday().number_days_from_monday();
         day * 24 + local.hour()
     }
@@ -197,6 +203,23 @@ mod tests {
             martinique.hour_of_week(datetime!(2025-07-07 02:00 UTC)),
             6 * 24 + 22
         );
+    }
+
+    #[test]
+    fn local_time_past_9999_falls_back_to_the_given_offset() {
+        let utc = datetime!(9999-12-31 23:30 UTC);
+        assert_eq!(LocalTime::EuropeParis.local(utc), utc);
+        assert_eq!(LocalTime::EuropeParis.local(utc).offset(), UtcOffset::UTC);
+        let kiribati = LocalTime::Fixed {
+            offset_minutes: 840,
+        };
+        assert_eq!(
+            kiribati.local(datetime!(9999-12-31 10:00 UTC)).offset(),
+            UtcOffset::UTC
+        );
+        let local = kiribati.local(datetime!(9999-12-31 09:30 UTC));
+        assert_eq!((local.year(), local.hour()), (9999, 23));
+        assert_eq!(local.offset().whole_hours(), 14);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::assessment::Assessment;
+use crate::assessment::{Assessment, LoginMismatch};
 use crate::context::{AuthMode, RiskContext};
 use crate::count_table::{CountTable, CountTableWire, MAX_UNIX_TIME};
 use crate::digest::Digest128;
@@ -28,7 +28,6 @@ use crate::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
 use crate::geo::GeoPoint;
 use crate::local_time::HOURS_PER_WEEK;
 use crate::national_id::NationalId;
-use crate::text::rfc3339_unix as rfc3339;
 
 /// The format version this crate writes. Reading a newer one is an error, never a reset;
 /// version 1 (before means, attempts and confirmed observations) reads as a profile without
@@ -277,18 +276,10 @@ pub enum ProfileError {
         /// The value, Unix seconds.
         value: i64,
     },
-    /// The assessment is of another login than the context given with it.
-    #[error(
-        "the assessment is of the login at `{}`, the context of the login at `{}`",
-        rfc3339(*assessment),
-        rfc3339(*context)
-    )]
-    AssessmentMismatch {
-        /// Login time of the assessment (Unix seconds).
-        assessment: i64,
-        /// Login time of the context (Unix seconds).
-        context: i64,
-    },
+    /// The assessment is of another login than the context given with it (another time, or
+    /// another login at the same second: see [`Assessment::check_login`]).
+    #[error(transparent)]
+    AssessmentMismatch(#[from] LoginMismatch),
     /// The login is another professional's.
     #[error("profile belongs to `{profile}`, the login to `{login}`")]
     SubjectMismatch {
@@ -511,13 +502,7 @@ impl Profile {
         assessment: &Assessment<'_>,
     ) -> Result<Profile, ProfileError> {
         self.check_subject(ctx)?;
-        let (assessed, context) = (assessment.login_time(), ctx.now());
-        if assessed != context {
-            return Err(ProfileError::AssessmentMismatch {
-                assessment: assessed.unix_timestamp(),
-                context: context.unix_timestamp(),
-            });
-        }
+        assessment.check_login(ctx)?;
         let mut next = self.clone();
         if assessment.is_good_login() {
             let card = ctx.event().auth.mode == Some(AuthMode::Card);
@@ -847,7 +832,22 @@ mod tests {
         assert!(matches!(e, ProfileError::AssessmentMismatch { .. }));
         assert_eq!(
             e.to_string(),
-            "the assessment is of the login at `2025-10-08T10:30:00Z`, the context of the login at `2025-10-08T09:30:00Z`"
+            format!(
+                "the assessment is of the login at `2025-10-08T10:30:00Z` (digest `{}`), \
+                 the context of the login at `2025-10-08T09:30:00Z` (digest `{}`)",
+                risky.digest(),
+                ctx.digest()
+            )
+        );
+        // So is one of no login at all.
+        let e = p.learn(&ctx, &policy.create_assessment()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "the assessment is of no login (no evaluation filled it), \
+                 the context of the login at `2025-10-08T09:30:00Z` (digest `{}`)",
+                ctx.digest()
+            )
         );
     }
 

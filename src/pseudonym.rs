@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::digest::{Digest128, Pseudonym};
-use crate::features::{IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, network_of};
+use crate::features::{coarse_network, network_of};
 use crate::national_id::NationalId;
 
 /// Shortest accepted pseudonym key, in bytes (128 bits).
@@ -247,17 +247,7 @@ impl Privacy {
         match self.addresses {
             Addresses::Omitted => None,
             Addresses::Disclosed => Some(net),
-            Addresses::Truncated => {
-                let max = match net {
-                    IpNet::V4(_) => IPV4_NETWORK_PREFIX,
-                    IpNet::V6(_) => IPV6_NETWORK_PREFIX,
-                };
-                if net.prefix_len() <= max {
-                    Some(net)
-                } else {
-                    Some(network_of(net.addr()))
-                }
-            }
+            Addresses::Truncated => Some(coarse_network(net)),
         }
     }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::advice::Advice;
-use crate::assessment::Assessment;
+use crate::assessment::{Assessment, LoginMismatch};
 use crate::context::{
     Acr, ActivationChannel, AuthMode, ContactChange, ContactKind, ReportedRequest, RiskContext,
     Telemetry, ValidationRequest,
@@ -42,36 +42,10 @@ pub const REPORT_FORMAT_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReportError {
-    /// The assessment is of another login than the context given with it.
-    #[error(
-        "the assessment is of the login at `{}`, the context of the login at `{}`",
-        rfc3339(*assessment),
-        rfc3339(*context)
-    )]
-    AssessmentMismatch {
-        /// Login time of the assessment.
-        assessment: OffsetDateTime,
-        /// Login time of the context.
-        context: OffsetDateTime,
-    },
-}
-
-pub(crate) fn check_same_login(
-    ctx: &RiskContext,
-    assessment: &Assessment<'_>,
-) -> Result<(), ReportError> {
-    if assessment.login_time() != ctx.now() {
-        return Err(ReportError::AssessmentMismatch {
-            assessment: assessment.login_time(),
-            context: ctx.now(),
-        });
-    }
-    Ok(())
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
+    /// The assessment is of another login than the context given with it (another time, or
+    /// another login at the same second: see [`Assessment::check_login`]).
+    #[error(transparent)]
+    AssessmentMismatch(#[from] LoginMismatch),
 }
 
 /// The policy that scored the login.
@@ -318,15 +292,14 @@ pub struct IncidentReport {
 
 impl IncidentReport {
     /// Build the report of a login from its context and assessment. Errors when the assessment
-    /// is of another login (different login times); it cannot tell a different professional at
-    /// the same second, so pass matching pairs.
+    /// is of another login ([`Assessment::check_login`]).
     pub fn new(
         ctx: &RiskContext,
         assessment: &Assessment<'_>,
         key: &PseudonymKey,
         privacy: Privacy,
     ) -> Result<IncidentReport, ReportError> {
-        check_same_login(ctx, assessment)?;
+        assessment.check_login(ctx)?;
         let e = ctx.event();
         let disclose = privacy.discloses_identifiers();
         let subject = SubjectPart {
@@ -464,8 +437,8 @@ fn duration_fr(seconds: i64) -> String {
 
 /// The summary: facts only, in the order an analyst reads them.
 fn summary_fr(r: &IncidentReport, ctx: &RiskContext) -> String {
-    let e = ctx.event();
-    let local = r.login_at.to_offset(e.local_time.offset_at(r.login_at));
+    // The wall-clock time, or UTC in the last hours of 9999 (the offset shown says which).
+    let local = ctx.event().local_time.local(r.login_at);
     let (h, m, _) = local.offset().as_hms();
     let mut s = String::new();
     // `write!` into a String cannot fail; the results are ignored on purpose.

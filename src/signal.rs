@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::context::Acr;
+use crate::features::coarse_network;
 use crate::geo::CountryCode;
+use crate::local_time::HOURS_PER_WEEK;
 
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal, )*) => {
@@ -211,7 +213,8 @@ pub enum Evidence {
         distance_km: f64,
         /// Time elapsed, hours.
         hours: f64,
-        /// Implied speed, km/h (infinite when no time elapsed is shown as `null`).
+        /// Implied speed, km/h. Login times are whole seconds: when none elapsed, the speed
+        /// over one second, a lower bound.
         speed_kmh: f64,
     },
     /// An hour of the week and how often the professional logs in around it.
@@ -307,6 +310,160 @@ impl fmt::Display for Evidence {
     }
 }
 
+/// A number of an [`Evidence`] outside its domain: which field, and what its domain is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("evidence `{field}` is not {domain}")]
+#[non_exhaustive]
+pub struct EvidenceError {
+    /// The field, as `kind.field` (`travel.speed_kmh`).
+    pub field: &'static str,
+    /// Its domain, in words.
+    pub domain: &'static str,
+}
+
+/// Seconds from 1970 to the end of 9999: the longest span two accepted times can be apart.
+const MAX_SPAN_SECONDS: i64 = crate::count_table::MAX_UNIX_TIME;
+
+/// How far ahead of the login a partner's time may be: the most negative age.
+const FUTURE_TOLERANCE_SECONDS: i64 = crate::context::FUTURE_TOLERANCE.whole_seconds();
+// The domain of `age.seconds` says -300 in words.
+const _: () = assert!(FUTURE_TOLERANCE_SECONDS == 300);
+
+fn ensure(ok: bool, field: &'static str, domain: &'static str) -> Result<(), EvidenceError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(EvidenceError { field, domain })
+    }
+}
+
+impl Evidence {
+    /// Check every number against its domain: finite, and within what the quantity can be —
+    /// ages from `-FUTURE_TOLERANCE` (a partner's clock may run slightly ahead) to the span
+    /// of accepted times, skews and windows not negative, distances within half the Earth's
+    /// circumference, shares within 0..=1, hours of the week below 168, dates that RFC 3339
+    /// can write. Built-in detectors produce nothing else (the property tests
+    /// check it); evaluation fails closed on a custom detector's evidence that fails it.
+    ///
+    /// ```
+    /// use ecps_risk::Evidence;
+    ///
+    /// assert!(Evidence::Score { value: -2.5 }.check().is_ok());
+    /// let e = Evidence::Travel { distance_km: 900.0, hours: 1.0, speed_kmh: f64::INFINITY }
+    ///     .check()
+    ///     .unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "evidence `travel.speed_kmh` is not a finite number of km/h, at least 0"
+    /// );
+    /// ```
+    pub fn check(&self) -> Result<(), EvidenceError> {
+        let span = 0..=MAX_SPAN_SECONDS;
+        let within = |x: f64, max: f64| (0.0..=max).contains(&x);
+        match *self {
+            Evidence::Flag
+            | Evidence::Assurance { .. }
+            | Evidence::Country { .. }
+            | Evidence::Network { .. } => Ok(()),
+            Evidence::Age { seconds } => ensure(
+                (-FUTURE_TOLERANCE_SECONDS..=MAX_SPAN_SECONDS).contains(&seconds),
+                "age.seconds",
+                "a number of seconds from -300 to the span of 1970..=9999",
+            ),
+            Evidence::Skew { seconds } => ensure(
+                span.contains(&seconds),
+                "skew.seconds",
+                "a number of seconds from 0 to the span of 1970..=9999",
+            ),
+            Evidence::Count { window_seconds, .. } => ensure(
+                window_seconds >= 0,
+                "count.window_seconds",
+                "a number of seconds, at least 0",
+            ),
+            Evidence::Since { at } => ensure(
+                is_writable_time(at),
+                "since.at",
+                "a time RFC 3339 can write (years 0 to 9999, offsets of whole minutes under 24 h)",
+            ),
+            Evidence::Travel {
+                distance_km,
+                hours,
+                speed_kmh,
+            } => {
+                ensure(
+                    within(distance_km, crate::geo::MAX_DISTANCE_KM),
+                    "travel.distance_km",
+                    "a number of km from 0 to half the Earth's circumference",
+                )?;
+                ensure(
+                    within(hours, MAX_SPAN_SECONDS as f64 / 3600.0),
+                    "travel.hours",
+                    "a number of hours from 0 to the span of 1970..=9999",
+                )?;
+                ensure(
+                    within(speed_kmh, f64::MAX),
+                    "travel.speed_kmh",
+                    "a finite number of km/h, at least 0",
+                )
+            }
+            Evidence::Hour {
+                hour_of_week,
+                share,
+            } => {
+                ensure(
+                    usize::from(hour_of_week) < HOURS_PER_WEEK,
+                    "hour.hour_of_week",
+                    "an hour of the week from 0 to 167",
+                )?;
+                ensure(within(share, 1.0), "hour.share", "a share from 0 to 1")
+            }
+            Evidence::Score { value } => {
+                ensure(value.is_finite(), "score.value", "a finite number")
+            }
+            Evidence::Familiarity {
+                present,
+                logins,
+                days,
+            } => {
+                ensure(
+                    present || (logins == 0 && days == 0),
+                    "familiarity.logins",
+                    "0 logins over 0 days when nothing was sent",
+                )?;
+                ensure(
+                    i64::from(days) <= MAX_SPAN_SECONDS / 86_400,
+                    "familiarity.days",
+                    "a number of days within the span of 1970..=9999",
+                )
+            }
+            Evidence::Means { .. } => Ok(()),
+        }
+    }
+
+    /// The evidence as an assessment may hold it: a network no longer than a /24 or /48
+    /// (a host route in a watchlist, or a custom detector's address, is the client's address,
+    /// which an assessment never holds).
+    pub(crate) fn coarsened(self) -> Evidence {
+        match self {
+            Evidence::Network { network, asn } => Evidence::Network {
+                network: network.map(coarse_network),
+                asn,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A time RFC 3339 can write at its own offset, as assessments and reports serialize it: a year
+/// from 0 to 9999, an offset of whole minutes under 24 hours. Dates from watchlists are not
+/// bounded to the 1970..=9999 of login times (a block date may be any date).
+fn is_writable_time(at: OffsetDateTime) -> bool {
+    let offset = at.offset();
+    (0..=9999).contains(&at.year())
+        && offset.whole_hours().unsigned_abs() <= 23
+        && offset.seconds_past_minute() == 0
+}
+
 fn human_duration(seconds: i64) -> String {
     match seconds.unsigned_abs() {
         s if s < 120 => format!("{seconds} s"),
@@ -390,6 +547,90 @@ mod tests {
         }
         assert_eq!(SignalCode::ALL.len(), 31);
         assert_eq!(SignalCode::parse("ecps.nope"), None);
+    }
+
+    #[test]
+    fn every_variant_is_checked_against_its_domain() {
+        use time::macros::datetime;
+        let travel = |distance_km, hours, speed_kmh| Evidence::Travel {
+            distance_km,
+            hours,
+            speed_kmh,
+        };
+        let hour = |hour_of_week, share| Evidence::Hour {
+            hour_of_week,
+            share,
+        };
+        let count = |window_seconds| Evidence::Count {
+            count: u32::MAX,
+            window_seconds,
+        };
+        let within = [
+            Evidence::Flag,
+            Evidence::Age { seconds: -300 },
+            Evidence::Age {
+                seconds: MAX_SPAN_SECONDS,
+            },
+            Evidence::Skew { seconds: 0 },
+            count(0),
+            Evidence::Network {
+                network: Some("192.0.2.7/32".parse().unwrap()),
+                asn: Some(u32::MAX),
+            },
+            Evidence::Since {
+                at: datetime!(1964-09-14 6:18 UTC),
+            },
+            Evidence::Since {
+                at: datetime!(9999-12-31 23:00 -01:00),
+            },
+            travel(0.0, 0.0, 0.0),
+            travel(crate::geo::MAX_DISTANCE_KM, 1.0, 1e300),
+            hour(167, 1.0),
+            hour(0, 0.0),
+            Evidence::Score { value: -1e300 },
+        ];
+        for e in within {
+            assert_eq!(e.check(), Ok(()), "{e:?}");
+        }
+        let outside = [
+            (Evidence::Age { seconds: -301 }, "age.seconds"),
+            (
+                Evidence::Age {
+                    seconds: MAX_SPAN_SECONDS + 1,
+                },
+                "age.seconds",
+            ),
+            (Evidence::Skew { seconds: -1 }, "skew.seconds"),
+            (count(-1), "count.window_seconds"),
+            (
+                Evidence::Since {
+                    at: datetime!(-0001-01-01 0:00 UTC),
+                },
+                "since.at",
+            ),
+            (
+                Evidence::Since {
+                    at: datetime!(2025-10-08 0:00 +01:00:30),
+                },
+                "since.at",
+            ),
+            (travel(-0.1, 1.0, 1.0), "travel.distance_km"),
+            (
+                travel(crate::geo::MAX_DISTANCE_KM + 1.0, 1.0, 1.0),
+                "travel.distance_km",
+            ),
+            (travel(1.0, -1.0, 1.0), "travel.hours"),
+            (travel(1.0, f64::NAN, 1.0), "travel.hours"),
+            (travel(1.0, 1.0, f64::INFINITY), "travel.speed_kmh"),
+            (travel(1.0, 1.0, -1.0), "travel.speed_kmh"),
+            (hour(168, 0.5), "hour.hour_of_week"),
+            (hour(3, 1.0001), "hour.share"),
+            (hour(3, f64::NAN), "hour.share"),
+            (Evidence::Score { value: f64::NAN }, "score.value"),
+        ];
+        for (e, field) in outside {
+            assert_eq!(e.check().map_err(|e| e.field), Err(field), "{e:?}");
+        }
     }
 
     #[test]

@@ -56,14 +56,6 @@ pub(crate) fn rfc3339(t: &OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-/// Unix seconds as RFC 3339, or the number itself when it is not a representable time.
-pub(crate) fn rfc3339_unix(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,8 +86,6 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(rfc3339_unix(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_unix(i64::MAX), i64::MAX.to_string());
         assert_eq!(
             rfc3339(&time::macros::datetime!(2025-10-08 09:30 UTC)),
             "2025-10-08T09:30:00Z"

@@ -133,7 +133,10 @@ fn fresh_activation_on_own_device_steps_up_with_the_card() {
 
 #[test]
 fn push_bombing_reminds_to_refuse_unsolicited_requests() {
+    // The push approved at last opens the fraudster's browser.
     let ctx = usual(NOW)
+        .auth_mode("MOBILE")
+        .device_id("fraudster-browser")
         .validation_requests((1..=4).map(|i| ValidationRequest {
             at: NOW - Duration::minutes(4 * i),
             outcome: PushOutcome::Denied,
@@ -142,7 +145,18 @@ fn push_bombing_reminds_to_refuse_unsolicited_requests() {
         .unwrap();
     let (d, codes) = advise(&Policy::recommended(), &ctx);
     assert_eq!(d, Decision::StepUp(StepUpMethod::CpsCard));
-    assert_eq!(codes, [StepUpCpsCard, NeverShareCodes, RefuseUnsolicited]);
+    // An e-CPS from a device not proven hers: the e-CPS concern adds the contact data and the
+    // ANS support line.
+    assert_eq!(
+        codes,
+        [
+            StepUpCpsCard,
+            NeverShareCodes,
+            RefuseUnsolicited,
+            CheckContactData,
+            ContactAnsSupport
+        ]
+    );
 }
 
 #[test]

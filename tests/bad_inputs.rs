@@ -50,6 +50,11 @@ fn id_error(text: &str) -> ecps_risk::NationalIdError {
 }
 
 fn policy(thresholds: (i32, i32, i32), rules: &str) -> Result<Policy, PolicyError> {
+    Policy::compile(policy_spec(thresholds, rules))
+}
+
+/// A policy `catalogue` of `thresholds` and `rules` (TOML).
+fn policy_spec(thresholds: (i32, i32, i32), rules: &str) -> PolicySpec {
     let (s, r, d) = thresholds;
     // Plain keys (`rules = []`) go before the first table, `[[rules]]` tables after.
     let (top, tables) = if rules.trim_start().starts_with("[[") {
@@ -60,7 +65,7 @@ fn policy(thresholds: (i32, i32, i32), rules: &str) -> Result<Policy, PolicyErro
     let text = format!(
         "id = \"catalogue\"\nversion = \"1\"\n{top}\n[thresholds]\nstep_up = {s}\nreview = {r}\ndeny = {d}\n{tables}"
     );
-    Policy::compile(toml::from_str::<PolicySpec>(&text).unwrap())
+    toml::from_str::<PolicySpec>(&text).unwrap()
 }
 
 fn profile_json() -> serde_json::Value {
@@ -1490,4 +1495,413 @@ fn truncated_policy_toml_between_rules_is_a_smaller_policy() {
     let cut = Policy::compile(toml::from_str(&text[..last_rule]).unwrap()).unwrap();
     assert_eq!(cut.spec().rules.len() + 1, full.spec().rules.len());
     assert_ne!(cut.fingerprint(), full.fingerprint());
+}
+
+// ---- Reports, learning and custom detectors (issue 15). ----
+
+fn key() -> ecps_risk::PseudonymKey {
+    ecps_risk::PseudonymKey::new(b"provider secret, 32 random bytes").unwrap()
+}
+
+/// The report and the audit record of `ctx` build, in every privacy setting, and serialize.
+fn reports_build(ctx: &RiskContext) -> ecps_risk::IncidentReport {
+    use ecps_risk::{Addresses, AuditRecord, Identifiers, IncidentReport, Privacy};
+    let policy = Policy::recommended();
+    let a = policy.evaluate(ctx, &Profile::new(), &Environment::empty());
+    let disclosed = Privacy::default()
+        .with_identifiers(Identifiers::Disclosed)
+        .with_addresses(Addresses::Disclosed);
+    for privacy in [Privacy::default(), disclosed] {
+        let r = IncidentReport::new(ctx, &a, &key(), privacy).unwrap();
+        serde_json::to_string(&r).unwrap();
+        let record = AuditRecord::new(ctx, &a, &key(), privacy).unwrap();
+        let line = serde_json::to_string(&record).unwrap();
+        assert_eq!(serde_json::from_str::<AuditRecord>(&line).unwrap(), record);
+    }
+    IncidentReport::new(ctx, &a, &key(), Privacy::default()).unwrap()
+}
+
+#[test]
+fn report_of_a_login_in_the_last_hour_of_9999() {
+    // Accepted by the builder; in Paris it is already year 10000, which `time` cannot
+    // represent: the summary gives the time in UTC, and says so, instead of panicking.
+    let ctx = RiskContext::builder(datetime!(9999-12-31 23:30 UTC), SUBJECT.parse().unwrap())
+        .build()
+        .unwrap();
+    let r = reports_build(&ctx);
+    names(&r.summary_fr, &["du 31/12/9999 à 23:30 (UTC+00:00)"]);
+}
+
+#[test]
+fn report_of_a_login_in_the_last_hour_of_9999_from_login_event_json() {
+    let json = LOGIN.replace("\"2025-12-01T08:30:01+04:00\"", "\"9999-12-31T23:30:00Z\"");
+    assert_ne!(json, LOGIN, "fixture changed");
+    let ctx: RiskContext = serde_json::from_str(&json).unwrap();
+    assert_eq!(ctx.now(), datetime!(9999-12-31 23:30 UTC));
+    reports_build(&ctx);
+}
+
+#[test]
+fn report_of_a_login_at_a_fixed_offset_of_14_hours_near_the_end_of_9999() {
+    let kiribati = |at| {
+        RiskContext::builder(at, SUBJECT.parse().unwrap())
+            .local_time(ecps_risk::LocalTime::Fixed {
+                offset_minutes: 840,
+            })
+            .build()
+            .unwrap()
+    };
+    let r = reports_build(&kiribati(datetime!(9999-12-31 10:30 UTC)));
+    names(&r.summary_fr, &["du 31/12/9999 à 10:30 (UTC+00:00)"]);
+    // Earlier the same day, the local time is shown at its offset.
+    let r = reports_build(&kiribati(datetime!(9999-12-31 09:30 UTC)));
+    names(&r.summary_fr, &["du 31/12/9999 à 23:30 (UTC+14:00)"]);
+}
+
+/// The attacker logs in as Dr A (810001234565) from their phone; at the same second another
+/// professional, Dr B, logs in and is allowed. Dr B's assessment must not teach Dr A's profile
+/// the attacker's phone, nor be reported as Dr A's login.
+#[test]
+fn another_logins_assessment_at_the_same_second_is_refused() {
+    use ecps_risk::{AuditRecord, IncidentReport, Privacy, ReportError};
+    let policy = Policy::recommended();
+    let env = Environment::empty();
+    let attack = login().device_id("attacker-phone").build().unwrap();
+    let other = RiskContext::builder(NOW, "810023456782".parse().unwrap())
+        .acr("eidas1")
+        .build()
+        .unwrap();
+    let b = policy.evaluate(&other, &Profile::new(), &env);
+    assert_eq!(b.decision(), Decision::Allow);
+    assert_eq!(b.login_time(), attack.now());
+
+    let e = Profile::new().learn(&attack, &b).unwrap_err();
+    assert!(matches!(e, ProfileError::AssessmentMismatch { .. }), "{e}");
+    names(
+        &e,
+        &[
+            "`2025-10-08T09:30:00Z`",
+            &format!("`{}`", other.digest()),
+            &format!("`{}`", attack.digest()),
+        ],
+    );
+    assert!(!e.to_string().contains("810023456782"), "{e}");
+    let e = IncidentReport::new(&attack, &b, &key(), Privacy::default()).unwrap_err();
+    assert!(matches!(e, ReportError::AssessmentMismatch { .. }), "{e}");
+    names(&e, &[&format!("`{}`", other.digest())]);
+    let e = AuditRecord::new(&attack, &b, &key(), Privacy::default()).unwrap_err();
+    assert!(matches!(e, ReportError::AssessmentMismatch { .. }), "{e}");
+
+    // The same professional at the same second from another device: another login too.
+    let laptop = login().device_id("laptop").build().unwrap();
+    let a = policy.evaluate(&laptop, &Profile::new(), &env);
+    assert!(Profile::new().learn(&attack, &a).is_err());
+    // Its own assessment is accepted, and so is one of an identical login built again.
+    assert!(Profile::new().learn(&laptop, &a).is_ok());
+    let again = login().device_id("laptop").build().unwrap();
+    assert_eq!(again.digest(), laptop.digest());
+    assert!(Profile::new().learn(&again, &a).is_ok());
+}
+
+/// A policy with an enforced step-up and a report-only rule of `effect`, both on a fresh
+/// remote activation.
+fn rollout(report_only_effect: &str) -> PolicySpec {
+    policy_spec(
+        (30, 60, 90),
+        &format!(
+            r#"
+[[rules]]
+id = "enforced"
+when = {{ hit = "ecps.fresh_activation" }}
+effect = {{ points = 35 }}
+
+[[rules]]
+id = "trial"
+when = {{ hit = "ecps.remote_activation" }}
+effect = {{ {report_only_effect} }}
+report_only = true
+"#
+        ),
+    )
+}
+
+#[test]
+fn report_only_deny_with_a_passed_step_up_is_not_learned() {
+    let ctx = login()
+        .device_id("attacker-phone")
+        .activation(
+            NOW - Duration::hours(1),
+            ecps_risk::ActivationChannel::EmailSms,
+        )
+        .build()
+        .unwrap();
+    let env = Environment::empty();
+    // Report-only outcome review or deny: a passed step-up does not clear it.
+    for effect in [r#"force = "deny""#, r#"at_least = "review""#] {
+        let p = Policy::compile(rollout(effect)).unwrap();
+        let mut a = p.evaluate(&ctx, &Profile::new(), &env);
+        assert!(matches!(a.decision(), Decision::StepUp(_)), "{a}");
+        assert!(a.report_only().unwrap().decision >= Decision::Review);
+        a.mark_step_up_passed(&ctx, &step_up_login(&ctx, true))
+            .unwrap();
+        assert!(!a.is_good_login(), "{effect}");
+        let after = Profile::new().learn(&ctx, &a).unwrap();
+        assert_eq!((after.login_count(), after.devices().len()), (0, 0));
+    }
+    // Report-only outcome a step-up with the card, enforced one with the card too: passing it
+    // is what the report-only policy would have asked; learned.
+    let p = Policy::compile(rollout(r#"at_least = "step_up_cps_card""#)).unwrap();
+    let mut a = p.evaluate(&ctx, &Profile::new(), &env);
+    assert_eq!(
+        a.report_only().unwrap().decision,
+        Decision::StepUp(ecps_risk::StepUpMethod::CpsCard)
+    );
+    a.mark_step_up_passed(&ctx, &step_up_login(&ctx, true))
+        .unwrap();
+    assert!(a.is_good_login());
+    assert_eq!(Profile::new().learn(&ctx, &a).unwrap().login_count(), 1);
+}
+
+#[test]
+fn report_only_card_step_up_is_not_cleared_by_a_passed_fresh_authentication() {
+    let mut spec = rollout(r#"at_least = "step_up_cps_card""#);
+    spec.thresholds.step_up_method = ecps_risk::StepUpMethodSpec::FreshAuthentication;
+    let p = Policy::compile(spec).unwrap();
+    let ctx = login()
+        .activation(
+            NOW - Duration::hours(1),
+            ecps_risk::ActivationChannel::EmailSms,
+        )
+        .build()
+        .unwrap();
+    let mut a = p.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert_eq!(
+        a.decision(),
+        Decision::StepUp(ecps_risk::StepUpMethod::FreshAuthentication)
+    );
+    a.mark_step_up_passed(&ctx, &step_up_login(&ctx, false))
+        .unwrap();
+    // Whoever holds the e-CPS passes a fresh authentication; the card was not shown.
+    assert!(!a.is_good_login());
+}
+
+/// The login a step-up asks for, a minute after `ctx`: a fresh authentication, with the card
+/// or the e-CPS.
+fn step_up_login(ctx: &RiskContext, card: bool) -> RiskContext {
+    let mut e = ctx.event().clone();
+    e.at += Duration::minutes(1);
+    e.auth.auth_time = Some(e.at);
+    e.auth.mode = Some(if card {
+        ecps_risk::AuthMode::Card
+    } else {
+        ecps_risk::AuthMode::Ecps
+    });
+    RiskContext::try_from(e).unwrap()
+}
+
+/// A policy whose one rule takes 40 points off when the custom detector `probe` fires.
+fn with_probe(detector: impl ecps_risk::Detector + 'static) -> Policy {
+    let mut registry = DetectorRegistry::new();
+    registry.register("probe", detector).unwrap();
+    let spec = policy_spec(
+        (30, 60, 90),
+        r#"
+[[rules]]
+id = "probe"
+when = { hit = "custom.probe" }
+effect = { points = -40 }
+"#,
+    );
+    Policy::compile_with(spec, &registry).unwrap()
+}
+
+/// A panic payload whose `Drop` panics again.
+struct PanicsOnDrop;
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("payload dropped");
+    }
+}
+
+struct PanicsWithABadPayload;
+impl ecps_risk::Detector for PanicsWithABadPayload {
+    fn detect(&self, _: &ecps_risk::DetectorInput<'_>) -> Result<Signal, ecps_risk::DetectorError> {
+        std::panic::panic_any(PanicsOnDrop)
+    }
+}
+
+#[test]
+fn custom_detector_panicking_with_a_payload_that_panics_when_dropped() {
+    let policy = with_probe(PanicsWithABadPayload);
+    let ctx = login().build().unwrap();
+    let a = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        policy.evaluate(&ctx, &Profile::new(), &Environment::empty())
+    }))
+    .expect("the panic escaped `evaluate`");
+    assert_eq!(
+        a.failure(),
+        Some(&Failure::DetectorPanicked { detector: "probe" })
+    );
+    assert!(a.decision() >= policy.fail_closed());
+}
+
+struct Returns(Evidence);
+impl ecps_risk::Detector for Returns {
+    fn detect(&self, _: &ecps_risk::DetectorInput<'_>) -> Result<Signal, ecps_risk::DetectorError> {
+        Ok(Signal::hit(self.0))
+    }
+}
+
+#[test]
+fn custom_detector_evidence_outside_its_domain_fails_closed() {
+    let ctx = login().build().unwrap();
+    let nonsense = [
+        Evidence::Age { seconds: -86_400 },
+        Evidence::Age { seconds: i64::MAX },
+        Evidence::Skew { seconds: -1 },
+        Evidence::Count {
+            count: 3,
+            window_seconds: -60,
+        },
+        Evidence::Travel {
+            distance_km: 900.0,
+            hours: 1.0,
+            speed_kmh: f64::INFINITY,
+        },
+        Evidence::Travel {
+            distance_km: 900.0,
+            hours: 1.0,
+            speed_kmh: f64::NAN,
+        },
+        Evidence::Travel {
+            distance_km: 900.0,
+            hours: 1.0,
+            speed_kmh: -900.0,
+        },
+        Evidence::Travel {
+            distance_km: -5.0,
+            hours: 1.0,
+            speed_kmh: 5.0,
+        },
+        Evidence::Travel {
+            distance_km: 900.0,
+            hours: -1.0,
+            speed_kmh: 900.0,
+        },
+        Evidence::Travel {
+            distance_km: 90_000.0,
+            hours: 1.0,
+            speed_kmh: 90_000.0,
+        },
+        Evidence::Travel {
+            distance_km: 900.0,
+            hours: f64::INFINITY,
+            speed_kmh: 0.0,
+        },
+        Evidence::Hour {
+            hour_of_week: 200,
+            share: 0.5,
+        },
+        Evidence::Hour {
+            hour_of_week: 3,
+            share: -0.1,
+        },
+        Evidence::Score {
+            value: f64::NEG_INFINITY,
+        },
+        Evidence::Since {
+            at: datetime!(-0001-06-01 0:00 UTC),
+        },
+        Evidence::Since {
+            at: datetime!(2025-10-08 0:00 +01:00:30),
+        },
+        Evidence::Since {
+            at: datetime!(2025-10-08 0:00 +24:00),
+        },
+    ];
+    for evidence in nonsense {
+        let policy = with_probe(Returns(evidence));
+        let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+        assert!(
+            matches!(a.failure(), Some(Failure::Nonsense { .. })),
+            "{evidence:?} accepted: {a}"
+        );
+        assert!(a.decision() >= policy.fail_closed(), "{evidence:?}");
+        serde_json::to_string(&a).unwrap();
+    }
+}
+
+#[test]
+fn host_route_in_an_ip_watchlist_is_truncated_in_the_evidence() {
+    let lists: Watchlists = serde_json::from_str(
+        r#"{"lists": [
+            {"name": "denied_networks", "kind": "ip",
+             "entries": ["203.0.113.77/32", "2001:db8:bad:1::5/128", "198.51.100.0/25"]}
+        ]}"#,
+    )
+    .unwrap();
+    let env = Environment::new().with_watchlists(&lists);
+    let policy = Policy::recommended();
+    for (ip, shown) in [
+        ("203.0.113.77", "203.0.113.0/24"),
+        ("2001:db8:bad:1::5", "2001:db8:bad::/48"),
+        ("::ffff:203.0.113.77", "203.0.113.0/24"),
+        ("198.51.100.9", "198.51.100.0/24"),
+    ] {
+        let ctx = login().ip(ip.parse().unwrap()).build().unwrap();
+        let a = policy.evaluate(&ctx, &Profile::new(), &env);
+        assert_eq!(
+            a.signal(SignalCode::NetworkDenied),
+            Some(&Signal::hit(Evidence::Network {
+                network: Some(shown.parse().unwrap()),
+                asn: None
+            })),
+            "{ip}"
+        );
+        let full = ip.trim_start_matches("::ffff:");
+        for text in [
+            serde_json::to_string(&a).unwrap(),
+            a.to_string(),
+            format!("{a:?}"),
+        ] {
+            assert!(!text.contains(full), "{ip} in {text}");
+        }
+    }
+}
+
+#[test]
+fn custom_detector_network_evidence_never_shows_an_address() {
+    let ctx = login().build().unwrap();
+    for (given, shown) in [
+        ("203.0.113.77/32", "203.0.113.0/24"),
+        ("203.0.113.77/8", "203.0.0.0/8"),
+        ("::ffff:203.0.113.77/128", "203.0.113.0/24"),
+        ("2001:db8:bad:1::5/128", "2001:db8:bad::/48"),
+        ("2001:db8:bad:1::5/32", "2001:db8::/32"),
+    ] {
+        let policy = with_probe(Returns(Evidence::Network {
+            network: Some(given.parse().unwrap()),
+            asn: Some(64_500),
+        }));
+        let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+        assert!(a.failure().is_none(), "{given}: {a}");
+        assert_eq!(
+            a.signal_named("custom.probe"),
+            Some(&Signal::hit(Evidence::Network {
+                network: Some(shown.parse().unwrap()),
+                asn: Some(64_500)
+            })),
+            "{given}"
+        );
+        let host = given
+            .split('/')
+            .next()
+            .unwrap()
+            .trim_start_matches("::ffff:");
+        assert!(
+            !serde_json::to_string(&a).unwrap().contains(host),
+            "{given}"
+        );
+        assert!(!a.to_string().contains(host), "{given}");
+    }
 }

@@ -6,7 +6,11 @@
 //!   names its field;
 //! * evaluation is deterministic: the same inputs give byte-identical JSON and fingerprint;
 //! * monotonicity: with points and floors, one more risk signal never lowers the decision;
-//! * fail-closed: a custom detector that errors, panics or returns NaN never yields `allow`;
+//! * fail-closed: a custom detector that errors, panics or returns evidence outside its domain
+//!   never yields `allow`;
+//! * any accepted login gives an incident report and an audit record in every privacy setting
+//!   (times up to the last second of 9999, at any offset), its evidence within its domain and
+//!   with no address, learned exactly when SECURITY.md says, refused with another login;
 //! * serde round trip of every public data type;
 //! * a profile never exceeds its caps, whatever it learns;
 //! * watchlist lookups agree with a naive linear scan.
@@ -38,6 +42,10 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+// The fuzz targets' checks, shared: the report property runs them on generated logins.
+#[path = "../fuzz/harness.rs"]
+mod harness;
 
 const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
 
@@ -82,12 +90,21 @@ fn subject() -> impl Strategy<Value = NationalId> {
     (0..SUBJECTS.len()).prop_map(|i| SUBJECTS[i].parse().unwrap())
 }
 
-/// Mostly the reference time; sometimes any time from 1900 to 2100.
+/// The last second of year 9999, the last login time accepted.
+const END_OF_9999: i64 = 253_402_300_799;
+
+/// Mostly the reference time; sometimes any time from 1900 to 2100, or in the last hours of
+/// 9999 (where the local time may be past what `time` represents).
 fn login_time() -> impl Strategy<Value = OffsetDateTime> {
     prop_oneof![
         12 => Just(NOW),
         2 => (0i64..4_102_444_800).prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()),
         1 => (-2_208_988_800i64..4_102_444_800).prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()),
+        1 => prop_oneof![
+            // Year 10000 in Paris (UTC+1 in winter), and at up to UTC+14:00.
+            END_OF_9999 - 2 * 3600..=END_OF_9999,
+            END_OF_9999 - 14 * 3600..=END_OF_9999,
+        ].prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()),
     ]
 }
 
@@ -208,6 +225,13 @@ fn place() -> impl Strategy<Value = ActivityLocation> {
 fn local_time() -> impl Strategy<Value = LocalTime> {
     prop_oneof![
         Just(LocalTime::EuropeParis),
+        // The farthest offsets: +14:00 (Kiribati), −12:00.
+        Just(LocalTime::Fixed {
+            offset_minutes: 840
+        }),
+        Just(LocalTime::Fixed {
+            offset_minutes: -720
+        }),
         (-720i16..=840).prop_map(|m| LocalTime::Fixed { offset_minutes: m }),
         (-720i16..=840).prop_map(|m| LocalTime::Fixed { offset_minutes: m }),
         any::<i16>().prop_map(|m| LocalTime::Fixed { offset_minutes: m }),
@@ -624,14 +648,27 @@ fn everything_policy() -> Policy {
     .unwrap()
 }
 
+/// A panic payload whose `Drop` panics.
+struct PanicsOnDrop;
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("payload dropped");
+    }
+}
+
 /// How a custom detector misbehaves.
 #[derive(Clone, Copy, Debug)]
 enum Misbehaviour {
     Error,
     Panic,
+    /// Panics with a payload whose `Drop` panics too.
+    PanicTwice,
     NanScore,
     InfiniteScore,
     NanTravel,
+    InfiniteSpeed,
+    NegativeHours,
+    NegativeAge,
     HourShareAboveOne,
 }
 
@@ -642,6 +679,7 @@ impl Detector for Faulty {
         Ok(Signal::hit(match self.0 {
             Misbehaviour::Error => return Err(DetectorError::new("backend unreachable")),
             Misbehaviour::Panic => panic!("custom detector bug"),
+            Misbehaviour::PanicTwice => std::panic::panic_any(PanicsOnDrop),
             Misbehaviour::NanScore => Evidence::Score { value: f64::NAN },
             Misbehaviour::InfiniteScore => Evidence::Score {
                 value: f64::INFINITY,
@@ -651,6 +689,17 @@ impl Detector for Faulty {
                 hours: 1.0,
                 speed_kmh: 10.0,
             },
+            Misbehaviour::InfiniteSpeed => Evidence::Travel {
+                distance_km: 900.0,
+                hours: 1.0,
+                speed_kmh: f64::INFINITY,
+            },
+            Misbehaviour::NegativeHours => Evidence::Travel {
+                distance_km: 900.0,
+                hours: -1.0,
+                speed_kmh: 900.0,
+            },
+            Misbehaviour::NegativeAge => Evidence::Age { seconds: -86_400 },
             Misbehaviour::HourShareAboveOne => Evidence::Hour {
                 hour_of_week: 3,
                 share: 1.5,
@@ -663,9 +712,13 @@ fn misbehaviour() -> impl Strategy<Value = Misbehaviour> {
     prop_oneof![
         Just(Misbehaviour::Error),
         Just(Misbehaviour::Panic),
+        Just(Misbehaviour::PanicTwice),
         Just(Misbehaviour::NanScore),
         Just(Misbehaviour::InfiniteScore),
         Just(Misbehaviour::NanTravel),
+        Just(Misbehaviour::InfiniteSpeed),
+        Just(Misbehaviour::NegativeHours),
+        Just(Misbehaviour::NegativeAge),
         Just(Misbehaviour::HourShareAboveOne),
     ]
 }
@@ -1218,6 +1271,35 @@ proptest! {
         for ctx in &logins {
             p = p.confirm_safe(ctx).unwrap();
             prop_assert!(p.hours().iter().all(|h| *h <= MAX_HOUR_COUNT));
+        }
+    }
+
+    /// Any login the crate accepts gives an incident report and an audit record, under the
+    /// fuzz target `report`'s policies (one rolling stricter rules out report-only, one
+    /// report-only), with or without a passed step-up, in every privacy setting: they build,
+    /// serialize (the record reads back) and show no more than the setting allows. The
+    /// assessment's evidence is within its domain and holds no address; a login is learned
+    /// exactly when SECURITY.md says; the assessment is refused with the context of another
+    /// professional's login at the same second. The checks are the fuzz target's
+    /// (`harness::check_outputs`), which panic on a violation.
+    #[test]
+    fn reports_and_audit_records_build_for_any_login(
+        login in login(),
+        other_subject in subject(),
+        profile in profile(4),
+        lists in option::of(watchlists()),
+        passed in any::<bool>(),
+    ) {
+        let Ok(ctx) = login.builder().build() else { return Ok(()); };
+        // The same login by another professional (or the same one): same second, all else
+        // equal but the subject.
+        let other = Login { subject: other_subject, ..login.clone() }.builder().build().ok();
+        let mut env = Environment::new();
+        if let Some(w) = &lists {
+            env = env.with_watchlists(w);
+        }
+        for policy in harness::report_policies() {
+            harness::check_outputs(policy, &ctx, &profile, &env, passed, other.as_ref());
         }
     }
 

@@ -4,17 +4,20 @@
 //!
 //! The logins, in order (A = 810001234565, B = 810023456782):
 //!
+//! The professionals' own logins come with the CPS card (a reader at home), the attackers'
+//! and A's new phone with the e-CPS (`authMode` `MOBILE`).
+//!
 //! | # | who | what | score | decision |
 //! |---|-----|------|-------|----------|
-//! | 0 | A | first login, laptop, home network | 10 (first-login) | allow |
-//! | 1 | B | first login | 10 | allow |
-//! | 2 | A | same laptop and network | 0 | allow |
-//! | 3 | A, attack `ecps_takeover` | e-CPS activated remotely 30 min before, new device, new network | 20 + 15 + 10 = 45, floor card step-up | step up (card) |
-//! | 4 | B, attack `naive` | new device, network, country (US) | 15 + 10 + 15 = 40 | step up (card) |
-//! | 5 | A | laptop | 0 | allow |
-//! | 6 | B, attack `vpn` | anonymizer, new device and network, France | 25 + 15 + 10 = 50 | step up (card) |
-//! | 7 | A | re-activated e-CPS on a new phone, home network | 20 + 15 = 35, floor card step-up | step up (card) |
-//! | 8 | A | the same phone an hour later | 20 (fresh-activation) if #7 was learned, else 35 + floor | allow / step up |
+//! | 0 | A | first login, card, laptop, home network | 10 (first-login) | allow |
+//! | 1 | B | first login, card | 10 | allow |
+//! | 2 | A | same laptop and network, card | 0 | allow |
+//! | 3 | A, attack `ecps_takeover` | e-CPS activated remotely 30 min before, new device, new network | 20 + 15 + 10 = 45, card floors (fresh remote activation; device and network not proven hers) | step up (card) |
+//! | 4 | B, attack `naive` | e-CPS, new device, network, country (US) | 15 + 10 + 15 = 40, card floor (device and network not proven his) | step up (card) |
+//! | 5 | A | laptop, card | 0 | allow |
+//! | 6 | B, attack `vpn` | e-CPS, anonymizer, new device and network, France | 25 + 15 + 10 = 50, card floor | step up (card) |
+//! | 7 | A | re-activated e-CPS on a new phone, home network (proven hers by the card) | 20 + 15 = 35, card floor (fresh remote activation on a device not proven hers) | step up (card) |
+//! | 8 | A | the same phone an hour later | 0 if #7's card step-up was learned (the phone is proven hers), else 35 + floor | allow / step up |
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -77,8 +80,9 @@ fn decision_rule_and_not_evaluated_counts() {
     assert_eq!(hits("unfamiliar-network"), 3);
     assert_eq!(hits("new-country"), 1);
     assert_eq!(hits("anonymizer"), 1);
-    assert_eq!(hits("fresh-activation"), 3);
+    assert_eq!(hits("fresh-activation"), 2);
     assert_eq!(hits("fresh-remote-activation"), 2);
+    assert_eq!(hits("ecps-from-unproven-device-and-network"), 3);
     assert_eq!(hits("ecps-revoked"), 0);
 
     // No watchlists: the list detectors never ran; no history on first logins.
@@ -88,20 +92,20 @@ fn decision_rule_and_not_evaluated_counts() {
     assert_eq!(s.not_evaluated["stats.anomaly"], 9);
     assert_eq!(s.failures, 0);
 
-    // Scores: 0 ×2, 10 ×2, 20, 35, 40, 45, 50.
+    // Scores: 0 ×3, 10 ×2, 35, 40, 45, 50.
     let scores: Vec<(i32, u64)> = s.all.scores.iter().map(|(k, v)| (*k, *v)).collect();
     assert_eq!(
         scores,
-        [(0, 2), (10, 2), (20, 1), (35, 1), (40, 1), (45, 1), (50, 1)]
+        [(0, 3), (10, 2), (35, 1), (40, 1), (45, 1), (50, 1)]
     );
-    assert_eq!(s.all.always_challenged, 2); // #3 and #7: the card step-up floor
+    assert_eq!(s.all.always_challenged, 4); // #3, #4, #6 and #7: card step-up floors
     let bins: Vec<(i32, u64)> = s
         .all
         .histogram(20)
         .iter()
         .map(|b| (b.start, b.count))
         .collect();
-    assert_eq!(bins, [(0, 4), (20, 2), (40, 3)]);
+    assert_eq!(bins, [(0, 5), (20, 1), (40, 3)]);
 }
 
 #[test]
@@ -130,16 +134,16 @@ fn threshold_table() {
         .iter()
         .map(|r| (r.threshold, r.attacks_challenged, r.legitimate_challenged))
         .collect();
-    // Attacks: #3 always (floor), #4 at 40, #6 at 50. Legitimate: #7 always, then 20, 10, 10, 0, 0.
+    // Attacks: #3, #4 and #6 always (floors). Legitimate: #7 always, then 10, 10, 0, 0, 0.
     assert_eq!(
         got,
         [
             (0, 3, 6),
-            (10, 3, 4),
-            (20, 3, 2),
+            (10, 3, 3),
+            (20, 3, 1),
             (40, 3, 1),
-            (45, 2, 1),
-            (55, 1, 1)
+            (45, 3, 1),
+            (55, 3, 1)
         ]
     );
     let at_policy = rows[3];
@@ -159,7 +163,10 @@ fn threshold_table() {
 #[test]
 fn diff_of_two_thresholds() {
     let before = Policy::recommended();
+    // Without the floor on devices and networks not proven theirs, and a step-up from 45.
     let mut spec = before.spec().clone();
+    spec.rules
+        .retain(|r| r.id != "ecps-from-unproven-device-and-network");
     spec.thresholds.step_up = 45;
     let after = Policy::compile(spec).unwrap();
     let d = diff(
@@ -188,7 +195,12 @@ fn diff_of_two_thresholds() {
     assert_eq!((ex.before.score, ex.after.score), (40, 40));
     assert_eq!(
         ex.before.rules,
-        ["new-country", "new-device", "unfamiliar-network"]
+        [
+            "ecps-from-unproven-device-and-network",
+            "new-country",
+            "new-device",
+            "unfamiliar-network"
+        ]
     );
     assert_eq!(d.before.all.decisions.get(CARD), 4);
     assert_eq!(d.after.all.decisions.get(CARD), 3);
@@ -342,8 +354,12 @@ fn an_attacker_passes_a_fresh_step_up_but_not_a_card_one() {
     let again = line.replace("2025-10-06T20:00:00Z", "2025-10-07T20:00:00Z");
     logins.push(serde_json::from_str(&again).unwrap());
     let card = Policy::recommended();
+    // The same policy asking for a fresh authentication, without its card floor on devices
+    // and networks not proven the professional's.
     let mut spec = card.spec().clone();
     spec.thresholds.step_up_method = StepUpMethodSpec::FreshAuthentication;
+    spec.rules
+        .retain(|r| r.id != "ecps-from-unproven-device-and-network");
     let fresh = Policy::compile(spec).unwrap();
     let fresh_step_up = Decision::StepUp(StepUpMethod::FreshAuthentication);
 
@@ -352,7 +368,8 @@ fn an_attacker_passes_a_fresh_step_up_but_not_a_card_one() {
     let d: Vec<Decision> = logins.iter().map(|l| r.push(l).decision()).collect();
     assert_eq!((d[4], d[9]), (CARD, CARD));
     // A fresh e-CPS authentication does not (they hold the e-CPS): the profile learns the
-    // first, and the second is allowed.
+    // first, and the second is allowed (the device, seen once without the card, is not proven
+    // theirs: 15 points, and this policy has no floor for it).
     let mut r = Replay::new(&fresh, Environment::empty(), options());
     let d: Vec<Decision> = logins.iter().map(|l| r.push(l).decision()).collect();
     assert_eq!((d[4], d[9]), (fresh_step_up, Decision::Allow));

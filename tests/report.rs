@@ -266,9 +266,20 @@ fn mismatched_context_and_assessment_are_refused() {
     assert!(matches!(e, ReportError::AssessmentMismatch { .. }));
     assert_eq!(
         e.to_string(),
-        "the assessment is of the login at `2025-10-08T09:30:00Z`, the context of the login at `2025-10-08T09:31:00Z`"
+        format!(
+            "the assessment is of the login at `2025-10-08T09:30:00Z` (digest `{}`), \
+             the context of the login at `2025-10-08T09:31:00Z` (digest `{}`)",
+            ctx.digest(),
+            later.digest()
+        )
     );
     assert!(AuditRecord::new(&later, &a, &key(), Privacy::default()).is_err());
+    // Another professional's login at the same second is another login too.
+    let other = RiskContext::builder(NOW, "810023456782".parse().unwrap())
+        .build()
+        .unwrap();
+    assert!(IncidentReport::new(&other, &a, &key(), Privacy::default()).is_err());
+    assert!(AuditRecord::new(&other, &a, &key(), Privacy::default()).is_err());
 }
 
 #[test]

@@ -13,9 +13,9 @@
 )]
 
 use ecps_risk::{
-    ActivationChannel, ActivityLocation, Assessment, ContactChange, ContactKind, CountryCode,
-    Decision, Environment, Evidence, Level, LoginEvent, Missing, Mode, Outcome, Policy,
-    PopulationStats, Profile, ProfileError, PscClaims, PushOutcome, RiskContext,
+    ActivationChannel, ActivityLocation, Assessment, AuthMode, ContactChange, ContactKind,
+    CountryCode, Decision, Environment, Evidence, Level, LoginEvent, Missing, Mode, Outcome,
+    Policy, PopulationStats, Profile, ProfileError, PscClaims, PushOutcome, RiskContext,
     RiskContextBuilder, Signal, SignalCode, StepUpMethod, ValidationRequest, Watchlists,
     postal_area,
 };
@@ -159,8 +159,9 @@ fn country(code: &str) -> CountryCode {
     CountryCode::parse(code).unwrap()
 }
 
-/// A habitual login at `at`: usual device, network, browser, place; the professional's own
-/// e-CPS; every partner input supplied and clean.
+/// A habitual login at `at`: usual device, network, browser, place, with the CPS card (PSC's
+/// `authMode` `CARD`: a reader at the office or the hospital workstation); the professional's
+/// own e-CPS on record; every partner input supplied and clean.
 fn habitual(h: &Habit, at: OffsetDateTime) -> RiskContextBuilder {
     let morning = at.to_offset(offset!(+2)).hour() < 12;
     let ip = if morning {
@@ -171,6 +172,7 @@ fn habitual(h: &Habit, at: OffsetDateTime) -> RiskContextBuilder {
     let (lat, lon, accuracy) = h.place;
     RiskContext::builder(at, h.subject.parse().unwrap())
         .acr("eidas1")
+        .auth_mode(AuthMode::Card)
         .auth_time(at - Duration::seconds(20))
         .issued_at(at - Duration::seconds(2))
         .ip(ip.parse().unwrap())
@@ -317,11 +319,16 @@ fn kill_chain() -> RiskContext {
 }
 
 /// The kill chain's rules, in rule-id order. Points: fresh-activation 20,
-/// remote-activation-after-contact-change 40 (contact change, remote, fresh, and a new device),
-/// recent-contact-change 15, multiple-active-ecps 20, new-device 15, unfamiliar-network 10,
-/// new-country 15, practice-location-mismatch 10: 20 + 40 + 15 + 20 + 15 + 10 + 15 + 10 = 145;
-/// fresh-remote-activation is a floor (step-up with the card).
-const KILL_CHAIN_RULES: [&str; 9] = [
+/// remote-activation-after-contact-change 40 (contact change, remote, fresh, and a device not
+/// proven hers), recent-contact-change 15, multiple-active-ecps 20, new-device 15,
+/// unfamiliar-network 10, new-country 15, practice-location-mismatch 10: 20 + 40 + 15 + 20 +
+/// 15 + 10 + 15 + 10 = 145; fresh-remote-activation, card-user-on-ecps (an e-CPS for a
+/// professional whose 64 logins came with the card) and ecps-from-unproven-device-and-network
+/// are floors (step-up with the card); ecps-from-unproven-device does not fire on a new device
+/// (new-device counts it).
+const KILL_CHAIN_RULES: [&str; 11] = [
+    "card-user-on-ecps",
+    "ecps-from-unproven-device-and-network",
     "fresh-activation",
     "fresh-remote-activation",
     "multiple-active-ecps",
@@ -374,6 +381,28 @@ fn seed_kill_chain_fires_every_detector_and_is_denied() {
         }))
     );
     assert_eq!(a.signal(C::DeviceNew), Some(&Signal::hit(Evidence::Flag)));
+    // An e-CPS, where her 64 logins came with the card, on a device never seen, from a /24
+    // never seen.
+    assert_eq!(
+        a.signal(C::EcpsUnprovenDevice),
+        Some(&Signal::hit(Evidence::Familiarity {
+            present: true,
+            logins: 0,
+            days: 0
+        }))
+    );
+    assert_eq!(
+        a.signal(C::AuthEcpsUnusual),
+        Some(&Signal::hit(Evidence::Means { card: 64, ecps: 0 }))
+    );
+    assert_eq!(
+        a.signal(C::NetworkUnproven),
+        Some(&Signal::hit(Evidence::Network {
+            network: Some("198.51.100.0/24".parse().unwrap()),
+            asn: Some(29571)
+        }))
+    );
+    assert_eq!(a.signal(C::DeviceCompromised), Some(&Signal::NoHit));
     assert_eq!(
         a.signal(C::NetworkUnfamiliar),
         Some(&Signal::hit(Evidence::Network {
@@ -404,9 +433,12 @@ fn seed_kill_chain_fires_every_detector_and_is_denied() {
             C::EcpsActivationAfterContactChange,
             C::EcpsMultipleActive,
             C::ContactRecentChange,
+            C::EcpsUnprovenDevice,
             C::PracticeLocationMismatch,
+            C::AuthEcpsUnusual,
             C::DeviceNew,
             C::NetworkUnfamiliar,
+            C::NetworkUnproven,
             C::GeoNewCountry,
         ]
     );
@@ -442,14 +474,16 @@ fn seed_kill_chain_fires_every_detector_and_is_denied() {
     assert_eq!(
         lines,
         [
-            "  fresh-activation +20: ecps.fresh_activation [age 60 min]",
-            "  fresh-remote-activation at least step up (CPS card): ecps.fresh_activation [age 60 min] ecps.remote_activation [flag] device.new [flag]",
-            "  multiple-active-ecps +20: ecps.multiple_active [count 3]",
+            "  card-user-on-ecps at least step up (CPS card): ecps.unproven_device [never seen] auth.ecps_unusual [e-CPS in 0 of 64 logins]",
+            "  ecps-from-unproven-device-and-network at least step up (CPS card): ecps.unproven_device [never seen] network.unproven [network 198.51.100.0/24 AS29571] geo.new_country [country CI]",
+            "  fresh-activation +20: ecps.fresh_activation [age 60 min] ecps.unproven_device [never seen]",
+            "  fresh-remote-activation at least step up (CPS card): ecps.fresh_activation [age 60 min] ecps.remote_activation [flag] ecps.unproven_device [never seen]",
+            "  multiple-active-ecps +20: ecps.multiple_active [count 3] ecps.unproven_device [never seen]",
             "  new-country +15: geo.new_country [country CI]",
             "  new-device +15: device.new [flag]",
             "  practice-location-mismatch +10: practice.location_mismatch [country CI]",
-            "  recent-contact-change +15: contact.recent_change [age 5 d]",
-            "  remote-activation-after-contact-change +40: ecps.activation_after_contact_change [age 5 d] ecps.remote_activation [flag] ecps.fresh_activation [age 60 min] device.new [flag]",
+            "  recent-contact-change +15: contact.recent_change [age 5 d] ecps.unproven_device [never seen]",
+            "  remote-activation-after-contact-change +40: ecps.activation_after_contact_change [age 5 d] ecps.remote_activation [flag] ecps.fresh_activation [age 60 min] ecps.unproven_device [never seen]",
             "  unfamiliar-network +10: network.unfamiliar [network 198.51.100.0/24 AS29571]",
             "  not evaluated: stats.anomaly (no population statistics)",
         ],
@@ -464,6 +498,7 @@ fn seed_kill_chain_fires_every_detector_and_is_denied() {
 /// active.
 fn kill_chain_from_france(at: OffsetDateTime) -> RiskContext {
     habitual(&MARTIN, at)
+        .auth_mode(AuthMode::Ecps)
         .ip("2001:db8:cb00:41::17".parse().unwrap())
         .geo(43.2965, 5.3698, 25.0)
         .user_agent(CHROME_WIN_NEXT)
@@ -490,24 +525,36 @@ fn seed_kill_chain_from_france_is_stepped_up_by_the_floor_alone() {
         a.signal(C::EcpsFreshActivation),
         Some(&Signal::hit(Evidence::Age { seconds: 3000 }))
     );
-    // A new /48 of her usual ASN is not unfamiliar; Marseille is 660 km from Paris 11e, less
-    // 20 + 25 km of radii, 19.5 h after Tuesday's 14:10 login: 32 km/h. No contact change, so
-    // remote-activation-after-contact-change cannot fire.
+    // A new /48 of her usual ASN is not unfamiliar (network.unfamiliar), but it is not hers
+    // either (network.unproven): the ASN is not the network. Marseille is 660 km from Paris
+    // 11e, less 20 + 25 km of radii, 19.5 h after Tuesday's 14:10 login: 32 km/h. No contact
+    // change, so remote-activation-after-contact-change cannot fire. An e-CPS where her 64
+    // logins came with the card, on a device never seen.
     assert_eq!(
         hits(&a),
         [
             C::EcpsFreshActivation,
             C::EcpsRemoteActivation,
-            C::DeviceNew
+            C::EcpsUnprovenDevice,
+            C::AuthEcpsUnusual,
+            C::DeviceNew,
+            C::NetworkUnproven,
         ]
     );
     assert_eq!(not_evaluated(&a), no_population());
     assert_eq!(
         rules(&a),
-        ["fresh-activation", "fresh-remote-activation", "new-device"]
+        [
+            "card-user-on-ecps",
+            "ecps-from-unproven-device-and-network",
+            "fresh-activation",
+            "fresh-remote-activation",
+            "new-device"
+        ]
     );
-    // fresh-activation 20 + new-device 15 = 35 < 40: the score alone would allow it; the floor
-    // (fresh + remote + device.new) asks for the card.
+    // fresh-activation 20 + new-device 15 = 35 < 40: the score alone would allow it; three
+    // floors ask for the card (any one would): the fresh remote activation on a device not
+    // proven hers, the e-CPS of a card user, the device and network not proven hers.
     assert_eq!(a.score(), 35);
     assert_eq!(a.decision(), CARD);
     assert_eq!(a.level(), Level::Medium);
@@ -578,8 +625,10 @@ fn travelling_professional_on_known_laptop_is_allowed_not_flagged_as_impossible_
     let morning = habitual(&MARTIN, paris(ALERT_DAY, 9, 5)).build().unwrap();
     let profile = learn_one(&profile, &morning, &env);
 
+    // Abroad, she logs in with the e-CPS on her laptop (no card reader in the hotel).
     let lisbon = |at: OffsetDateTime| {
         habitual(&MARTIN, at)
+            .auth_mode(AuthMode::Ecps)
             .ip("2001:db8:3243:7::25".parse().unwrap())
             .asn(3243)
             .country("PT")
@@ -593,9 +642,12 @@ fn travelling_professional_on_known_laptop_is_allowed_not_flagged_as_impossible_
 
     use SignalCode as C;
     // From the 09:05 cabinet position: 1,455 km less 40 km of radii in 6 h: 236 km/h, well
-    // under 900. Her laptop is known; 15:xx on a Wednesday neighbours her 14:10 habit.
+    // under 900. Her laptop is known, and proven hers (its 65 logins came with the card): the
+    // e-CPS from it is not the fraudster's, though she never used one before
+    // (auth.ecps_unusual alone moves nothing). 15:xx on a Wednesday neighbours her 14:10 habit.
     assert_eq!(a.signal(C::GeoImpossibleTravel), Some(&Signal::NoHit));
     assert_eq!(a.signal(C::DeviceNew), Some(&Signal::NoHit));
+    assert_eq!(a.signal(C::EcpsUnprovenDevice), Some(&Signal::NoHit));
     assert_eq!(
         a.signal(C::GeoNewCountry),
         Some(&Signal::hit(Evidence::Country {
@@ -606,7 +658,9 @@ fn travelling_professional_on_known_laptop_is_allowed_not_flagged_as_impossible_
         hits(&a),
         [
             C::PracticeLocationMismatch,
+            C::AuthEcpsUnusual,
             C::NetworkUnfamiliar,
+            C::NetworkUnproven,
             C::GeoNewCountry
         ]
     );
@@ -627,21 +681,32 @@ fn travelling_professional_on_known_laptop_is_allowed_not_flagged_as_impossible_
     assert!(a.is_good_login());
 
     // Learned at once: Portugal and the hotel network become known (64 + 09:05 + 15:05 = 66
-    // logins), and the next morning only the practice-location rule remains: 10, allowed.
+    // logins), not yet established (one e-CPS login: network.unproven), and the next morning
+    // only the practice-location rule remains: 10, allowed.
     let profile = profile.learn(&ctx, &a).unwrap();
     assert_eq!(profile.login_count(), 66);
     assert_eq!(profile.history().countries.count(&country("PT")), 1);
+    assert_eq!(profile.means().ecps, 1);
     let next = lisbon(paris(date!(2025 - 10 - 09), 9, 10));
     let b = policy.evaluate(&next, &profile, &env);
-    assert_eq!(hits(&b), [C::PracticeLocationMismatch]);
+    assert_eq!(
+        hits(&b),
+        [
+            C::PracticeLocationMismatch,
+            C::AuthEcpsUnusual,
+            C::NetworkUnproven
+        ]
+    );
     assert_eq!(rules(&b), ["practice-location-mismatch"]);
     assert_eq!(b.score(), 10);
     assert_eq!(b.decision(), Decision::Allow);
 }
 
-/// Dr Martin's laptop cookie, stolen, used in Montréal at `at`.
+/// Dr Martin's laptop cookie, stolen, used in Montréal at `at` with an e-CPS (the card is
+/// hers alone).
 fn stolen_cookie_in_montreal(at: OffsetDateTime) -> RiskContext {
     habitual(&MARTIN, at)
+        .auth_mode(AuthMode::Ecps)
         .ip("2001:db8:812:1::9".parse().unwrap())
         .asn(812)
         .country("CA")
@@ -691,11 +756,14 @@ fn impossible_travel_paris_to_montreal_in_thirty_minutes() {
     assert!((distance_km - 5_436.84).abs() < 0.01, "{distance_km}");
     assert_eq!(hours, 0.5);
     assert!((speed_kmh - 10_873.68).abs() < 0.02, "{speed_kmh}");
+    // With her own cookie, the device is proven hers: only where and how betray it.
     assert_eq!(
         hits(&a),
         [
             C::PracticeLocationMismatch,
+            C::AuthEcpsUnusual,
             C::NetworkUnfamiliar,
+            C::NetworkUnproven,
             C::GeoNewCountry,
             C::GeoImpossibleTravel
         ]
@@ -724,8 +792,10 @@ fn vpn_user_on_known_laptop() {
     let env = Environment::new().with_watchlists(&lists);
     let profile = learn_history(&MARTIN, None);
     let policy = Policy::recommended();
+    // From home, on her laptop, with the e-CPS (no reader at home), through a commercial VPN.
     let vpn = |exit: &str, (lat, lon): (f64, f64), ip: &str| {
         habitual(&MARTIN, paris(ALERT_DAY, 9, 40))
+            .auth_mode(AuthMode::Ecps)
             .ip(ip.parse().unwrap())
             .asn(9009)
             .country(exit)
@@ -744,7 +814,17 @@ fn vpn_user_on_known_laptop() {
         a.signal(C::NetworkAnonymizer),
         Some(&Signal::hit(Evidence::Flag))
     );
-    assert_eq!(hits(&a), [C::NetworkUnfamiliar, C::NetworkAnonymizer]);
+    // Her laptop is proven hers: the e-CPS from it is hers, though she never used one before.
+    assert_eq!(
+        hits(&a),
+        [
+            C::AuthEcpsUnusual,
+            C::NetworkUnfamiliar,
+            C::NetworkUnproven,
+            C::NetworkAnonymizer
+        ]
+    );
+    assert_eq!(a.signal(C::EcpsUnprovenDevice), Some(&Signal::NoHit));
     assert_eq!(rules(&a), ["anonymizer", "unfamiliar-network"]);
     // 25 + 10 = 35 < 40: allowed.
     assert_eq!(a.score(), 35);
@@ -752,18 +832,23 @@ fn vpn_user_on_known_laptop() {
     assert_eq!(a.level(), Level::Low);
 
     // The same VPN with its Amsterdam exit adds a new country and a practice mismatch. No
-    // impossible travel: 429 km from Paris 11e less 20 + 100 km of radii, 19.5 h after
-    // Tuesday's 14:10 login.
+    // travel is measured to a VPN exit: where she is, it does not say.
     let amsterdam_exit = vpn("NL", (52.3676, 4.9041), "203.0.113.78");
     let b = policy.evaluate(&amsterdam_exit, &profile, &env);
     assert_eq!(
         hits(&b),
         [
             C::PracticeLocationMismatch,
+            C::AuthEcpsUnusual,
             C::NetworkUnfamiliar,
+            C::NetworkUnproven,
             C::GeoNewCountry,
             C::NetworkAnonymizer
         ]
+    );
+    assert_eq!(
+        b.signal(C::GeoImpossibleTravel),
+        Some(&Signal::missing(Missing::Exit))
     );
     assert_eq!(
         rules(&b),
@@ -887,7 +972,9 @@ fn login_without_coordinates_keeps_the_last_position() {
         hits(&a),
         [
             C::PracticeLocationMismatch,
+            C::AuthEcpsUnusual,
             C::NetworkUnfamiliar,
+            C::NetworkUnproven,
             C::GeoNewCountry
         ]
     );
@@ -943,8 +1030,10 @@ fn own_new_phone_after_contact_change_on_known_laptop_is_not_reviewed() {
     let env = Environment::new().with_watchlists(&lists);
     let profile = learn_history(&MARTIN, None);
     let policy = Policy::recommended();
+    // She logs in on her laptop with the e-CPS of her new phone.
     let new_phone = |active: u32| {
         habitual(&MARTIN, paris(ALERT_DAY, 9, 5))
+            .auth_mode(AuthMode::Ecps)
             .credential_id("ecps-martin-02")
             .activation(paris(ALERT_DAY, 8, 55), ActivationChannel::EmailSms)
             .active_credentials(active)
@@ -975,8 +1064,10 @@ fn own_new_phone_after_contact_change_on_known_laptop_is_not_reviewed() {
         a.signal(C::ContactRecentChange),
         Some(&Signal::hit(Evidence::Age { seconds: 140_700 }))
     );
-    // Her laptop, her cabinet network, her usual hour, 0 km from Tuesday's position.
+    // Her laptop (proven hers: 64 card logins), her cabinet network, her usual hour, 0 km
+    // from Tuesday's position; an e-CPS, where she used the card.
     assert_eq!(a.signal(C::DeviceNew), Some(&Signal::NoHit));
+    assert_eq!(a.signal(C::EcpsUnprovenDevice), Some(&Signal::NoHit));
     assert_eq!(a.signal(C::HistoryColdStart), Some(&Signal::NoHit));
     assert_eq!(
         hits(&a),
@@ -984,21 +1075,20 @@ fn own_new_phone_after_contact_change_on_known_laptop_is_not_reviewed() {
             C::EcpsFreshActivation,
             C::EcpsRemoteActivation,
             C::EcpsActivationAfterContactChange,
-            C::ContactRecentChange
+            C::ContactRecentChange,
+            C::AuthEcpsUnusual
         ]
     );
     assert_eq!(not_evaluated(&a), no_population());
-    // remote-activation-after-contact-change and fresh-remote-activation need device.new (or a
-    // cold start, or no device): neither fires. fresh-activation 20 + recent-contact-change 15
-    // = 35 < 40: allowed. (Before, +40 made it 75: review.)
-    assert_eq!(rules(&a), ["fresh-activation", "recent-contact-change"]);
-    assert_eq!(a.score(), 35);
+    // What the partner feeds say of the credential weighs on logins from a device not proven
+    // hers; the fraudster never has her laptop. No rule fires: allowed, and learned.
+    assert!(rules(&a).is_empty());
+    assert_eq!(a.score(), 0);
     assert_eq!(a.decision(), Decision::Allow);
     assert_eq!(a.level(), Level::Low);
     assert_eq!(profile.learn(&ctx, &a).unwrap().login_count(), 65);
 
-    // Her old e-CPS still active next to the new one: multiple-active-ecps +20, 55: a step-up
-    // with the card, which she has (before: 95, review).
+    // Her old e-CPS still active next to the new one: from her laptop, still hers.
     let b = policy.evaluate(&new_phone(2), &profile, &env);
     assert_eq!(
         b.signal(C::EcpsMultipleActive),
@@ -1007,17 +1097,39 @@ fn own_new_phone_after_contact_change_on_known_laptop_is_not_reviewed() {
             window_seconds: 0
         }))
     );
+    assert!(rules(&b).is_empty());
+    assert_eq!(b.decision(), Decision::Allow);
+
+    // The same e-CPS on the new phone itself, its browser never seen: the kill chain's shape
+    // exactly (a remote activation after a contact change, used at once on a device not proven
+    // hers): fresh-activation 20 + remote-activation-after-contact-change 40 +
+    // recent-contact-change 15 + new-device 15 = 90, review; she can log in with her card.
+    let on_phone = RiskContext::try_from({
+        let mut e = LoginEvent::from(new_phone(1));
+        e.request.device = RiskContext::builder(e.at, e.subject.clone())
+            .device_id("martin-new-phone")
+            .build()
+            .unwrap()
+            .event()
+            .request
+            .device;
+        e
+    })
+    .unwrap();
+    let c = policy.evaluate(&on_phone, &profile, &env);
     assert_eq!(
-        rules(&b),
+        rules(&c),
         [
+            "card-user-on-ecps",
             "fresh-activation",
-            "multiple-active-ecps",
-            "recent-contact-change"
+            "fresh-remote-activation",
+            "new-device",
+            "recent-contact-change",
+            "remote-activation-after-contact-change"
         ]
     );
-    assert_eq!(b.score(), 55);
-    assert_eq!(b.decision(), CARD);
-    assert_eq!(b.level(), Level::Medium);
+    assert_eq!(c.score(), 90);
+    assert_eq!(c.decision(), Decision::Review);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1036,7 +1148,9 @@ fn push_bombing_and_a_reported_request_are_stepped_up_with_the_card() {
         at: now - Duration::minutes(minutes_ago),
         outcome,
     };
+    // The approved push opens the fraudster's browser: an e-CPS login, from their computer.
     let ctx = habitual(&MARTIN, now)
+        .auth_mode(AuthMode::Ecps)
         .ip("2001:db8:1557::42".parse().unwrap())
         .asn(15557)
         .geo(43.2965, 5.3698, 25.0)
@@ -1063,21 +1177,35 @@ fn push_bombing_and_a_reported_request_are_stepped_up_with_the_card() {
     );
     assert_eq!(
         hits(&a),
-        [C::PushFatigue, C::DeviceNew, C::NetworkUnfamiliar]
+        [
+            C::PushFatigue,
+            C::EcpsUnprovenDevice,
+            C::AuthEcpsUnusual,
+            C::DeviceNew,
+            C::NetworkUnfamiliar,
+            C::NetworkUnproven
+        ]
     );
     assert_eq!(
         rules(&a),
-        ["new-device", "push-bombing", "unfamiliar-network"]
+        [
+            "card-user-on-ecps",
+            "ecps-from-unproven-device-and-network",
+            "new-device",
+            "push-bombing",
+            "unfamiliar-network"
+        ]
     );
-    // 15 + 10 = 25 would allow; the push-bombing floor asks for the card.
+    // 15 + 10 = 25 would allow; the push-bombing floor (failed pushes, then a device not
+    // proven hers) asks for the card, as do the e-CPS of a card user and the device and
+    // network not proven hers.
     assert_eq!(a.score(), 25);
     assert_eq!(a.decision(), CARD);
     assert!(a.decision() >= CARD);
 
     // Monday evening Dr Martin reported an unsolicited validation request: someone is
-    // targeting her. Her own usual login on Wednesday morning, 39 h 10 min = 141,000 s later
-    // (within the policy's 7 days), is checked with the card; reporting does not lock her out
-    // as a review would.
+    // targeting her. Her own card login on Wednesday morning, 39 h 10 min = 141,000 s later
+    // (within the policy's 7 days), is what the check asks for: allowed.
     let reported = |at: OffsetDateTime| habitual(&MARTIN, now).reports([at]).build().unwrap();
     let b = policy.evaluate(
         &reported(paris(date!(2025 - 10 - 06), 18, 30)),
@@ -1089,11 +1217,30 @@ fn push_bombing_and_a_reported_request_are_stepped_up_with_the_card() {
         Some(&Signal::hit(Evidence::Age { seconds: 141_000 }))
     );
     assert_eq!(hits(&b), [C::PushReported]);
-    assert_eq!(rules(&b), ["reported-unsolicited-request"]);
-    assert_eq!(b.score(), 0);
-    assert_eq!(b.decision(), CARD);
-    // Score 0 is the low band, raised to the step-up's medium.
-    assert_eq!(b.level(), Level::Medium);
+    assert!(rules(&b).is_empty());
+    assert_eq!(b.decision(), Decision::Allow);
+
+    // An e-CPS login that day from a device not proven hers is checked with the card; reporting
+    // does not lock her out as a review would. Score: new-device 15.
+    let unproven = habitual(&MARTIN, now)
+        .auth_mode(AuthMode::Ecps)
+        .device_id("martin-hotel-computer")
+        .reports([paris(date!(2025 - 10 - 06), 18, 30)])
+        .build()
+        .unwrap();
+    let c = policy.evaluate(&unproven, &profile, &env);
+    assert_eq!(
+        rules(&c),
+        [
+            "card-user-on-ecps",
+            "new-device",
+            "reported-unsolicited-request"
+        ]
+    );
+    assert_eq!(c.score(), 15);
+    assert_eq!(c.decision(), CARD);
+    // Score 15 is the low band, raised to the step-up's medium.
+    assert_eq!(c.level(), Level::Medium);
 
     // The window is the policy's 7 days (604,800 s), inclusive, not the detector's default 30:
     // a report exactly a week old still counts, one a second older does not, nor one from
@@ -1103,7 +1250,6 @@ fn push_bombing_and_a_reported_request_are_stepped_up_with_the_card() {
         week.signal(C::PushReported),
         Some(&Signal::hit(Evidence::Age { seconds: 604_800 }))
     );
-    assert_eq!(week.decision(), CARD);
     for old in [
         now - Duration::days(7) - Duration::seconds(1),
         paris(date!(2025 - 09 - 30), 18, 30),
@@ -1121,7 +1267,9 @@ fn screen_sharing_is_reviewed() {
     let lists = watchlists(LISTS_OCTOBER);
     let env = Environment::new().with_watchlists(&lists);
     let profile = learn_history(&MARTIN, None);
+    // Her e-CPS on her laptop while someone shares her screen: what the alert warns against.
     let ctx = habitual(&MARTIN, paris(ALERT_DAY, 9, 40))
+        .auth_mode(AuthMode::Ecps)
         .remote_control_suspected(true)
         .build()
         .unwrap();
@@ -1131,11 +1279,40 @@ fn screen_sharing_is_reviewed() {
         a.signal(SignalCode::SessionRemoteControl),
         Some(&Signal::hit(Evidence::Flag))
     );
-    assert_eq!(hits(&a), [SignalCode::SessionRemoteControl]);
+    assert_eq!(
+        hits(&a),
+        [
+            SignalCode::SessionRemoteControl,
+            SignalCode::AuthEcpsUnusual
+        ]
+    );
     assert_eq!(rules(&a), ["remote-control"]);
     assert_eq!(a.score(), 0);
     assert_eq!(a.decision(), Decision::Review);
     assert_eq!(a.level(), Level::High);
+
+    // So is a login whose means PSC did not say.
+    let unsaid = RiskContext::try_from({
+        let mut e = LoginEvent::from(ctx.clone());
+        e.auth.mode = None;
+        e
+    })
+    .unwrap();
+    assert_eq!(
+        policy.evaluate(&unsaid, &profile, &env).decision(),
+        Decision::Review
+    );
+
+    // With the card, card and PIN stay on her desk (IT support at the workstation, most
+    // often): noted, +10, allowed.
+    let card = habitual(&MARTIN, paris(ALERT_DAY, 9, 40))
+        .remote_control_suspected(true)
+        .build()
+        .unwrap();
+    let b = policy.evaluate(&card, &profile, &env);
+    assert_eq!(rules(&b), ["remote-control-card-login"]);
+    assert_eq!(b.score(), 10);
+    assert_eq!(b.decision(), Decision::Allow);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1179,6 +1356,7 @@ fn blocked_subject_is_denied_only_with_an_ecps_activated_after_the_block() {
     use SignalCode as C;
     // An e-CPS activated remotely 30 minutes after the block, used on her known computer.
     let after = habitual(&PETIT, now)
+        .auth_mode(AuthMode::Ecps)
         .credential_id("ecps-petit-02")
         .activation(block + Duration::minutes(30), ActivationChannel::EmailSms)
         .build()
@@ -1188,24 +1366,25 @@ fn blocked_subject_is_denied_only_with_an_ecps_activated_after_the_block() {
         a.signal(C::EcpsActivatedAfterBlock),
         Some(&Signal::hit(Evidence::Since { at: block }))
     );
-    // Activated 46 h 10 min before the login: fresh (< 72 h); known device, so no card floor.
+    // Activated 46 h 10 min before the login: fresh (< 72 h); on her computer, proven hers by
+    // 64 card logins, so neither the fresh activation's points nor a card floor: the block
+    // alone denies it.
     assert_eq!(
         hits(&a),
         [
             C::EcpsActivatedAfterBlock,
             C::EcpsFreshActivation,
-            C::EcpsRemoteActivation
+            C::EcpsRemoteActivation,
+            C::AuthEcpsUnusual
         ]
     );
-    assert_eq!(
-        rules(&a),
-        ["ecps-activated-after-block", "fresh-activation"]
-    );
-    assert_eq!(a.score(), 20);
+    assert_eq!(rules(&a), ["ecps-activated-after-block"]);
+    assert_eq!(a.score(), 0);
     assert_eq!(a.decision(), Decision::Deny);
 
     // Activated exactly at the block: "on or after" the block date.
     let at_block = habitual(&PETIT, now)
+        .auth_mode(AuthMode::Ecps)
         .activation(block, ActivationChannel::EmailSms)
         .build()
         .unwrap();
@@ -1231,13 +1410,39 @@ fn professional_under_alert_is_asked_for_the_card() {
     let profile = learn_history(&ROUX, None);
     let lists = watchlists(LISTS_OCTOBER);
     let env = Environment::new().with_watchlists(&lists);
-    let ctx = habitual(&ROUX, paris(ALERT_DAY, 9, 40)).build().unwrap();
     let policy = Policy::recommended();
+    use SignalCode as C;
+
+    // With the card at his desk: the card is what the ANS measure asks for; allowed.
+    let ctx = habitual(&ROUX, paris(ALERT_DAY, 9, 40)).build().unwrap();
     let a = policy.evaluate(&ctx, &profile, &env);
-    assert_eq!(hits(&a), [SignalCode::SubjectUnderAlert]);
-    assert_eq!(rules(&a), ["subject-under-alert"]);
-    assert_eq!(a.score(), 0);
-    assert_eq!(a.decision(), CARD);
+    assert_eq!(hits(&a), [C::SubjectUnderAlert]);
+    assert!(rules(&a).is_empty());
+    assert_eq!(a.decision(), Decision::Allow);
+
+    // An e-CPS on a device never seen (his office network, proven by his card logins): the
+    // card, by the measure (and because he is a card user).
+    let phone = habitual(&ROUX, paris(ALERT_DAY, 9, 40))
+        .auth_mode(AuthMode::Ecps)
+        .device_id("roux-unknown-phone")
+        .build()
+        .unwrap();
+    let b = policy.evaluate(&phone, &profile, &env);
+    assert_eq!(
+        hits(&b),
+        [
+            C::SubjectUnderAlert,
+            C::EcpsUnprovenDevice,
+            C::AuthEcpsUnusual,
+            C::DeviceNew
+        ]
+    );
+    assert_eq!(
+        rules(&b),
+        ["card-user-on-ecps", "new-device", "subject-under-alert"]
+    );
+    assert_eq!(b.score(), 15);
+    assert_eq!(b.decision(), CARD);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1260,7 +1465,8 @@ fn cold_start_first_login() {
             window_seconds: 0
         }))
     );
-    assert_eq!(hits(&a), [C::HistoryColdStart]);
+    // Nothing proven yet: the network is not established either (a card login is).
+    assert_eq!(hits(&a), [C::NetworkUnproven, C::HistoryColdStart]);
     assert_eq!(
         not_evaluated(&a),
         [
@@ -1279,8 +1485,10 @@ fn cold_start_first_login() {
     assert_eq!(learned.login_count(), 1);
 
     // A first login with an e-CPS activated remotely two hours ago: the card, whatever the
-    // score (10 + 20 = 30).
+    // score (first-login 10 + fresh-activation 20 + ecps-from-unproven-device 15 = 45: no
+    // device proven yet, and device.new cannot say "new" without history).
     let fresh = habitual(&MARTIN, now)
+        .auth_mode(AuthMode::Ecps)
         .activation(now - Duration::hours(2), ActivationChannel::EmailSms)
         .build()
         .unwrap();
@@ -1290,14 +1498,25 @@ fn cold_start_first_login() {
         [
             C::EcpsFreshActivation,
             C::EcpsRemoteActivation,
+            C::EcpsUnprovenDevice,
+            C::NetworkUnproven,
             C::HistoryColdStart
         ]
     );
     assert_eq!(
-        rules(&b),
-        ["first-login", "fresh-activation", "fresh-remote-activation"]
+        b.signal(C::AuthEcpsUnusual),
+        Some(&Signal::missing(Missing::History))
     );
-    assert_eq!(b.score(), 30);
+    assert_eq!(
+        rules(&b),
+        [
+            "ecps-from-unproven-device",
+            "first-login",
+            "fresh-activation",
+            "fresh-remote-activation"
+        ]
+    );
+    assert_eq!(b.score(), 45);
     assert_eq!(b.decision(), CARD);
 }
 
@@ -1378,13 +1597,19 @@ fn report_only_rollout_does_not_teach_the_attackers_device() {
     let profile = learn_history(&MARTIN, None);
 
     // 09:40, the kill chain from France: report-only, fresh-activation 20 + new-device 15 = 35
-    // with the fresh-remote-activation floor would be a step-up with the card. Enforced: allow.
+    // with three card floors would be a step-up with the card. Enforced: allow.
     let attack = kill_chain_from_france(paris(ALERT_DAY, 9, 40));
     let attacker_device = attack.event().request.device.unwrap();
     let b = dry_run.evaluate(&attack, &profile, &env);
     assert_eq!(
         rules(&b),
-        ["fresh-activation", "fresh-remote-activation", "new-device"]
+        [
+            "card-user-on-ecps",
+            "ecps-from-unproven-device-and-network",
+            "fresh-activation",
+            "fresh-remote-activation",
+            "new-device"
+        ]
     );
     assert_eq!((b.score(), b.decision()), (0, Decision::Allow));
     assert_eq!(
@@ -1432,22 +1657,27 @@ fn report_only_rollout_does_not_teach_the_attackers_device() {
         [
             C::EcpsFreshActivation,
             C::EcpsRemoteActivation,
+            C::EcpsUnprovenDevice,
+            C::AuthEcpsUnusual,
             C::DeviceNew,
+            C::NetworkUnproven,
             C::TimeUnusualHour
         ]
     );
     assert_eq!(
         rules(&c),
         [
+            "card-user-on-ecps",
+            "ecps-from-unproven-device-and-network",
             "fresh-activation",
             "fresh-remote-activation",
             "new-device",
             "unusual-hour"
         ]
     );
-    // 20 + 15 + 10 = 45 >= 40, and the floor: a step-up with the card. Had the report-only
-    // login taught the device, only fresh-activation 20 + unusual-hour 10 = 30 would remain,
-    // without the floor: allowed.
+    // 20 + 15 + 10 = 45 >= 40, and the floors: a step-up with the card. Had the report-only
+    // login taught the device, it would still not be proven hers (one login, never with the
+    // card): the floors would stand.
     assert_eq!(c.score(), 45);
     assert_eq!(c.decision(), CARD);
     assert_eq!(c.level(), Level::Medium);
@@ -1512,6 +1742,7 @@ fn denied_attacker_logins_do_not_poison_the_profile() {
     // A step-up the attacker cannot pass is not learned either.
     let now = paris(ALERT_DAY, 9, 40);
     let quiet = habitual(&MARTIN, now)
+        .auth_mode(AuthMode::Ecps)
         .device_id("c0ffee-51d2aa")
         .activation(now - Duration::minutes(50), ActivationChannel::EmailSms)
         .build()
@@ -1538,20 +1769,33 @@ fn learn_refuses_an_assessment_of_another_login() {
     assert_eq!(stepped_up.decision(), CARD);
     assert_eq!(allowed.login_time(), paris(ALERT_DAY, 9, 5));
 
-    // 09:05 Paris is 2025-10-08T07:05:00Z, Unix 1,759,907,100; 09:40 is 35 min = 2,100 s later.
+    // The refusal names both logins by time and digest.
+    let mismatch = |ctx: &RiskContext, a: &Assessment<'_>| match profile.learn(ctx, a) {
+        Err(ProfileError::AssessmentMismatch(m)) => (
+            m.assessment_time,
+            m.assessment_digest,
+            m.context_time,
+            m.context_digest,
+        ),
+        other => panic!("{other:?}"),
+    };
     assert_eq!(
-        profile.learn(&attack, &allowed),
-        Err(ProfileError::AssessmentMismatch {
-            assessment: 1_759_907_100,
-            context: 1_759_909_200
-        })
+        mismatch(&attack, &allowed),
+        (
+            paris(ALERT_DAY, 9, 5),
+            Some(morning.digest()),
+            paris(ALERT_DAY, 9, 40),
+            attack.digest()
+        )
     );
     assert_eq!(
-        profile.learn(&morning, &stepped_up),
-        Err(ProfileError::AssessmentMismatch {
-            assessment: 1_759_909_200,
-            context: 1_759_907_100
-        })
+        mismatch(&morning, &stepped_up),
+        (
+            paris(ALERT_DAY, 9, 40),
+            Some(attack.digest()),
+            paris(ALERT_DAY, 9, 5),
+            morning.digest()
+        )
     );
     // Even when the assessment's step-up was passed.
     let mut passed = policy.evaluate(&attack, &profile, &env);

@@ -85,11 +85,11 @@ pub(super) fn unproven_device(p: &Establishment, i: &DetectorInput<'_>) -> Signa
 /// uses the professional's own access provider.
 ///
 /// One exception, because mobile carriers hand out another address at almost every login
-/// (carrier-grade NAT): on a phone whose browser and operating system (families, whatever
-/// their version: browsers update every month) are established, a new prefix of the
-/// professional's established carrier (ASN) is their own phone on the move, not a sign. A
-/// fraudster's phone of the same kind on the same carrier passes that test; the device and
-/// the means still speak (`ecps.unproven_device`, `auth.ecps_unusual`).
+/// (carrier-grade NAT): a phone that sends a cookie, whose exact user agent and carrier (ASN)
+/// are established for the professional, on a new prefix of that carrier, is their own phone
+/// on the move — its cookie lost, most often — not a sign. A fraudster's phone with the same
+/// browser build on the same carrier passes that test; the device and the means still speak
+/// (`ecps.unproven_device`, `auth.ecps_unusual`).
 #[inline]
 pub(super) fn unproven_network(p: &Establishment, i: &DetectorInput<'_>) -> Signal {
     let f = i.context.features();
@@ -100,14 +100,13 @@ pub(super) fn unproven_network(p: &Establishment, i: &DetectorInput<'_>) -> Sign
     if h.networks.get(&network).is_some_and(|e| established(e, p)) {
         return Signal::NoHit;
     }
-    let device = i.context.event().request.device;
-    let new_cookie = device.is_some_and(|d| i.profile.devices().get(&d).is_none());
-    let own_phone_on_its_carrier = device.is_some()
+    // No cookie at all is no known phone.
+    let own_phone_on_its_carrier = i.context.event().request.device.is_some()
         && f.user_agent.is_some_and(|ua| {
-            let exact = h.user_agents.get(&ua.hash).is_some_and(|e| established(e, p));
-            let kind = h.browsers.get(&ua.browser).is_some_and(|e| established(e, p))
-                && h.oses.get(&ua.os).is_some_and(|e| established(e, p));
-            ua.device == DeviceType::Mobile && (exact || (kind && new_cookie && false))
+            ua.device == DeviceType::Mobile
+                && h.user_agents
+                    .get(&ua.hash)
+                    .is_some_and(|e| established(e, p))
         })
         && f.asn
             .is_some_and(|asn| h.asns.get(&asn).is_some_and(|e| established(e, p)));
@@ -232,11 +231,9 @@ pub(super) fn impossible_travel(p: &ImpossibleTravel, i: &DetectorInput<'_>) -> 
     if distance_km < p.min_distance_km {
         return Signal::NoHit;
     }
-    let speed_kmh = if elapsed_s == 0 {
-        f64::INFINITY
-    } else {
-        distance_km / hours
-    };
+    // Times are whole seconds: when none elapsed, less than one did, and the speed over one
+    // second is a lower bound (finite, as all evidence is: `Evidence::check`).
+    let speed_kmh = distance_km / hours.max(1.0 / 3600.0);
     Signal::when(
         speed_kmh > p.max_speed_kmh,
         Evidence::Travel {
@@ -535,12 +532,25 @@ mod tests {
         let p = last_login_in_paris(NOW, 10.0);
         let same = habitual(NOW).build().unwrap();
         assert_eq!(run(C::GeoImpossibleTravel, &same, &p), Signal::NoHit);
-        // Zero elapsed time and a real distance: infinite speed.
+        // Zero elapsed time and a real distance: the speed over one second, a finite lower
+        // bound (Lyon is 392 km from Paris: 1.4 million km/h).
         let lyon = habitual(NOW).geo(45.764, 4.8357, 10.0).build().unwrap();
-        assert!(matches!(
-            run(C::GeoImpossibleTravel, &lyon, &p),
-            Signal::Hit { evidence: Evidence::Travel { speed_kmh, .. } } if speed_kmh.is_infinite()
-        ));
+        let signal = run(C::GeoImpossibleTravel, &lyon, &p);
+        let Signal::Hit {
+            evidence:
+                evidence @ Evidence::Travel {
+                    distance_km,
+                    hours,
+                    speed_kmh,
+                },
+        } = signal
+        else {
+            panic!("{signal:?}");
+        };
+        assert_eq!(hours, 0.0);
+        assert_eq!(speed_kmh, distance_km * 3600.0);
+        assert!(speed_kmh > 1_000_000.0, "{speed_kmh}");
+        assert_eq!(evidence.check(), Ok(()));
         // Accuracy margins swallow the distance: GeoIP imprecision is not travel.
         let p = last_login_in_paris(NOW - Duration::minutes(10), 300.0);
         let lyon_vague = habitual(NOW).geo(45.764, 4.8357, 150.0).build().unwrap();

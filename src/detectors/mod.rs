@@ -39,8 +39,10 @@ pub struct DetectorInput<'a> {
 /// (see [`Policy::compile_with`](crate::Policy::compile_with)) and usable in rule conditions
 /// as `custom.<name>`.
 ///
-/// An error, a panic, or a nonsensical result (evidence with a NaN or infinite number) makes
-/// the evaluation **fail closed**: the decision is at least the policy's `fail_closed` floor.
+/// An error, a panic, or a nonsensical result (evidence with a number outside its domain: see
+/// [`Evidence::check`](crate::Evidence::check)) makes the evaluation **fail closed**: the
+/// decision is at least the policy's `fail_closed` floor. Network evidence is kept no longer
+/// than the address's /24 or /48, as for built-in detectors.
 pub trait Detector: Send + Sync {
     /// Look at one login.
     fn detect(&self, input: &DetectorInput<'_>) -> Result<Signal, DetectorError>;
@@ -226,8 +228,8 @@ numeric_params! {
     /// was seen with becomes theirs without the card (a `CARD` login or a card step-up, or a
     /// person's confirmation, establish it at once).
     Establishment {
-        /** Good logins with it (default 4). */ min_logins: u32 = 4,
-        /** Days from the first of them to the last (default 7). */ min_days: u32 = 7,
+        /** Good logins with it (default 3). */ min_logins: u32 = 3,
+        /** Days from the first of them to the last (default 3). */ min_days: u32 = 3,
     }
     /// `auth.ecps_unusual`: an e-CPS login for a professional who (almost) always uses the card.
     EcpsUnusual {

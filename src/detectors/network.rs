@@ -1,11 +1,16 @@
 //! Detectors on the request's address and client: watchlisted networks, anonymizers,
 //! automation.
 
+use ipnet::IpNet;
+
 use super::{DetectorInput, ListParams, any_list};
+use crate::features::{IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, coarse_network};
 use crate::signal::{Evidence, Missing, Signal};
 
 /// The address is on one of the named IP watchlists (deny lists, trusted hospital networks):
-/// the evidence is the most specific listed network that contains it.
+/// the evidence is the most specific listed network that contains it, cut to the /24 or /48
+/// of the address when longer (a host route is the client's address, which an assessment
+/// never holds).
 #[inline]
 pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
     let Some(ip) = i.context.event().request.ip else {
@@ -16,12 +21,28 @@ pub(super) fn ip_listed(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
         &p.lists,
         |name| lists.and_then(|w| w.get_named(name)?.as_ip()),
         |list| {
-            list.lookup(ip).map(|network| Evidence::Network {
-                network: Some(network),
+            list.lookup(ip).map(|listed| Evidence::Network {
+                network: Some(shown_network(listed)),
                 asn: i.context.event().request.asn,
             })
         },
     )
+}
+
+/// What the evidence shows of the listed network that contains the address:
+/// `coarse_network(listed)`, whose work (clearing host bits) is left out on the usual path, a
+/// listed network no longer than a /24 or /48: compiled lists hold no host bits.
+#[inline]
+fn shown_network(listed: IpNet) -> IpNet {
+    let longer = match listed {
+        IpNet::V4(n) => n.prefix_len() > IPV4_NETWORK_PREFIX,
+        IpNet::V6(n) => n.prefix_len() > IPV6_NETWORK_PREFIX,
+    };
+    if longer {
+        coarse_network(listed)
+    } else {
+        listed
+    }
 }
 
 /// VPN, proxy or Tor exit: the caller's threat-intelligence flag, or an anonymizer watchlist.
@@ -126,6 +147,39 @@ mod tests {
             run_with(C::NetworkTrusted, &ctx("10.20.3.4"), &Environment::empty()),
             Signal::missing(Missing::Watchlist)
         );
+    }
+
+    #[test]
+    fn listed_networks_are_shown_as_coarse_network_shows_them() {
+        let lists: Watchlists = serde_json::from_str(
+            r#"{"lists": [{"name": "denied_networks", "kind": "ip", "entries": [
+                "203.0.113.77/32", "203.0.113.64/26", "203.0.112.0/23", "10.0.0.0/8",
+                "2001:db8:bad:1::5/128", "2001:db8:bad::/47", "::ffff:198.51.100.7/128"
+            ]}]}"#,
+        )
+        .unwrap();
+        let env = Environment::new().with_watchlists(&lists);
+        let list = lists.ip_list("denied_networks").unwrap();
+        for ip in [
+            "203.0.113.77",
+            "203.0.113.70",
+            "203.0.112.9",
+            "10.1.2.3",
+            "2001:db8:bad:1::5",
+            "2001:db8:bad:2::1",
+            "198.51.100.7",
+        ] {
+            let ctx = ctx(ip);
+            let listed = list.lookup(ip.parse().unwrap()).unwrap();
+            assert_eq!(
+                run_with(C::NetworkDenied, &ctx, &env),
+                Signal::hit(Evidence::Network {
+                    network: Some(crate::features::coarse_network(listed)),
+                    asn: None
+                }),
+                "{ip} in {listed}"
+            );
+        }
     }
 
     #[test]

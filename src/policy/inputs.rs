@@ -314,6 +314,7 @@ pub(super) fn warnings(
         })
     };
     let always_observed = AlwaysObserved::probe();
+    let always_evaluated = AlwaysEvaluated::probe(spec);
     let mut out = Vec::new();
     for rule in rules {
         if !crate::advice::raises_risk(Some(rule.effect)) {
@@ -321,6 +322,9 @@ pub(super) fn warnings(
         }
         let fires = |fixed: Fixed| truths(&rule.condition, fixed) & TRUE != 0;
         for &signal in &rule.signals {
+            if always_evaluated.contains(signal) {
+                continue;
+            }
             if fires(Fixed::Detector(signal, State::NoHit))
                 && !fires(Fixed::Detector(signal, State::NotEvaluated))
             {
@@ -371,6 +375,45 @@ fn facts_of(c: &Condition, out: &mut Vec<Fact>) {
         Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| facts_of(c, out)),
         Condition::Not(c) => facts_of(c, out),
         Condition::Hit(_) | Condition::NotEvaluated(_) => {}
+    }
+}
+
+/// Built-in detectors that are evaluated on a login with nothing but its time and subject, an
+/// empty profile and no watchlist or population (`history.cold_start`, `velocity.burst`,
+/// `ecps.unproven_device`): no input of theirs can be missing, since giving a detector more
+/// input never makes it lack one.
+struct AlwaysEvaluated(u64);
+
+impl AlwaysEvaluated {
+    fn probe(spec: &PolicySpec) -> Self {
+        let login = "810001234565".parse().ok().and_then(|subject| {
+            crate::context::RiskContext::builder(
+                time::macros::datetime!(2025-10-08 09:30 UTC),
+                subject,
+            )
+            .build()
+            .ok()
+        });
+        let bits = login.map_or(0, |ctx| {
+            let profile = crate::profile::Profile::new();
+            let env = Environment::new();
+            let input = crate::detectors::DetectorInput {
+                context: &ctx,
+                profile: &profile,
+                environment: &env,
+            };
+            let every = SignalCode::ALL
+                .iter()
+                .fold(0, |bits, code| bits | SignalRef::Builtin(*code).bit());
+            let mut slots = crate::assessment::SignalSlots::default();
+            crate::detectors::detect_all(every, &spec.detectors, &input, &mut slots);
+            slots.masks.ran & !slots.masks.not_evaluated
+        });
+        AlwaysEvaluated(bits)
+    }
+
+    fn contains(&self, signal: SignalRef) -> bool {
+        matches!(signal, SignalRef::Builtin(_)) && self.0 & signal.bit() != 0
     }
 }
 
@@ -557,5 +600,32 @@ mod tests {
         assert_eq!(truths(&all, fixed), FALSE | UNKNOWN);
         let any = Condition::Any(vec![Condition::Hit(r), Condition::Hit(free)]);
         assert_eq!(truths(&any, fixed), UNKNOWN | TRUE);
+    }
+
+    #[test]
+    fn detectors_that_always_run_are_known() {
+        let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "p", "version": "1",
+            "thresholds": { "step_up": 10, "review": 20, "deny": 30 },
+            "rules": [],
+        }))
+        .unwrap();
+        let always = AlwaysEvaluated::probe(&spec);
+        for code in [
+            SignalCode::HistoryColdStart,
+            SignalCode::VelocityBurst,
+            SignalCode::EcpsUnprovenDevice,
+        ] {
+            assert!(always.contains(SignalRef::Builtin(code)), "{code}");
+        }
+        for code in [
+            SignalCode::DeviceNew,
+            SignalCode::NetworkUnproven,
+            SignalCode::NetworkTrusted,
+            SignalCode::AuthEcpsUnusual,
+        ] {
+            assert!(!always.contains(SignalRef::Builtin(code)), "{code}");
+        }
+        assert!(!always.contains(SignalRef::Custom(0)));
     }
 }

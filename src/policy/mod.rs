@@ -37,7 +37,7 @@ use crate::digest::Fingerprint;
 use crate::environment::Environment;
 use crate::population::PopulationStats;
 use crate::profile::Profile;
-use crate::signal::{Evidence, Missing, Signal, SignalCode};
+use crate::signal::{Missing, Signal, SignalCode};
 use crate::watchlist::{ListName, WatchlistKind, Watchlists};
 use condition::{Facts, MaskRule, Observed, States, Truth};
 
@@ -328,7 +328,7 @@ impl Policy {
         profile: &Profile,
         env: &Environment<'_>,
     ) -> Assessment<'p> {
-        let mut a = Assessment::empty(self, ctx.now());
+        let mut a = Assessment::empty(self, ctx);
         self.fill(&mut a, ctx, profile, env);
         a
     }
@@ -368,7 +368,7 @@ impl Policy {
         env: &Environment<'_>,
         assessment: &mut Assessment<'p>,
     ) {
-        assessment.reset(self, ctx.now());
+        assessment.reset(self, ctx);
         self.fill(assessment, ctx, profile, env);
     }
 
@@ -493,35 +493,40 @@ impl Policy {
     }
 }
 
-/// Run a custom detector, turning errors, panics and nonsense into failures.
+/// Run a custom detector, turning errors, panics and nonsense into failures; its evidence is
+/// kept as an assessment may hold it (networks no longer than a /24 or /48).
 fn run_custom<'p>(c: &'p CustomDetector, input: &DetectorInput<'_>) -> Result<Signal, Failure<'p>> {
     let name = c.name.as_str();
     match catch_unwind(AssertUnwindSafe(|| c.detector.detect(input))) {
-        Err(_) => Err(Failure::DetectorPanicked { detector: name }),
+        Err(payload) => {
+            drop_panic_payload(payload);
+            Err(Failure::DetectorPanicked { detector: name })
+        }
         Ok(Err(error)) => Err(Failure::Detector {
             detector: name,
             error,
         }),
-        Ok(Ok(signal)) if !is_sane(&signal) => Err(Failure::Nonsense { detector: name }),
+        Ok(Ok(Signal::Hit { evidence })) => match evidence.check() {
+            Ok(()) => Ok(Signal::hit(evidence.coarsened())),
+            Err(error) => Err(Failure::Nonsense {
+                detector: name,
+                error,
+            }),
+        },
         Ok(Ok(signal)) => Ok(signal),
     }
 }
 
-/// Evidence numbers must be finite (an infinite travel speed is the one legitimate infinity,
-/// and only built-in detectors produce it).
-fn is_sane(signal: &Signal) -> bool {
-    match signal {
-        Signal::Hit { evidence } => match *evidence {
-            Evidence::Travel {
-                distance_km,
-                hours,
-                speed_kmh,
-            } => distance_km.is_finite() && hours.is_finite() && !speed_kmh.is_nan(),
-            Evidence::Hour { share, .. } => share.is_finite() && (0.0..=1.0).contains(&share),
-            Evidence::Score { value } => value.is_finite(),
-            _ => true,
-        },
-        _ => true,
+/// Drop what a custom detector panicked with. The payload is the detector's value, so its
+/// `Drop` is the detector's code and may panic too: dropping it outside a guard would let that
+/// panic escape `evaluate`, with no assessment and no fail-closed decision. It is dropped in a
+/// guard of its own, so ordinary payloads (a `&str`, a `String`) are freed; the payload of a
+/// panic *in that drop* is leaked (`mem::forget`) rather than dropped, since dropping it could
+/// panic again, without end. Only a detector whose payloads panic when dropped leaks, one
+/// payload per panic.
+fn drop_panic_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
     }
 }
 

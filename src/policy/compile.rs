@@ -244,6 +244,7 @@ pub(crate) fn compile(
             id: r.id.clone(),
             description: r.description.clone(),
             masks: super::condition::MaskRule::of(&condition),
+            required_hits: condition.required_hits(),
             condition,
             effect: r.effect,
             report_only: r.report_only,

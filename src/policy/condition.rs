@@ -405,6 +405,20 @@ impl Condition {
         }
     }
 
+    /// Bits of the detectors that must hit for the condition to be true: a hit test, the
+    /// members' of an `all`, the ones every member of an `any` needs. When one of them did not
+    /// hit, the condition is false or unknown, never true, so evaluation can skip it.
+    pub(crate) fn required_hits(&self) -> u64 {
+        match self {
+            Condition::Hit(r) => r.bit(),
+            Condition::All(cs) => cs.iter().fold(0, |bits, c| bits | c.required_hits()),
+            Condition::Any(cs) if !cs.is_empty() => {
+                cs.iter().fold(u64::MAX, |bits, c| bits & c.required_hits())
+            }
+            _ => 0,
+        }
+    }
+
     /// Every detector the condition refers to, in order of appearance.
     pub(crate) fn signals(&self, out: &mut Vec<SignalRef>) {
         match self {
@@ -890,6 +904,37 @@ mod mask_tests {
                 );
             }
         }
+        // The hits a condition requires never exclude a state where it is true.
+        for states in 0..64u32 {
+            let mut m = Masks::default();
+            for (i, sr) in r.iter().enumerate() {
+                let bit = sr.bit();
+                match (states >> (2 * i)) & 3 {
+                    0 => {}
+                    1 => {
+                        m.ran |= bit;
+                        m.hit |= bit;
+                    }
+                    2 => m.ran |= bit,
+                    _ => {
+                        m.ran |= bit;
+                        m.not_evaluated |= bit;
+                    }
+                }
+            }
+            for shape in &shapes {
+                let nested =
+                    Condition::Any(vec![shape.clone(), Condition::Not(Box::new(shape.clone()))]);
+                for c in [shape, &nested] {
+                    let required = c.required_hits();
+                    if c.eval(&M(m)) == Truth::True {
+                        assert_eq!(m.hit & required, required, "{c:?} under {m:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(Condition::Any(vec![]).required_hits(), 0);
+
         // Deeper shapes and comparisons keep the tree form.
         let hit = Condition::Hit(r[0]);
         let deeper = Condition::All(vec![Condition::Any(vec![Condition::All(vec![

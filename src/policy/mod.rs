@@ -109,6 +109,9 @@ pub(crate) struct Rule {
     condition: Condition,
     /// The condition as masks, when it has that shape (the fast path).
     masks: Option<MaskRule>,
+    /// Detectors that must all hit for the condition to be true
+    /// ([`Condition::required_hits`]): a tree condition is walked only when they did.
+    required_hits: u64,
     pub(crate) effect: EffectSpec,
     pub(crate) report_only: bool,
     /// Detectors the condition refers to, for the reasons' evidence.
@@ -227,6 +230,7 @@ impl Policy {
                 description: "fallback policy".into(),
                 condition: Condition::All(Vec::new()),
                 masks: None,
+                required_hits: 0,
                 effect: EffectSpec::Force(Decision::Deny),
                 report_only: false,
                 signals: Vec::new(),
@@ -422,7 +426,10 @@ impl Policy {
         for (index, rule) in self.rules.iter().enumerate() {
             let fires = match &rule.masks {
                 Some(m) => m.holds(&states),
-                None => rule.condition.eval(&facts) == Truth::True,
+                None => {
+                    a.slots.masks.hit & rule.required_hits == rule.required_hits
+                        && rule.condition.eval(&facts) == Truth::True
+                }
             };
             if !fires {
                 continue;

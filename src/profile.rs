@@ -955,4 +955,163 @@ mod tests {
         assert_eq!(p2.last_position(), p.last_position());
         assert_eq!(p2.last_login_at(), Some(NOW.unix_timestamp()));
     }
+
+    #[test]
+    fn confirm_compromised_takes_back_only_what_the_attack_brought() {
+        let mut p = Profile::new();
+        for d in 1..=3 {
+            p = p
+                .confirm_safe(&login(NOW - Duration::days(d), "laptop", "192.0.2.1"))
+                .unwrap();
+        }
+        // The fraudster, in France too, on the same provider, from a new /24 and phone, with an
+        // e-CPS: allowed by a lax policy and learned.
+        let attack = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .auth_mode(AuthMode::Ecps)
+            .device_id("fraud-phone")
+            .ip("198.51.100.9".parse().unwrap())
+            .country("FR")
+            .asn(3215)
+            .geo(43.3, 5.4, 25.0)
+            .build()
+            .unwrap();
+        let poisoned = p.confirm_safe(&attack).unwrap();
+        assert_eq!(poisoned.login_count(), 4);
+        assert_eq!(poisoned.means().ecps, 1);
+        let cleaned = poisoned.confirm_compromised(&attack).unwrap();
+        let device = attack.event().request.device.unwrap();
+        // What it brought goes: its device, its /24, its position, its login, hour and means.
+        assert_eq!(cleaned.devices().count(&device), 0);
+        assert_eq!(
+            cleaned
+                .history()
+                .networks
+                .count(&"198.51.100.0/24".parse().unwrap()),
+            0
+        );
+        assert_eq!(cleaned.last_position(), None);
+        assert_eq!(cleaned.login_count(), 3);
+        assert_eq!(cleaned.means().ecps, 0);
+        assert_eq!(cleaned.hours_total(), 3);
+        // What was hers stays, one observation fewer: France and her provider.
+        assert_eq!(cleaned.history().countries.count(&CountryCode::FR), 3);
+        assert_eq!(cleaned.history().asns.count(&3215), 3);
+        assert_eq!(cleaned.devices().len(), 1);
+        // And the device stays suspicious.
+        assert_eq!(
+            cleaned.compromised_since(&device),
+            Some(NOW.unix_timestamp())
+        );
+        assert_eq!(cleaned.feedback().last().unwrap().device, Some(device));
+        // A login never learned (refused) takes nothing back but leaves the mark.
+        let refused = p.confirm_compromised(&attack).unwrap();
+        assert_eq!(refused.history(), p.history());
+        assert_eq!(refused.login_count(), 3);
+        assert_eq!(
+            refused.compromised_since(&device),
+            Some(NOW.unix_timestamp())
+        );
+    }
+
+    #[test]
+    fn means_are_counted_and_halved() {
+        let card = |at| {
+            RiskContext::builder(at, "810001234565".parse().unwrap())
+                .auth_mode(AuthMode::Card)
+                .build()
+                .unwrap()
+        };
+        let mut p = Profile::new()
+            .confirm_safe(&card(NOW - Duration::days(1)))
+            .unwrap();
+        assert_eq!(
+            (p.means().card, p.means().ecps, p.means().total()),
+            (1, 0, 1)
+        );
+        // Without `authMode`, nothing is counted.
+        p = p
+            .confirm_safe(&login(NOW - Duration::hours(5), "laptop", "192.0.2.1"))
+            .unwrap();
+        assert_eq!(p.means().total(), 1);
+        p.means = Means {
+            card: MAX_MEANS_COUNT,
+            ecps: 7,
+            other: 1,
+        };
+        let p = p.confirm_safe(&card(NOW)).unwrap();
+        assert_eq!(
+            *p.means(),
+            Means {
+                card: MAX_MEANS_COUNT / 2 + 1,
+                ecps: 3,
+                other: 0
+            }
+        );
+        // Stored counts over the cap are refused.
+        let mut json = serde_json::to_value(&p).unwrap();
+        json["means"]["ecps"] = serde_json::json!(MAX_MEANS_COUNT + 1);
+        let e = serde_json::from_value::<Profile>(json).unwrap_err();
+        assert!(e.to_string().contains("`means`"), "{e}");
+    }
+
+    #[test]
+    fn attempts_are_bounded_and_counted_once() {
+        let policy = Policy::recommended();
+        let env = Environment::empty();
+        let p = Profile::new()
+            .confirm_safe(&login(NOW - Duration::days(2), "laptop", "192.0.2.1"))
+            .unwrap();
+        let attempt = |m: i64| {
+            RiskContext::builder(NOW - Duration::minutes(m), "810001234565".parse().unwrap())
+                .auth_mode(AuthMode::Ecps)
+                .device_id("fraud-phone")
+                .ip("203.0.113.5".parse().unwrap())
+                .country("CI")
+                .build()
+                .unwrap()
+        };
+        let mut q = p.clone();
+        for m in (0..20).rev() {
+            let ctx = attempt(m);
+            let a = policy.evaluate(&ctx, &q, &env);
+            assert!(!a.is_good_login(), "{a}");
+            q = q.learn(&ctx, &a).unwrap();
+            // Learning the same login twice keeps one attempt.
+            q = q.learn(&ctx, &a).unwrap();
+        }
+        assert_eq!(q.attempts().len(), MAX_ATTEMPTS);
+        assert_eq!(q.attempts()[0].at, attempt(15).now_unix());
+        assert_eq!(q.login_count(), 1);
+        assert_eq!(q.devices(), p.devices());
+        // Stored attempts are checked like every stored time and table.
+        let mut json = serde_json::to_value(&q).unwrap();
+        json["attempts"][0]["at"] = serde_json::json!(-5);
+        let e = serde_json::from_value::<Profile>(json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "profile `attempts.at` `-5` is not a time between 1970 and 9999"
+        );
+        let mut json = serde_json::to_value(&q).unwrap();
+        json["attempts"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"at": 1}));
+        assert!(serde_json::from_value::<Profile>(json).is_err());
+    }
+
+    #[test]
+    fn a_vpn_exit_is_never_the_last_position() {
+        let p = Profile::new()
+            .confirm_safe(&login(NOW - Duration::hours(3), "laptop", "192.0.2.1"))
+            .unwrap();
+        let vpn = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("laptop")
+            .geo(52.37, 4.90, 50.0)
+            .anonymizer(true)
+            .build()
+            .unwrap();
+        let q = p.confirm_safe(&vpn).unwrap();
+        assert_eq!(q.last_position(), p.last_position());
+        assert_eq!(q.login_count(), 2);
+    }
 }

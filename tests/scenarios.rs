@@ -1905,3 +1905,393 @@ fn assert_same_history(a: &Profile, b: &Profile) {
     assert_eq!(a.means(), b.means());
     assert_eq!(a.last_position(), b.last_position());
 }
+
+// ---------------------------------------------------------------------------------------------
+// A step-up that proves something: the card's, shown by the login it asked for.
+
+/// The login a step-up asked for: Dr Martin (or `who`) logging in again at `at`, authenticated
+/// at `auth_time`, with `mode`.
+fn step_up_login(
+    who: &Habit,
+    at: OffsetDateTime,
+    auth_time: Option<OffsetDateTime>,
+    mode: Option<AuthMode>,
+) -> RiskContext {
+    let mut e = LoginEvent::from(kill_chain_from_france(at));
+    e.subject = who.subject.parse().unwrap();
+    e.auth.auth_time = auth_time;
+    e.auth.mode = mode;
+    RiskContext::try_from(e).unwrap()
+}
+
+#[test]
+fn a_card_step_up_counts_only_when_a_card_login_follows() {
+    use ecps_risk::{STEP_UP_WINDOW, StepUpError};
+    let lists = watchlists(LISTS_OCTOBER);
+    let env = Environment::new().with_watchlists(&lists);
+    let profile = learn_history(&MARTIN, None);
+    let policy = Policy::recommended();
+    let t = paris(ALERT_DAY, 9, 40);
+    // Her e-CPS on a new computer in Marseille: the card is asked for.
+    let login = kill_chain_from_france(t);
+    let mut a = policy.evaluate(&login, &profile, &env);
+    assert_eq!(a.decision(), CARD);
+    let card = |minutes: i64| {
+        let at = t + Duration::minutes(minutes);
+        step_up_login(&MARTIN, at, Some(at), Some(AuthMode::Card))
+    };
+
+    // The fraudster cannot answer with the card: another e-CPS login proves nothing, nor one
+    // that does not say its means.
+    let again = step_up_login(
+        &MARTIN,
+        t + Duration::minutes(1),
+        Some(t + Duration::minutes(1)),
+        Some(AuthMode::Ecps),
+    );
+    assert_eq!(
+        a.mark_step_up_passed(&login, &again),
+        Err(StepUpError::NotCard { mode: Some("ecps") })
+    );
+    let unsaid = step_up_login(&MARTIN, t + Duration::minutes(1), Some(t), None);
+    assert_eq!(
+        a.mark_step_up_passed(&login, &unsaid)
+            .unwrap_err()
+            .to_string(),
+        "a step-up with the CPS card needs a `CARD` login, got `no authMode`"
+    );
+    // A card login must be a fresh authentication: not a session from before the login.
+    let reused = step_up_login(
+        &MARTIN,
+        t + Duration::minutes(2),
+        Some(t - Duration::hours(1)),
+        Some(AuthMode::Card),
+    );
+    assert!(matches!(
+        a.mark_step_up_passed(&login, &reused),
+        Err(StepUpError::NotFresh { auth_time: Some(_) })
+    ));
+    let timeless = step_up_login(
+        &MARTIN,
+        t + Duration::minutes(2),
+        None,
+        Some(AuthMode::Card),
+    );
+    assert_eq!(
+        a.mark_step_up_passed(&login, &timeless),
+        Err(StepUpError::NotFresh { auth_time: None })
+    );
+    // Within the window after the login, of the same professional, for this very login.
+    let late = card(STEP_UP_WINDOW.whole_minutes() + 1);
+    assert_eq!(
+        a.mark_step_up_passed(&login, &late),
+        Err(StepUpError::Window {
+            elapsed_seconds: 960
+        })
+    );
+    assert!(matches!(
+        a.mark_step_up_passed(&login, &card(-1)),
+        Err(StepUpError::Window { .. })
+    ));
+    let other = step_up_login(
+        &BENALI,
+        t + Duration::minutes(1),
+        Some(t + Duration::minutes(1)),
+        Some(AuthMode::Card),
+    );
+    assert_eq!(
+        a.mark_step_up_passed(&login, &other),
+        Err(StepUpError::OtherProfessional)
+    );
+    let elsewhere = kill_chain_from_france(t + Duration::minutes(5));
+    assert!(matches!(
+        a.mark_step_up_passed(&elsewhere, &card(6)),
+        Err(StepUpError::OtherLogin(_))
+    ));
+    // None of those counted.
+    assert!(!a.is_good_login());
+    assert!(!a.passed_with_card());
+
+    // Her card a minute later: passed, and what the login taught is confirmed at once — the
+    // new computer is hers.
+    a.mark_step_up_passed(&login, &card(1)).unwrap();
+    assert!(a.is_good_login() && a.passed_with_card());
+    let learned = profile.learn(&login, &a).unwrap();
+    let device = login.event().request.device.unwrap();
+    assert_eq!(learned.devices().get(&device).unwrap().confirmed, 1);
+    let next = policy.evaluate(
+        &kill_chain_from_france(t + Duration::hours(2)),
+        &learned,
+        &env,
+    );
+    assert_eq!(
+        next.signal(SignalCode::EcpsUnprovenDevice),
+        Some(&Signal::NoHit)
+    );
+
+    // An allowed login asked for no step-up.
+    let usual = habitual(&MARTIN, t).build().unwrap();
+    let mut allowed = policy.evaluate(&usual, &profile, &env);
+    assert_eq!(
+        allowed.mark_step_up_passed(&usual, &card(1)),
+        Err(StepUpError::NotAsked {
+            decision: Decision::Allow
+        })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a provider without partner feeds sees (no activation facts, no contact changes, no push
+// outcomes, no ANS list): the claims, the request and its own history.
+
+const ANDROID: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Mobile Safari/537.36";
+
+/// No partner feed: the request and the claims only (an e-CPS login, `authMode` `MOBILE`).
+fn bare(subject: &str, at: OffsetDateTime) -> RiskContextBuilder {
+    RiskContext::builder(at, subject.parse().unwrap())
+        .acr("eidas1")
+        .auth_mode(AuthMode::Ecps)
+        .auth_time(at - Duration::seconds(20))
+        .issued_at(at - Duration::seconds(2))
+        .country("FR")
+}
+
+/// Mme Léa Hoarau, liberal nurse in Saint-Denis (La Réunion): the e-CPS only, on her phone
+/// (SRR, AS 37002: a new address at almost every login) and on her laptop at home, where a
+/// commercial VPN exits in Paris. Three weeks of logins, learned as a provider learns them.
+const HOARAU: &str = "810045612349";
+
+fn hoarau_phone(at: OffsetDateTime, ip: &str) -> RiskContext {
+    bare(HOARAU, at)
+        .ip(ip.parse().unwrap())
+        .asn(37002)
+        .country("RE")
+        .geo(-20.88, 55.45, 30.0)
+        .user_agent(ANDROID)
+        .device_id("hoarau-phone")
+        .local_time(ecps_risk::LocalTime::Fixed {
+            offset_minutes: 240,
+        })
+        .build()
+        .unwrap()
+}
+
+fn hoarau_vpn(at: OffsetDateTime) -> RiskContext {
+    bare(HOARAU, at)
+        .ip("198.51.100.23".parse().unwrap())
+        .asn(9009)
+        .geo(48.86, 2.35, 100.0)
+        .anonymizer(true)
+        .user_agent(CHROME_WIN)
+        .device_id("hoarau-laptop")
+        .local_time(ecps_risk::LocalTime::Fixed {
+            offset_minutes: 240,
+        })
+        .build()
+        .unwrap()
+}
+
+/// Her three weeks: a phone login every morning (another SRR address each time), a laptop
+/// login through the VPN every evening; each one allowed and learned.
+fn hoarau_history(env: &Environment<'_>) -> Profile {
+    let policy = Policy::recommended();
+    let mut p = Profile::new();
+    for d in (1..=21i64).rev() {
+        let day = datetime!(2025-10-08 03:00 UTC) - Duration::days(d);
+        let phone = hoarau_phone(day, &format!("102.16.{}.{}", d, 10 + d));
+        let vpn = hoarau_vpn(day + Duration::hours(12));
+        for ctx in [phone, vpn] {
+            let a = policy.evaluate(&ctx, &p, env);
+            // The first days nothing is established yet: a card step-up she passes.
+            let mut a = a;
+            if matches!(a.decision(), Decision::StepUp(_)) {
+                let mut e = ctx.event().clone();
+                e.at += Duration::minutes(2);
+                e.auth.auth_time = Some(e.at);
+                e.auth.mode = Some(AuthMode::Card);
+                let card = RiskContext::try_from(e).unwrap();
+                a.mark_step_up_passed(&ctx, &card).unwrap();
+            }
+            assert!(a.is_good_login(), "{} {a}", ctx.now());
+            p = p.learn(&ctx, &a).unwrap();
+        }
+    }
+    p
+}
+
+#[test]
+fn vpn_user_overseas_is_not_a_traveller() {
+    let env = Environment::empty();
+    let profile = hoarau_history(&env);
+    let policy = Policy::recommended();
+    // Evening: the laptop through the VPN, Paris as its position.
+    let evening = hoarau_vpn(datetime!(2025-10-08 15:00 UTC));
+    let a = policy.evaluate(&evening, &profile, &env);
+    assert_eq!(
+        a.signal(SignalCode::GeoImpossibleTravel),
+        Some(&Signal::missing(Missing::Exit))
+    );
+    assert_eq!(a.decision(), Decision::Allow, "{a}");
+    let profile = profile.learn(&evening, &a).unwrap();
+    // An hour later, her phone on the island: 9,360 km from the VPN's "Paris" in an hour,
+    // but the exit was never her position; measured from this morning's phone login, she
+    // has not moved.
+    let later = hoarau_phone(datetime!(2025-10-08 16:00 UTC), "102.16.200.7");
+    let b = policy.evaluate(&later, &profile, &env);
+    assert_eq!(
+        b.signal(SignalCode::GeoImpossibleTravel),
+        Some(&Signal::NoHit)
+    );
+    // A new SRR address on her phone: her carrier, her phone's browser, her cookie.
+    assert_eq!(b.signal(SignalCode::NetworkUnproven), Some(&Signal::NoHit));
+    assert_eq!(b.decision(), Decision::Allow, "{b}");
+}
+
+/// The fraudster's phone, on a French mobile network (Free mobile, AS 51207), `at`, logging
+/// in as Mme Hoarau (her claims: her time zone).
+fn fraudster_phone(subject: &str, at: OffsetDateTime, device: &str) -> RiskContext {
+    bare(subject, at)
+        .local_time(ecps_risk::LocalTime::Fixed {
+            offset_minutes: 240,
+        })
+        .ip("37.160.44.9".parse().unwrap())
+        .asn(51207)
+        .geo(46.6, 2.4, 500.0)
+        .user_agent(ANDROID)
+        .device_id(device)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn patient_takeover_without_partner_feeds_is_stepped_up() {
+    let env = Environment::empty();
+    let profile = hoarau_history(&env);
+    let policy = Policy::recommended();
+    // Nine days after talking her out of the codes, the fraudster logs in with the e-CPS they
+    // activated: no partner tells the provider when or how. An e-CPS user (nothing unusual in
+    // the means), at her usual morning hour: what is left is the device and the network.
+    let at = datetime!(2025-10-08 03:05 UTC);
+    let a = policy.evaluate(&fraudster_phone(HOARAU, at, "fraud-phone"), &profile, &env);
+    use SignalCode as C;
+    assert_eq!(
+        a.signal(C::EcpsFreshActivation),
+        Some(&Signal::missing(Missing::Input("credential.activated_at")))
+    );
+    assert_eq!(a.signal(C::AuthEcpsUnusual), Some(&Signal::NoHit));
+    assert!(a.signal(C::EcpsUnprovenDevice).unwrap().is_hit());
+    assert!(a.signal(C::NetworkUnproven).unwrap().is_hit());
+    // New device 15 + unfamiliar network 10 = 25 would allow: the floor asks for the card.
+    assert_eq!(
+        rules(&a),
+        [
+            "ecps-from-unproven-device-and-network",
+            "new-device",
+            "unfamiliar-network"
+        ]
+    );
+    assert_eq!(a.score(), 25);
+    assert_eq!(a.decision(), CARD);
+    // With no cookie at all, the same: a missing device is no free pass.
+    let no_cookie = RiskContext::try_from({
+        let mut e = LoginEvent::from(fraudster_phone(HOARAU, at, "x"));
+        e.request.device = None;
+        e
+    })
+    .unwrap();
+    assert_eq!(policy.evaluate(&no_cookie, &profile, &env).decision(), CARD);
+}
+
+#[test]
+fn returning_attacker_is_not_familiar_after_one_visit_let_in() {
+    let env = Environment::empty();
+    let profile = hoarau_history(&env);
+    let policy = Policy::recommended();
+    // Suppose a laxer policy (no floor on devices and networks not proven hers) let the
+    // fraudster in once, and the profile learned that visit.
+    let mut lax = policy.spec().clone();
+    lax.rules
+        .retain(|r| r.id != "ecps-from-unproven-device-and-network");
+    lax.thresholds.step_up = 100;
+    lax.thresholds.review = 200;
+    lax.thresholds.deny = 300;
+    let lax = Policy::compile(lax).unwrap();
+    let first = fraudster_phone(HOARAU, datetime!(2025-10-08 03:05 UTC), "fraud-phone");
+    let a = lax.evaluate(&first, &profile, &env);
+    assert_eq!(a.decision(), Decision::Allow, "{a}");
+    let after = profile.learn(&first, &a).unwrap();
+    assert_eq!(after.devices().len(), 3);
+
+    // Two days later they come back, same phone, same carrier: the device and the network were
+    // seen once, never with the card: not hers, and the card is asked for again.
+    let back = fraudster_phone(HOARAU, datetime!(2025-10-10 03:05 UTC), "fraud-phone");
+    let b = policy.evaluate(&back, &after, &env);
+    use SignalCode as C;
+    assert_eq!(b.signal(C::DeviceNew), Some(&Signal::NoHit));
+    assert_eq!(
+        b.signal(C::EcpsUnprovenDevice),
+        Some(&Signal::hit(Evidence::Familiarity {
+            present: true,
+            logins: 1,
+            days: 0
+        }))
+    );
+    assert!(b.signal(C::NetworkUnproven).unwrap().is_hit());
+    assert_eq!(b.decision(), CARD, "{b}");
+    // Refused, the return is kept as an attempt only.
+    let kept = after.learn(&back, &b).unwrap();
+    assert_eq!(kept.login_count(), after.login_count());
+    assert_eq!(kept.attempts().len(), 1);
+}
+
+#[test]
+fn card_user_whose_ecps_was_taken_is_asked_for_the_card() {
+    // Dr Martin logs in with the card at her cabinet; the fraudster who took her e-CPS copies
+    // her provider, her city and her exact browser, and her usual hour (a targeted attacker),
+    // but has neither her card nor her cookie. No partner feed.
+    let lists = watchlists(LISTS_SEPTEMBER);
+    let env = Environment::new().with_watchlists(&lists);
+    let profile = learn_history(&MARTIN, None);
+    let policy = Policy::recommended();
+    let at = paris(ALERT_DAY, 9, 5);
+    let targeted = bare(MARTIN.subject, at)
+        .ip("192.0.3.50".parse().unwrap())
+        .asn(MARTIN.asn)
+        .geo(MARTIN.place.0, MARTIN.place.1, 20.0)
+        .user_agent(MARTIN.user_agent)
+        .device_id("fraudster-laptop")
+        .build()
+        .unwrap();
+    let a = policy.evaluate(&targeted, &profile, &env);
+    use SignalCode as C;
+    // Nothing classic gives it away: her country, her provider, her hour, her browser.
+    assert_eq!(a.signal(C::NetworkUnfamiliar), Some(&Signal::NoHit));
+    assert_eq!(a.signal(C::GeoNewCountry), Some(&Signal::NoHit));
+    assert_eq!(a.signal(C::TimeUnusualHour), Some(&Signal::NoHit));
+    // An e-CPS, where her 64 logins came with the card, on a device never seen.
+    assert_eq!(
+        a.signal(C::AuthEcpsUnusual),
+        Some(&Signal::hit(Evidence::Means { card: 64, ecps: 0 }))
+    );
+    assert_eq!(
+        rules(&a),
+        [
+            "card-user-on-ecps",
+            "ecps-from-unproven-device-and-network",
+            "new-device"
+        ]
+    );
+    assert_eq!(a.score(), 15);
+    assert_eq!(a.decision(), CARD);
+    // Even from her own cabinet network (a stolen Wi-Fi password), the card is asked for.
+    let inside = RiskContext::try_from({
+        let mut e = LoginEvent::from(targeted.clone());
+        e.request.ip = Some(MARTIN.morning_ip.parse().unwrap());
+        e
+    })
+    .unwrap();
+    let b = policy.evaluate(&inside, &profile, &env);
+    assert_eq!(b.signal(C::NetworkUnproven), Some(&Signal::NoHit));
+    assert_eq!(rules(&b), ["card-user-on-ecps", "new-device"]);
+    assert_eq!(b.decision(), CARD);
+}

@@ -353,7 +353,7 @@ mod tests {
     use super::super::test_support::{NOW, SUBJECT, builder};
     use super::super::{DetectorInput, DetectorParams, detect};
     use super::HOURS_PER_WEEK;
-    use crate::context::{RiskContext, RiskContextBuilder};
+    use crate::context::{AuthMode, RiskContext, RiskContextBuilder};
     use crate::environment::Environment;
     use crate::population::PopulationStats;
     use crate::profile::Profile;
@@ -772,5 +772,364 @@ mod tests {
             run_env(C::StatsAnomaly, &usual, &Profile::new(), &env),
             Signal::missing(Missing::History)
         );
+    }
+
+    /// A login with the e-CPS (`MOBILE`) on `device` from the habitual network.
+    fn ecps(at: OffsetDateTime, device: &str) -> RiskContext {
+        habitual(at)
+            .auth_mode(AuthMode::Ecps)
+            .device_id(device)
+            .build()
+            .unwrap()
+    }
+
+    /// `p` after learning `ctx` as an allowed login (confirmed only if it was a card login).
+    fn learned(p: &Profile, ctx: &RiskContext) -> Profile {
+        let spec: crate::policy::PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "allow-all", "version": "1", "rules": [],
+            "thresholds": { "step_up": 1000, "review": 2000, "deny": 3000 },
+        }))
+        .unwrap();
+        let policy = crate::policy::Policy::compile(spec).unwrap();
+        let a = policy.evaluate(ctx, p, &Environment::empty());
+        assert!(a.is_good_login(), "{a}");
+        p.learn(ctx, &a).unwrap()
+    }
+
+    #[test]
+    fn unproven_device() {
+        let familiarity = |present, logins, days| {
+            Signal::hit(Evidence::Familiarity {
+                present,
+                logins,
+                days,
+            })
+        };
+        // The habitual laptop, confirmed by a person 40 times: proven, whatever the means.
+        let p = profile();
+        assert_eq!(
+            run(C::EcpsUnprovenDevice, &ecps(NOW, "laptop"), &p),
+            Signal::NoHit
+        );
+        // A card login proves its holder on any device, known or not, cookie or not.
+        for ctx in [
+            habitual(NOW)
+                .auth_mode(AuthMode::Card)
+                .device_id("kiosk")
+                .build()
+                .unwrap(),
+            RiskContext::builder(NOW, SUBJECT.parse().unwrap())
+                .auth_mode("CARD")
+                .build()
+                .unwrap(),
+        ] {
+            assert_eq!(
+                run(C::EcpsUnprovenDevice, &ctx, &Profile::new()),
+                Signal::NoHit
+            );
+        }
+        // No cookie, a cookie never seen: unproven, without history too (no free pass).
+        let no_cookie = RiskContext::builder(NOW, SUBJECT.parse().unwrap())
+            .auth_mode(AuthMode::Ecps)
+            .build()
+            .unwrap();
+        assert_eq!(
+            run(C::EcpsUnprovenDevice, &no_cookie, &p),
+            familiarity(false, 0, 0)
+        );
+        assert_eq!(
+            run(C::EcpsUnprovenDevice, &ecps(NOW, "phone"), &p),
+            familiarity(true, 0, 0)
+        );
+        assert_eq!(
+            run(C::EcpsUnprovenDevice, &ecps(NOW, "phone"), &Profile::new()),
+            familiarity(true, 0, 0)
+        );
+        // No `authMode` is not the card.
+        let unsaid = habitual(NOW).device_id("phone").build().unwrap();
+        assert!(run(C::EcpsUnprovenDevice, &unsaid, &p).is_hit());
+
+        // Allowed e-CPS logins establish a device only after 3 of them over 3 days (default):
+        // an attacker let in once is not familiar at once.
+        let mut q = Profile::new();
+        for (days, logins, span) in [(0, 1, 0), (1, 2, 1), (2, 3, 2)] {
+            q = learned(&q, &ecps(NOW - Duration::days(10 - days), "phone"));
+            assert_eq!(
+                run(C::EcpsUnprovenDevice, &ecps(NOW, "phone"), &q),
+                familiarity(true, logins, span),
+                "after {logins} logins"
+            );
+        }
+        q = learned(&q, &ecps(NOW - Duration::days(7), "phone"));
+        assert_eq!(
+            run(C::EcpsUnprovenDevice, &ecps(NOW, "phone"), &q),
+            Signal::NoHit
+        );
+        // Three logins the same day are not enough either.
+        let mut r = Profile::new();
+        for m in [0, 10, 20, 30] {
+            r = learned(
+                &r,
+                &ecps(NOW - Duration::hours(5) + Duration::minutes(m), "phone"),
+            );
+        }
+        assert!(run(C::EcpsUnprovenDevice, &ecps(NOW, "phone"), &r).is_hit());
+        // One card login on it establishes it at once.
+        let card = habitual(NOW - Duration::hours(1))
+            .auth_mode(AuthMode::Card)
+            .device_id("phone")
+            .build()
+            .unwrap();
+        let r = learned(&r, &card);
+        assert_eq!(
+            run(C::EcpsUnprovenDevice, &ecps(NOW, "phone"), &r),
+            Signal::NoHit
+        );
+    }
+
+    #[test]
+    fn unproven_network() {
+        let p = profile();
+        let network = |ip: &str, asn: u32| Evidence::Network {
+            network: Some(ip.parse().unwrap()),
+            asn: Some(asn),
+        };
+        // The habitual /24, confirmed: proven.
+        assert_eq!(
+            run(C::NetworkUnproven, &habitual(NOW).build().unwrap(), &p),
+            Signal::NoHit
+        );
+        // A new /24 of her own provider: familiar for network.unfamiliar, not proven hers.
+        let next_door = habitual(NOW)
+            .ip("198.51.100.7".parse().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(run(C::NetworkUnfamiliar, &next_door, &p), Signal::NoHit);
+        assert_eq!(
+            run(C::NetworkUnproven, &next_door, &p),
+            Signal::hit(network("198.51.100.0/24", 3215))
+        );
+        // No address: not evaluated; no history: unproven.
+        let blind = RiskContext::builder(NOW, SUBJECT.parse().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(
+            run(C::NetworkUnproven, &blind, &p),
+            Signal::missing(Missing::Input("request.ip"))
+        );
+        assert!(run(C::NetworkUnproven, &next_door, &Profile::new()).is_hit());
+    }
+
+    #[test]
+    fn unproven_network_spares_the_professionals_phone_on_its_carrier() {
+        const PHONE: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Mobile Safari/537.36";
+        const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1";
+        // Her phone on her carrier (AS 51207), a new address each time, confirmed logins.
+        let on_carrier = |at: OffsetDateTime, ip: &str, ua: &str, device: Option<&str>| {
+            let b = habitual(at)
+                .ip(ip.parse().unwrap())
+                .asn(51207)
+                .user_agent(ua)
+                .auth_mode(AuthMode::Ecps);
+            match device {
+                Some(d) => b.device_id(d),
+                None => RiskContext::builder(at, SUBJECT.parse().unwrap())
+                    .ip(ip.parse().unwrap())
+                    .asn(51207)
+                    .user_agent(ua)
+                    .auth_mode(AuthMode::Ecps),
+            }
+            .build()
+            .unwrap()
+        };
+        let mut p = profile();
+        for (d, ip) in [(3, "37.160.1.9"), (2, "37.161.7.2"), (1, "37.163.40.8")] {
+            p = p
+                .confirm_safe(&on_carrier(
+                    NOW - Duration::days(d),
+                    ip,
+                    PHONE,
+                    Some("phone"),
+                ))
+                .unwrap();
+        }
+        // A new address of that carrier, her phone's browser, a new cookie (cleared): hers.
+        let cleared = on_carrier(NOW, "37.170.2.2", PHONE, Some("phone-after-clearing"));
+        assert_eq!(run(C::NetworkUnproven, &cleared, &p), Signal::NoHit);
+        // Another browser on the same carrier, or no cookie at all, or another carrier: not.
+        for ctx in [
+            on_carrier(NOW, "37.170.2.2", IPHONE, Some("x")),
+            on_carrier(NOW, "37.170.2.2", PHONE, None),
+        ] {
+            assert!(run(C::NetworkUnproven, &ctx, &p).is_hit());
+        }
+        let elsewhere = habitual(NOW)
+            .ip("92.184.3.3".parse().unwrap())
+            .asn(3215)
+            .user_agent(PHONE)
+            .auth_mode(AuthMode::Ecps)
+            .build()
+            .unwrap();
+        // Her phone's browser on another provider she is established on (her home line,
+        // AS3215): spared too. The rule knows ASNs, not which of them are mobile carriers.
+        assert_eq!(run(C::NetworkUnproven, &elsewhere, &p), Signal::NoHit);
+        // A desktop on a new address of her home provider is never spared.
+        let desktop = habitual(NOW)
+            .ip("198.51.100.7".parse().unwrap())
+            .build()
+            .unwrap();
+        assert!(run(C::NetworkUnproven, &desktop, &p).is_hit());
+    }
+
+    #[test]
+    fn ecps_unusual() {
+        let p = profile();
+        // 40 confirmed logins without `authMode`: no habit known yet.
+        assert_eq!(
+            run(C::AuthEcpsUnusual, &ecps(NOW, "laptop"), &p),
+            Signal::missing(Missing::History)
+        );
+        let mut card_user = Profile::new();
+        for d in 1..=10 {
+            let ctx = habitual(NOW - Duration::days(d))
+                .auth_mode(AuthMode::Card)
+                .build()
+                .unwrap();
+            card_user = card_user.confirm_safe(&ctx).unwrap();
+        }
+        assert_eq!(
+            run(C::AuthEcpsUnusual, &ecps(NOW, "laptop"), &card_user),
+            Signal::hit(Evidence::Means { card: 10, ecps: 0 })
+        );
+        // Card logins and other means never fire; no `authMode` is not evaluated.
+        let card = habitual(NOW).auth_mode(AuthMode::Card).build().unwrap();
+        assert_eq!(run(C::AuthEcpsUnusual, &card, &card_user), Signal::NoHit);
+        let other = habitual(NOW).auth_mode("PASSKEY").build().unwrap();
+        assert!(run(C::AuthEcpsUnusual, &other, &card_user).is_hit());
+        assert_eq!(
+            run(
+                C::AuthEcpsUnusual,
+                &habitual(NOW).build().unwrap(),
+                &card_user
+            ),
+            Signal::missing(Missing::Input("auth.mode"))
+        );
+        // The share boundary (0.1, inclusive): 1 e-CPS in 10 logins is unusual, 2 in 12 is not.
+        let mut nine = Profile::new();
+        for d in 1..=9 {
+            let ctx = habitual(NOW - Duration::days(d))
+                .auth_mode(AuthMode::Card)
+                .build()
+                .unwrap();
+            nine = nine.confirm_safe(&ctx).unwrap();
+        }
+        assert_eq!(
+            run(C::AuthEcpsUnusual, &ecps(NOW, "laptop"), &nine),
+            Signal::missing(Missing::History)
+        );
+        let one = nine
+            .confirm_safe(&ecps(NOW - Duration::hours(2), "laptop"))
+            .unwrap();
+        assert_eq!(
+            run(C::AuthEcpsUnusual, &ecps(NOW, "laptop"), &one),
+            Signal::hit(Evidence::Means { card: 9, ecps: 1 })
+        );
+        let two = card_user
+            .confirm_safe(&ecps(NOW - Duration::hours(2), "laptop"))
+            .unwrap()
+            .confirm_safe(&ecps(NOW - Duration::hours(1), "laptop"))
+            .unwrap();
+        assert_eq!(
+            run(C::AuthEcpsUnusual, &ecps(NOW, "laptop"), &two),
+            Signal::NoHit
+        );
+    }
+
+    #[test]
+    fn compromised_device() {
+        let p = profile();
+        let fraud = ecps(NOW - Duration::hours(2), "fraud-phone");
+        let marked = p.confirm_compromised(&fraud).unwrap();
+        let again = ecps(NOW, "fraud-phone");
+        assert_eq!(run(C::DeviceCompromised, &again, &p), Signal::NoHit);
+        assert_eq!(
+            run(C::DeviceCompromised, &again, &marked),
+            Signal::hit(Evidence::Since {
+                at: NOW - Duration::hours(2)
+            })
+        );
+        // Her laptop is not touched; no cookie is not evaluated.
+        assert_eq!(
+            run(C::DeviceCompromised, &ecps(NOW, "laptop"), &marked),
+            Signal::NoHit
+        );
+        let no_cookie = RiskContext::builder(NOW, SUBJECT.parse().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(
+            run(C::DeviceCompromised, &no_cookie, &marked),
+            Signal::missing(Missing::Input("request.device"))
+        );
+        // A later login from it confirmed safe (a mistake undone) clears it.
+        let cleared = marked
+            .confirm_safe(&ecps(NOW - Duration::hours(1), "fraud-phone"))
+            .unwrap();
+        assert_eq!(run(C::DeviceCompromised, &again, &cleared), Signal::NoHit);
+    }
+
+    #[test]
+    fn velocity_counts_refused_attempts() {
+        let policy = crate::policy::Policy::recommended();
+        let mut p = profile();
+        // Four attempts from a fraudster's phone abroad in eight minutes, each stepped up and
+        // never passed: kept as attempts, never learned.
+        for m in [8, 6, 4, 2] {
+            let ctx = habitual(NOW - Duration::minutes(m))
+                .auth_mode(AuthMode::Ecps)
+                .device_id("fraud-phone")
+                .ip("203.0.113.5".parse().unwrap())
+                .asn(64512)
+                .country("CI")
+                .build()
+                .unwrap();
+            let a = policy.evaluate(&ctx, &p, &Environment::empty());
+            assert!(!a.is_good_login(), "{a}");
+            p = p.learn(&ctx, &a).unwrap();
+        }
+        assert_eq!(p.attempts().len(), 4);
+        assert_eq!(p.devices().len(), 1);
+        assert_eq!(
+            run(C::VelocityBurst, &ecps(NOW, "fraud-phone"), &p),
+            Signal::hit(Evidence::Count {
+                count: 5,
+                window_seconds: 600
+            })
+        );
+    }
+
+    #[test]
+    fn no_travel_from_or_to_an_exit() {
+        let p = profile();
+        // From Paris, an exit in Montréal 30 minutes after the last login: not measured.
+        let last = p.last_position().unwrap().at;
+        let soon = OffsetDateTime::from_unix_timestamp(last + 1800).unwrap();
+        let exit = |anonymizer: bool, hosting: bool| {
+            habitual(soon)
+                .geo(45.5, -73.56, 20.0)
+                .anonymizer(anonymizer)
+                .hosting(hosting)
+                .build()
+                .unwrap()
+        };
+        for (a, h) in [(true, false), (false, true)] {
+            assert_eq!(
+                run(C::GeoImpossibleTravel, &exit(a, h), &p),
+                Signal::missing(Missing::Exit)
+            );
+        }
+        assert!(run(C::GeoImpossibleTravel, &exit(false, false), &p).is_hit());
+        // An exit is never kept as the last position either.
+        let q = p.confirm_safe(&exit(true, false)).unwrap();
+        assert_eq!(q.last_position(), p.last_position());
     }
 }

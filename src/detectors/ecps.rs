@@ -485,6 +485,15 @@ mod tests {
         };
         assert!(run(C::PushReported, &ctx(1)).is_hit());
         assert_eq!(run(C::PushReported, &ctx(45)), Signal::NoHit);
+        // The window is 30 days (default), its end included.
+        assert_eq!(
+            run(C::PushReported, &ctx(10)),
+            Signal::hit(Evidence::Age {
+                seconds: 10 * 86_400
+            })
+        );
+        assert!(run(C::PushReported, &ctx(30)).is_hit());
+        assert_eq!(run(C::PushReported, &ctx(31)), Signal::NoHit);
         assert_eq!(
             run(C::PushReported, &builder().reports([]).build().unwrap()),
             Signal::NoHit

@@ -405,6 +405,38 @@ mod tests {
         run_env(code, ctx, p, &Environment::empty())
     }
 
+    /// `run` with other parameters than the defaults.
+    fn run_params(
+        code: C,
+        ctx: &RiskContext,
+        p: &Profile,
+        set: impl FnOnce(&mut DetectorParams),
+    ) -> Signal {
+        let mut params = DetectorParams::defaults();
+        set(&mut params);
+        let env = Environment::empty();
+        detect(
+            code,
+            &params,
+            &DetectorInput {
+                context: ctx,
+                profile: p,
+                environment: &env,
+            },
+        )
+    }
+
+    /// A profile whose logins fall at the given hours of the week, as many as each says.
+    fn hours_profile(counts: &[(usize, u16)]) -> Profile {
+        let mut hours = vec![0u16; HOURS_PER_WEEK];
+        for (h, n) in counts {
+            hours[*h] = *n;
+        }
+        let mut json = serde_json::to_value(Profile::new()).unwrap();
+        json["hours"] = serde_json::json!(hours);
+        serde_json::from_value(json).unwrap()
+    }
+
     #[test]
     fn new_device() {
         let p = profile();
@@ -676,6 +708,84 @@ mod tests {
         );
     }
 
+    /// The share boundary: a login at an hour that holds exactly `max_share` (0.02) of the
+    /// profile's logins is usual; below it, unusual. Ten logins are enough to judge.
+    #[test]
+    fn unusual_hour_boundaries() {
+        let ctx = habitual(NOW).build().unwrap();
+        let how = usize::from(ctx.hour_of_week());
+        // Half a week away: no neighbour of the login's hour, on any day.
+        let far = (how + 84) % HOURS_PER_WEEK;
+        let share = |p: &Profile| run(C::TimeUnusualHour, &ctx, p);
+        assert_eq!(share(&hours_profile(&[(how, 1), (far, 49)])), Signal::NoHit);
+        assert_eq!(
+            share(&hours_profile(&[(how, 1), (far, 50)])),
+            Signal::hit(Evidence::Hour {
+                hour_of_week: ctx.hour_of_week(),
+                share: 1.0 / 51.0
+            })
+        );
+        // The same hour on another weekday counts at one sixth: 6 there are 1 here.
+        let other_day = (how + 24) % HOURS_PER_WEEK;
+        assert_eq!(
+            share(&hours_profile(&[(other_day, 6), (far, 44)])),
+            Signal::NoHit
+        );
+        assert!(share(&hours_profile(&[(other_day, 5), (far, 45)])).is_hit());
+        // Ten logins, none near the hour: judged; nine: too few.
+        assert!(share(&hours_profile(&[(far, 10)])).is_hit());
+        assert_eq!(
+            share(&hours_profile(&[(far, 9)])),
+            Signal::missing(Missing::History)
+        );
+    }
+
+    /// A distance equal to the minimum counts; a speed equal to the maximum does not; a short
+    /// hop never fires however fast.
+    #[test]
+    fn impossible_travel_thresholds() {
+        let p = last_login_in_paris(NOW - Duration::minutes(30), 10.0);
+        let travel = |s: Signal| match s {
+            Signal::Hit {
+                evidence:
+                    Evidence::Travel {
+                        distance_km,
+                        speed_kmh,
+                        ..
+                    },
+            } => (distance_km, speed_kmh),
+            other => panic!("{other:?}"),
+        };
+        // 600 km due south in 30 minutes: 580 km after the margins, 1,160 km/h. (Slower than
+        // the limit over an hour, faster over half an hour.)
+        let south = habitual(NOW)
+            .geo(48.8566 - 5.4, 2.3522, 10.0)
+            .build()
+            .unwrap();
+        let (distance_km, speed_kmh) = travel(run(C::GeoImpossibleTravel, &south, &p));
+        assert!((distance_km - 580.4).abs() < 1.0, "{distance_km}");
+        assert!((speed_kmh - 1160.9).abs() < 2.0, "{speed_kmh}");
+        let at_min = run_params(C::GeoImpossibleTravel, &south, &p, |d| {
+            d.geo_impossible_travel.min_distance_km = distance_km;
+        });
+        assert_eq!(travel(at_min), (distance_km, speed_kmh));
+        // Lyon in 10 minutes, at exactly the maximum speed: plausible.
+        let p = last_login_in_paris(NOW - Duration::minutes(10), 10.0);
+        let lyon = habitual(NOW).geo(45.764, 4.8357, 10.0).build().unwrap();
+        let (_, speed_kmh) = travel(run(C::GeoImpossibleTravel, &lyon, &p));
+        let at_max = run_params(C::GeoImpossibleTravel, &lyon, &p, |d| {
+            d.geo_impossible_travel.max_speed_kmh = speed_kmh;
+        });
+        assert_eq!(at_max, Signal::NoHit);
+        // 80 km east (1.1 degrees of longitude at Paris's latitude) in one minute.
+        let p = last_login_in_paris(NOW - Duration::minutes(1), 0.5);
+        let east = habitual(NOW)
+            .geo(48.8566, 2.3522 + 1.1, 0.5)
+            .build()
+            .unwrap();
+        assert_eq!(run(C::GeoImpossibleTravel, &east, &p), Signal::NoHit);
+    }
+
     #[test]
     fn unusual_hour_follows_dst() {
         // Habits learned in summer at 08:30 Paris (06:30 UTC)...
@@ -711,6 +821,19 @@ mod tests {
         let later = habitual(NOW + Duration::minutes(6)).build().unwrap();
         assert_eq!(run(C::VelocityBurst, &later, &p), Signal::NoHit);
         assert_eq!(run(C::VelocityBurst, &ctx, &Profile::new()), Signal::NoHit);
+        // A replay out of order: logins stored after this one are not in its window...
+        let before = habitual(NOW - Duration::minutes(10)).build().unwrap();
+        assert_eq!(run(C::VelocityBurst, &before, &p), Signal::NoHit);
+        // ...but one stored at the same second is.
+        let q = p.confirm_safe(&ctx).unwrap();
+        let again = habitual(NOW).build().unwrap();
+        assert_eq!(
+            run(C::VelocityBurst, &again, &q),
+            Signal::hit(Evidence::Count {
+                count: 6,
+                window_seconds: 600
+            })
+        );
     }
 
     #[test]
@@ -724,6 +847,11 @@ mod tests {
             })
         );
         assert_eq!(run(C::HistoryColdStart, &ctx, &profile()), Signal::NoHit);
+        // Only a first login (default): one good login before is enough.
+        let one = Profile::new()
+            .confirm_safe(&habitual(NOW - Duration::days(1)).build().unwrap())
+            .unwrap();
+        assert_eq!(run(C::HistoryColdStart, &ctx, &one), Signal::NoHit);
     }
 
     #[test]
@@ -764,6 +892,25 @@ mod tests {
             matches!(signal, Signal::Hit { evidence: Evidence::Score { value } } if value > 1.0),
             "{signal:?}"
         );
+        // A score equal to the threshold is not above it.
+        let Signal::Hit {
+            evidence: Evidence::Score { value },
+        } = signal
+        else {
+            panic!("{signal:?}");
+        };
+        let mut params = DetectorParams::defaults();
+        params.stats_anomaly.threshold = value;
+        let at_threshold = detect(
+            C::StatsAnomaly,
+            &params,
+            &DetectorInput {
+                context: &stranger,
+                profile: &p,
+                environment: &env,
+            },
+        );
+        assert_eq!(at_threshold, Signal::NoHit);
         assert_eq!(
             run(C::StatsAnomaly, &usual, &p),
             Signal::missing(Missing::Population)

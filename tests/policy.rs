@@ -377,6 +377,10 @@ effect = { points = 10 }
 "#,
     ));
     assert!(matches!(e, PolicyError::NeverFires { .. }));
+    assert_eq!(
+        e.to_string(),
+        "policy `test-policy`: rule `empty-any` can never fire: `any` of nothing is never true"
+    );
     let e = compile_err(&with_rules(
         r#"
 [[rules]]
@@ -1206,4 +1210,56 @@ effect = { at_least = "step_up_cps_card" }
     // The recommended policy has none: its only negation (`known-device-trusted-network`)
     // takes points off, and the kill-chain rule tests `not_evaluated = "device.new"`.
     assert!(Policy::recommended().warnings().is_empty());
+}
+
+/// Rules on facts fire on the values they name: the tablet among device types, the days since
+/// the last good login, and `le` including its bound.
+#[test]
+fn fact_rules_fire_on_their_values() {
+    let p = compile(&with_rules(
+        r#"
+[[rules]]
+id = "tablet"
+when = { compare = { fact = "request.device_type", eq = "tablet" } }
+effect = { points = 1 }
+
+[[rules]]
+id = "dormant"
+when = { compare = { fact = "profile.days_since_last_login", ge = 10 } }
+effect = { points = 2 }
+
+[[rules]]
+id = "recent"
+when = { compare = { fact = "profile.days_since_last_login", le = 10 } }
+effect = { points = 4 }
+
+[[rules]]
+id = "second-login"
+when = { compare = { fact = "profile.login_count", le = 1 } }
+effect = { points = 8 }
+"#,
+    ))
+    .unwrap();
+    const IPAD: &str = "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+    const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1";
+    let reasons = |ua: &str, last_login_hours_ago: i64| {
+        let last = RiskContext::builder(
+            NOW - Duration::hours(last_login_hours_ago),
+            "810001234565".parse().unwrap(),
+        )
+        .build()
+        .unwrap();
+        let profile = Profile::new().confirm_safe(&last).unwrap();
+        let a = p.evaluate(
+            &login().user_agent(ua).build().unwrap(),
+            &profile,
+            &Environment::empty(),
+        );
+        let mut ids: Vec<String> = a.reasons().map(|r| r.rule_id().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    // 10.5 days, then exactly 10 days, since the last login.
+    assert_eq!(reasons(IPAD, 252), ["dormant", "second-login", "tablet"]);
+    assert_eq!(reasons(PHONE, 240), ["dormant", "recent", "second-login"]);
 }

@@ -1131,6 +1131,25 @@ mod tests {
         assert!(never_true(&hours).is_some());
     }
 
+    /// A rule's reason carries the signals of every detector its condition names.
+    #[test]
+    fn signals_in_order_of_appearance() {
+        let (a, b, c) = (
+            SignalRef::Builtin(C::DeviceNew),
+            SignalRef::Builtin(C::GeoNewCountry),
+            SignalRef::Custom(0),
+        );
+        let condition = Condition::All(vec![
+            Condition::Hit(a),
+            Condition::Not(Box::new(Condition::NotEvaluated(b))),
+            Condition::Missing(Fact::Asn),
+            Condition::Any(vec![Condition::Hit(c), Condition::Hit(a)]),
+        ]);
+        let mut out = Vec::new();
+        condition.signals(&mut out);
+        assert_eq!(out, [a, b, c, a]);
+    }
+
     #[test]
     fn never_true_says_why() {
         assert_eq!(

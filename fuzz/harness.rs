@@ -254,6 +254,11 @@ fn check_message(e: &dyn std::fmt::Display) {
         m.contains('`'),
         "error message without a backticked name: {m}"
     );
+    // Quoted values are escaped: no input can forge a log line or drive a terminal.
+    assert!(
+        !m.chars().any(char::is_control),
+        "control character in an error message: {m:?}"
+    );
 }
 
 /// The profile's tables are within their caps.
@@ -265,6 +270,10 @@ pub fn check_caps(p: &Profile) {
         "recent logins over cap"
     );
     assert!(p.feedback().len() <= MAX_FEEDBACK, "feedback over cap");
+    assert!(
+        p.attempts().len() <= ecps_risk::MAX_ATTEMPTS,
+        "attempts over cap"
+    );
 }
 
 fn json_round_trip<T>(value: &T)

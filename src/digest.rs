@@ -148,7 +148,7 @@ fn write_hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 fn parse_hex<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
     let err = || HexError {
-        value: crate::national_id::shorten(text),
+        value: crate::text::quoted(text),
         digits: N * 2,
     };
     let bytes = text.as_bytes();

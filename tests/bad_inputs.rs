@@ -974,6 +974,39 @@ fn watchlist_entry_that_is_not_a_network() {
     );
 }
 
+#[test]
+fn subject_watchlist_entries_are_read_like_subjects() {
+    // A trailing space from a CSV, words, a Luhn typo: no login could ever match them, so the
+    // block (force deny) or the alert would silently never fire. Refused, the entry named.
+    for (kind, entry, reason) in [
+        ("subjects", r#""810001234565 ""#, "not visible ASCII"),
+        ("subjects", r#""hello world""#, "not visible ASCII"),
+        ("subjects", r#""810001234564""#, "Luhn"),
+        (
+            "blocked_subjects",
+            r#"{"subject": "810001234564", "since": "2025-10-06T09:00:00Z"}"#,
+            "Luhn",
+        ),
+    ] {
+        let json = format!(
+            r#"{{"lists": [{{"name": "alert", "kind": "{kind}", "entries": [{entry}]}}]}}"#
+        );
+        let e = serde_json::from_str::<Watchlists>(&json).unwrap_err();
+        names(
+            &e,
+            &["`alert`", "entry 0", "not a valid subject id", reason],
+        );
+    }
+    // What a login's subject can be is accepted, an ANS sandbox account included.
+    let lists: Watchlists = serde_json::from_str(
+        r#"{"lists": [{"name": "alert", "kind": "subjects",
+            "entries": ["810001234565", "ANS20210107161422", "30B0168811/CPET00001"]}]}"#,
+    )
+    .unwrap();
+    let alert = lists.subject_list("alert").unwrap();
+    assert!(alert.contains("ANS20210107161422"));
+}
+
 // ---- Duplicates. ----
 
 #[test]

@@ -1498,3 +1498,49 @@ fn card_step_up(ctx: &RiskContext) -> Option<RiskContext> {
     e.auth.mode = Some(ecps_risk::AuthMode::Card);
     RiskContext::try_from(e).ok()
 }
+
+proptest! {
+    #![proptest_config(Config::with_cases(256))]
+
+    /// Error messages quote the offending value with its control and text-reordering
+    /// characters escaped, wherever the value comes from: a subject claim, a user agent, a
+    /// watchlist entry, a policy's rule id.
+    #[test]
+    fn error_messages_never_carry_control_characters(
+        head in "\\PC{0,20}",
+        control in prop::sample::select(vec!['\r', '\n', '\u{1b}', '\u{7f}', '\0', '\u{85}']),
+        tail in "\\PC{0,20}",
+    ) {
+        let text = format!("{head}{control}{tail}");
+        let clean = |m: String| !m.chars().any(char::is_control);
+        let subject = text.parse::<NationalId>().unwrap_err();
+        prop_assert!(clean(subject.to_string()), "{subject}");
+        let claims = ecps_risk::PscClaims {
+            subject_name_id: Some(text.clone()),
+            ..ecps_risk::PscClaims::default()
+        };
+        // (Claims are trimmed first: a control at either end is blank, and goes.)
+        if let Err(e) = RiskContext::from_psc_claims(NOW, &claims) {
+            prop_assert!(clean(e.to_string()), "{e}");
+        }
+        let ua = format!("{text}{}", "x".repeat(ecps_risk::MAX_USER_AGENT_LEN));
+        let e = RiskContext::builder(NOW, SUBJECTS[0].parse().unwrap())
+            .user_agent(&ua)
+            .build()
+            .unwrap_err();
+        prop_assert!(clean(e.to_string()), "{e}");
+        for kind in ["subjects", "ip"] {
+            let json = serde_json::json!({"lists": [{"name": "l", "kind": kind, "entries": [text]}]});
+            let e = serde_json::from_value::<Watchlists>(json).unwrap_err();
+            prop_assert!(clean(e.to_string()), "{e}");
+        }
+        let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "p", "version": "1",
+            "thresholds": { "step_up": 10, "review": 20, "deny": 30 },
+            "rules": [{ "id": text, "when": { "hit": "device.new" }, "effect": { "points": 1 } }],
+        }))
+        .unwrap();
+        let e = Policy::compile(spec).unwrap_err();
+        prop_assert!(clean(e.to_string()), "{e}");
+    }
+}

@@ -2059,7 +2059,7 @@ fn bare(subject: &str, at: OffsetDateTime) -> RiskContextBuilder {
 /// Mme Léa Hoarau, liberal nurse in Saint-Denis (La Réunion): the e-CPS only, on her phone
 /// (SRR, AS 37002: a new address at almost every login) and on her laptop at home, where a
 /// commercial VPN exits in Paris. Three weeks of logins, learned as a provider learns them.
-const HOARAU: &str = "810045612349";
+const HOARAU: &str = "810045612347";
 
 fn hoarau_phone(at: OffsetDateTime, ip: &str) -> RiskContext {
     bare(HOARAU, at)

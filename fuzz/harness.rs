@@ -274,6 +274,17 @@ pub fn check_caps(p: &Profile) {
         p.attempts().len() <= ecps_risk::MAX_ATTEMPTS,
         "attempts over cap"
     );
+    let m = p.means();
+    assert!(
+        [m.card, m.ecps, m.other]
+            .iter()
+            .all(|n| *n <= ecps_risk::MAX_MEANS_COUNT),
+        "means over cap"
+    );
+    assert!(
+        p.hours().iter().all(|h| *h <= ecps_risk::MAX_HOUR_COUNT),
+        "hours over cap"
+    );
 }
 
 fn json_round_trip<T>(value: &T)

@@ -515,11 +515,16 @@ impl<'p> Assessment<'p> {
             });
         }
         let auth = &step_up.event().auth;
-        match auth.auth_time {
-            Some(t) if login.now() - t <= crate::context::FUTURE_TOLERANCE => {}
-            other => {
-                return Err(StepUpError::NotFresh { auth_time: other });
-            }
+        // Fresh: authenticated at the step-up, not before the login (a clock skew of
+        // `FUTURE_TOLERANCE` allowed), and never the very session the login itself came with.
+        let fresh = auth.auth_time.is_some_and(|t| {
+            login.now() - t <= crate::context::FUTURE_TOLERANCE
+                && login.event().auth.auth_time.is_none_or(|before| t > before)
+        });
+        if !fresh {
+            return Err(StepUpError::NotFresh {
+                auth_time: auth.auth_time,
+            });
         }
         if method == StepUpMethod::CpsCard && auth.mode != Some(AuthMode::Card) {
             return Err(StepUpError::NotCard {
@@ -645,8 +650,9 @@ pub enum StepUpError {
         /// Seconds from the login to the step-up login (negative: before it).
         elapsed_seconds: i64,
     },
-    /// The step-up login's authentication is older than the login (a reused SSO session) or
-    /// has no `auth_time`.
+    /// The step-up login's authentication is older than the login (more than the clock skew
+    /// tolerated, 5 minutes: a reused SSO session), no later than the login's own
+    /// authentication (the same session), or has no `auth_time`.
     #[error("the step-up login is no fresh authentication (`auth_time` {})", match auth_time {
         Some(t) => format!("`{}`", rfc3339(t)),
         None => "missing".to_owned(),

@@ -876,6 +876,13 @@ fn check_caps(p: &Profile) {
     assert!(p.recent_logins().len() <= MAX_RECENT_LOGINS);
     assert!(p.feedback().len() <= MAX_FEEDBACK);
     assert!(p.hours().iter().all(|h| *h <= MAX_HOUR_COUNT));
+    assert!(p.attempts().len() <= ecps_risk::MAX_ATTEMPTS);
+    let m = p.means();
+    assert!(
+        [m.card, m.ecps, m.other]
+            .iter()
+            .all(|n| *n <= ecps_risk::MAX_MEANS_COUNT)
+    );
 }
 
 /// Every copy of `value` with one of its objects (at any depth) replaced by the array of its

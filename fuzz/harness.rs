@@ -1143,7 +1143,7 @@ impl Fate {
                 .ok()
                 .map(|learned| {
                     let undone = learned.confirm_compromised(ctx).expect("its own login");
-                    check_undone(profile, &undone, ctx);
+                    check_undone(profile, &learned, &undone, ctx, true);
                     undone
                 }),
             Fate::EarlierFoundOut(back) => scored(None).map(|learned| {
@@ -1276,12 +1276,11 @@ impl Evaluation {
         // Learned (allowed, or confirmed safe by mistake), then found out: undone.
         let a = recommended().evaluate(ctx, profile, &env);
         let allowed = profile.learn(ctx, &a).ok().filter(|_| a.is_good_login());
-        for learned in [allowed, profile.confirm_safe(ctx).ok()]
-            .into_iter()
-            .flatten()
+        for (learned, confirmed_safe) in [(allowed, false), (profile.confirm_safe(ctx).ok(), true)]
         {
+            let Some(learned) = learned else { continue };
             let undone = learned.confirm_compromised(ctx).expect("its own login");
-            check_undone(profile, &undone, ctx);
+            check_undone(profile, &learned, &undone, ctx, confirmed_safe);
         }
     }
 }
@@ -1615,11 +1614,14 @@ pub fn check_step_up(a: &mut Assessment<'_>, ctx: &RiskContext, step_up: &RiskCo
 }
 
 /// The profile's knowledge of each value is within what `before` had: no value it did not
-/// hold, seen no more often, no more confirmed, over no longer a span.
+/// hold, seen no more often, no more confirmed (when `confirmations` is known), over no longer
+/// a span (a last sighting goes back at most to the good login before, `previous`).
 fn check_table_within<K: Ord + Copy + std::fmt::Debug>(
     after: &CountTable<K>,
     before: &CountTable<K>,
     table: &str,
+    confirmations: bool,
+    previous: Option<i64>,
 ) {
     for e in after.iter() {
         let b = before
@@ -1627,36 +1629,90 @@ fn check_table_within<K: Ord + Copy + std::fmt::Debug>(
             .unwrap_or_else(|| panic!("{table}: {e:?} kept from a compromised login"));
         assert!(
             e.count <= b.count
-                && e.confirmed <= b.confirmed
+                && (e.confirmed <= b.confirmed || !confirmations)
                 && e.first_seen == b.first_seen
-                && e.last_seen <= b.last_seen,
+                && (e.last_seen <= b.last_seen || Some(e.last_seen) == previous),
             "{table}: {e:?} kept from a compromised login, was {b:?}"
         );
     }
 }
 
-/// `confirm_compromised` of a login just learned takes back what it taught and only that
-/// (SECURITY.md): its device goes and is marked; no table holds more than before it was
-/// learned; its count, means, hour and position go.
-fn check_undone(before: &Profile, after: &Profile, ctx: &RiskContext) {
+/// `confirm_compromised` of a login `before` learned as `learned` (`confirmed_safe`: by
+/// `confirm_safe`) takes back what it taught and only that (SECURITY.md): its device goes and
+/// is marked. If the login is among the last `MAX_RECENT_LOGINS` (older ones cannot be told
+/// from logins never learned), no table holds more than before it was learned — no more
+/// confirmed either, when its confirmation is known (a card login, or its `confirm_safe` mark
+/// among the last `MAX_FEEDBACK`) — and its count, means, hour and position go.
+fn check_undone(
+    before: &Profile,
+    learned: &Profile,
+    after: &Profile,
+    ctx: &RiskContext,
+    confirmed_safe: bool,
+) {
     check_caps(after);
     json_round_trip(after);
     let at = ctx.now().unix_timestamp();
-    if let Some(d) = ctx.event().request.device {
+    let device = ctx.event().request.device;
+    if let Some(d) = device {
         assert!(after.devices().get(&d).is_none(), "compromised device kept");
         if before.feedback().iter().all(|m| m.at <= at) {
             assert_eq!(after.compromised_since(&d), Some(at), "device not marked");
         }
     }
-    check_table_within(after.devices(), before.devices(), "devices");
+    check_table_within(after.devices(), before.devices(), "devices", true, None);
+    if !learned.recent_logins().contains(&at) {
+        return;
+    }
+    let confirmations = !confirmed_safe
+        || ctx.event().auth.mode == Some(AuthMode::Card)
+        || learned.feedback().iter().any(|m| {
+            (m.at, m.device, m.feedback) == (at, device, ecps_risk::Feedback::ConfirmedSafe)
+        });
+    let previous = learned
+        .recent_logins()
+        .iter()
+        .rev()
+        .find(|t| **t < at)
+        .copied();
     let (h, b) = (after.history(), before.history());
-    check_table_within(&h.networks, &b.networks, "networks");
-    check_table_within(&h.asns, &b.asns, "asns");
-    check_table_within(&h.countries, &b.countries, "countries");
-    check_table_within(&h.user_agents, &b.user_agents, "user_agents");
-    check_table_within(&h.browsers, &b.browsers, "browsers");
-    check_table_within(&h.oses, &b.oses, "oses");
-    check_table_within(&h.devices, &b.devices, "device types");
+    check_table_within(
+        &h.networks,
+        &b.networks,
+        "networks",
+        confirmations,
+        previous,
+    );
+    check_table_within(&h.asns, &b.asns, "asns", confirmations, previous);
+    check_table_within(
+        &h.countries,
+        &b.countries,
+        "countries",
+        confirmations,
+        previous,
+    );
+    check_table_within(
+        &h.user_agents,
+        &b.user_agents,
+        "user agents",
+        confirmations,
+        previous,
+    );
+    check_table_within(
+        &h.browsers,
+        &b.browsers,
+        "browsers",
+        confirmations,
+        previous,
+    );
+    check_table_within(&h.oses, &b.oses, "oses", confirmations, previous);
+    check_table_within(
+        &h.devices,
+        &b.devices,
+        "device types",
+        confirmations,
+        previous,
+    );
     let (m, mb) = (after.means(), before.means());
     assert!(m.card <= mb.card && m.ecps <= mb.ecps && m.other <= mb.other);
     assert!(

@@ -506,7 +506,10 @@ impl<'p> Assessment<'p> {
         };
         self.check_login(login)?;
         if step_up.subject() != login.subject() {
-            return Err(StepUpError::OtherProfessional);
+            return Err(StepUpError::OtherProfessional {
+                at: step_up.now(),
+                digest: step_up.digest(),
+            });
         }
         let elapsed = step_up.now() - login.now();
         if elapsed.is_negative() || elapsed > STEP_UP_WINDOW {
@@ -638,9 +641,18 @@ pub enum StepUpError {
     /// The login given is not the one the assessment is of.
     #[error(transparent)]
     OtherLogin(#[from] LoginMismatch),
-    /// The step-up login is another professional's.
-    #[error("the step-up login is another professional's")]
-    OtherProfessional,
+    /// The step-up login is another professional's. It is named by its time and
+    /// [`RiskContext::digest`], never by its subject (as in [`LoginMismatch`]).
+    #[error(
+        "the step-up login at `{}` (digest `{digest}`) is another professional's",
+        rfc3339(at)
+    )]
+    OtherProfessional {
+        /// The step-up login's time.
+        at: OffsetDateTime,
+        /// The step-up login's [`RiskContext::digest`].
+        digest: Digest128,
+    },
     /// The step-up login is not within [`STEP_UP_WINDOW`] after the login.
     #[error(
         "the step-up login is `{elapsed_seconds}` s after the login, outside 0 to {} s",

@@ -1778,6 +1778,40 @@ fn report_only_card_step_up_is_not_cleared_by_a_passed_fresh_authentication() {
     assert!(!a.is_good_login());
 }
 
+#[test]
+fn step_up_login_of_another_professional_is_named_by_time_and_digest() {
+    // Found by fuzzing (fuzz target `report`): the message named nothing ("the step-up login
+    // is another professional's").
+    let ctx = login()
+        .activation(
+            NOW - Duration::hours(1),
+            ecps_risk::ActivationChannel::EmailSms,
+        )
+        .build()
+        .unwrap();
+    let policy = Policy::recommended();
+    let mut a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert!(matches!(a.decision(), Decision::StepUp(_)), "{a}");
+    let mut e = step_up_login(&ctx, true).event().clone();
+    e.subject = "810023456782".parse().unwrap();
+    let other = RiskContext::try_from(e).unwrap();
+    let error = a.mark_step_up_passed(&ctx, &other).unwrap_err();
+    assert_eq!(
+        error,
+        ecps_risk::StepUpError::OtherProfessional {
+            at: other.now(),
+            digest: other.digest(),
+        }
+    );
+    let digest = format!("`{}`", other.digest());
+    names(&error, &["`2025-10-08T09:31:00Z`", &digest]);
+    // Never its subject, nor the login's.
+    for subject in [SUBJECT, "810023456782"] {
+        assert!(!error.to_string().contains(subject), "{error}");
+    }
+    assert!(!a.is_good_login());
+}
+
 /// The login a step-up asks for, a minute after `ctx`: a fresh authentication, with the card
 /// or the e-CPS.
 fn step_up_login(ctx: &RiskContext, card: bool) -> RiskContext {

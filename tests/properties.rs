@@ -1305,8 +1305,10 @@ proptest! {
         if let Some(w) = &lists {
             env = env.with_watchlists(w);
         }
+        // The step-up answered by the login it asks for.
+        let step_up = if passed { harness::step_up_login(&ctx) } else { None };
         for policy in harness::report_policies() {
-            harness::check_outputs(policy, &ctx, &profile, &env, passed, other.as_ref());
+            harness::check_outputs(policy, &ctx, &profile, &env, step_up.as_ref(), other.as_ref());
         }
     }
 

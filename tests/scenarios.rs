@@ -2027,7 +2027,10 @@ fn a_card_step_up_counts_only_when_a_card_login_follows() {
     );
     assert_eq!(
         a.mark_step_up_passed(&login, &other),
-        Err(StepUpError::OtherProfessional)
+        Err(StepUpError::OtherProfessional {
+            at: other.now(),
+            digest: other.digest(),
+        })
     );
     let elsewhere = kill_chain_from_france(t + Duration::minutes(5));
     assert!(matches!(

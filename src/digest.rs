@@ -29,8 +29,8 @@ pub(crate) fn sha256(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
 /// A 128-bit hash of an identifier the crate must compare but never keep in clear (a device
 /// cookie, a full user-agent string). 128 bits keep collisions out of reach for per-user sets and
 /// population tables alike, at half the storage of a full SHA-256. Serialized as 32 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Digest128([u8; 16]);
 
 // Byte order, compared as one big-endian integer: the same order as the bytes', without a
@@ -98,8 +98,8 @@ impl Digest128 {
 }
 
 /// A SHA-256 fingerprint (of a policy's canonical form), serialized as 64 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
@@ -119,8 +119,8 @@ impl Fingerprint {
 /// [`PseudonymKey`](crate::PseudonymKey), truncated to 128 bits, serialized as 32 hex digits.
 /// The same identifier under the same key always gives the same pseudonym, so reports and audit
 /// records can be linked; without the key, it says nothing about the identifier.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Pseudonym([u8; 16]);
 
 impl Pseudonym {
@@ -142,8 +142,26 @@ pub struct HexError {
     digits: usize,
 }
 
+/// Lowercase hex of up to 32 bytes, in `out`: one pass over the bytes, no formatter per byte
+/// (a login event's digest, serialized, is written on every context build).
+fn hex<'a>(bytes: &[u8], out: &'a mut [u8; 64]) -> &'a str {
+    let digit = |n: u8| if n < 10 { b'0' + n } else { b'a' + n - 10 };
+    let mut len = 0;
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        if let [h, l] = pair {
+            *h = digit(b >> 4);
+            *l = digit(b & 0xf);
+            len += 2;
+        }
+    }
+    // Hex digits are ASCII, so always UTF-8.
+    out.get(..len)
+        .and_then(|text| std::str::from_utf8(text).ok())
+        .unwrap_or_default()
+}
+
 fn write_hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    f.write_str(hex(bytes, &mut [0; 64]))
 }
 
 fn parse_hex<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
@@ -183,6 +201,12 @@ macro_rules! hex_newtype {
                 write!(f, "{}(", stringify!($name))?;
                 write_hex(&self.0, f)?;
                 f.write_str(")")
+            }
+        }
+        // As text, built on the stack: `into = "String"` would allocate one per value.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(hex(&self.0, &mut [0; 64]))
             }
         }
         impl std::str::FromStr for $name {

@@ -423,6 +423,44 @@ mod tests {
     }
 
     #[test]
+    fn a_struct_that_writes_fewer_fields_than_it_announced_hashes_its_debug_form() {
+        // Positions name fields only if every left-out field is reported (`skip_field`).
+        #[derive(Debug)]
+        struct Sparse(Option<u8>, Option<u8>);
+        impl Serialize for Sparse {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Sparse", 2)?;
+                for (key, field) in [("a", self.0), ("b", self.1)] {
+                    if let Some(v) = field {
+                        st.serialize_field(key, &v)?;
+                    }
+                }
+                st.end()
+            }
+        }
+        let mut h = tagged("t");
+        h.update([1]);
+        h.update(b"Sparse(Some(1), None)");
+        assert_eq!(
+            Digest128::of_value("t", &Sparse(Some(1), None)),
+            Digest128::truncate(h.finalize().into())
+        );
+        assert_ne!(
+            Digest128::of_value("t", &Sparse(Some(1), None)),
+            Digest128::of_value("t", &Sparse(None, Some(1)))
+        );
+        // Written whole, it is encoded.
+        let mut h = tagged("t");
+        h.update([0]);
+        h.update([31, 1, 0, 9, 1, 1, 1, 9, 2, 0]);
+        assert_eq!(
+            Digest128::of_value("t", &Sparse(Some(1), Some(2))),
+            Digest128::truncate(h.finalize().into())
+        );
+    }
+
+    #[test]
     fn long_values_hash_whole() {
         // Longer than the encoder's buffer, and around its edge.
         for n in [200, 255, 256, 257, 600, 5000] {

@@ -183,7 +183,8 @@ use std::path::PathBuf;
 
 use ecps_risk::{
     ActivationChannel, ActivityLocation, AuthMode, ContactChange, ContactKind, CountryCode,
-    Department, LocalTime, NationalId, PushOutcome, RecordedLogin, RiskContext, ValidationRequest,
+    Department, IdKind, LocalTime, NationalId, PushOutcome, RecordedLogin, RiskContext,
+    ValidationRequest,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -756,7 +757,10 @@ fn rpps(rng: &mut Rng, taken: &mut BTreeSet<String>) -> Result<NationalId, Box<d
         let base = format!("81{:09}", rng.below(1_000_000_000));
         for check in 0..10 {
             let text = format!("{base}{check}");
-            if let Ok(id) = text.parse::<NationalId>() {
+            // Any text parses (as an unrecognised subject); an RPPS id is one that passes.
+            if let Ok(id) = text.parse::<NationalId>()
+                && id.kind() == IdKind::Rpps
+            {
                 if taken.insert(text) {
                     return Ok(id);
                 }

@@ -24,12 +24,13 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 use ecps_risk::{
-    ActivationChannel, ActivityLocation, Addresses, Assessment, AuditRecord, ContactChange,
-    ContactKind, CountryCode, Decision, Detector, DetectorError, DetectorInput, DetectorParams,
-    DetectorRegistry, Environment, Evidence, Failure, Identifiers, IncidentReport, LocalTime,
-    LoginEvent, MAX_DEVICES, MAX_FEEDBACK, MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS,
-    Policy, PolicySpec, PopulationStats, Privacy, Profile, ProfileError, PscClaims, PseudonymKey,
-    PushOutcome, ReportError, RiskContext, RiskContextBuilder, Signal, ValidationRequest,
+    ActivationChannel, ActivityLocation, Addresses, Assessment, AuditRecord, AuthMode,
+    ContactChange, ContactKind, CountTable, CountryCode, Decision, Detector, DetectorError,
+    DetectorInput, DetectorParams, DetectorRegistry, Environment, Evidence, FUTURE_TOLERANCE,
+    Failure, Identifiers, IncidentReport, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK,
+    MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec, PopulationStats,
+    Privacy, Profile, ProfileError, PscClaims, PseudonymKey, PushOutcome, ReportError, RiskContext,
+    RiskContextBuilder, STEP_UP_WINDOW, Signal, StepUpError, StepUpMethod, ValidationRequest,
     Watchlists, WatchlistsSpec, anomaly_score, postal_area,
 };
 use time::macros::datetime;
@@ -122,6 +123,11 @@ fn everything() -> &'static Policy {
                 "id": format!("fact-{fact}"),
                 "when": { "compare": { "fact": fact, op: value } },
                 "effect": { "points": 2 },
+            }));
+            rules.push(serde_json::json!({
+                "id": format!("missing-{fact}"),
+                "when": { "missing": fact },
+                "effect": { "points": 1 },
             }));
         }
         rules.push(serde_json::json!({
@@ -254,6 +260,11 @@ fn check_message(e: &dyn std::fmt::Display) {
         m.contains('`'),
         "error message without a backticked name: {m}"
     );
+    // Quoted values are escaped: no input can forge a log line or drive a terminal.
+    assert!(
+        !m.chars().any(char::is_control),
+        "control character in an error message: {m:?}"
+    );
 }
 
 /// The profile's tables are within their caps.
@@ -265,6 +276,21 @@ pub fn check_caps(p: &Profile) {
         "recent logins over cap"
     );
     assert!(p.feedback().len() <= MAX_FEEDBACK, "feedback over cap");
+    assert!(
+        p.attempts().len() <= ecps_risk::MAX_ATTEMPTS,
+        "attempts over cap"
+    );
+    let m = p.means();
+    assert!(
+        [m.card, m.ecps, m.other]
+            .iter()
+            .all(|n| *n <= ecps_risk::MAX_MEANS_COUNT),
+        "means over cap"
+    );
+    assert!(
+        p.hours().iter().all(|h| *h <= ecps_risk::MAX_HOUR_COUNT),
+        "hours over cap"
+    );
 }
 
 fn json_round_trip<T>(value: &T)
@@ -794,6 +820,62 @@ impl Time {
     }
 }
 
+/// An `authMode` claim: the card, the e-CPS, or any text.
+#[derive(Arbitrary, Debug, Clone)]
+pub enum AuthModeInput {
+    /// `CARD`.
+    Card,
+    /// `MOBILE`: the e-CPS.
+    Mobile,
+    /// Anything (`card` or `mobile` in any case too, read as PSC's values).
+    Text(String),
+}
+
+impl AuthModeInput {
+    fn mode(&self) -> AuthMode {
+        AuthMode::parse(match self {
+            AuthModeInput::Card => "CARD",
+            AuthModeInput::Mobile => "MOBILE",
+            AuthModeInput::Text(text) => text,
+        })
+    }
+}
+
+/// The login a step-up is answered with, as it departs from the one asked for (a fresh card
+/// login of the same professional a minute later, `step_up_login`): at any time around the
+/// window, with any `auth_time`, any means, another professional's.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct StepUpLogin {
+    /// Seconds after the login (negative: before it).
+    after: i16,
+    /// Its `auth_time`, seconds before its own time (negative: after it; `None`: none).
+    auth_age: Option<i32>,
+    /// Its `authMode`.
+    mode: Option<AuthModeInput>,
+    /// Another professional's (an index into the subjects; the login's own at times).
+    subject: Option<u8>,
+}
+
+impl StepUpLogin {
+    /// The step-up login answering `ctx`, `None` when invalid (past year 9999).
+    pub fn build(&self, ctx: &RiskContext) -> Option<RiskContext> {
+        let mut e = ctx.event().clone();
+        e.at = e.at.checked_add(Duration::seconds(i64::from(self.after)))?;
+        e.auth.auth_time = match self.auth_age {
+            Some(age) => Some(e.at.checked_sub(Duration::seconds(i64::from(age)))?),
+            None => None,
+        };
+        e.auth.mode = self.mode.as_ref().map(AuthModeInput::mode);
+        if let Some(i) = self.subject {
+            e.subject = SUBJECTS
+                .get(usize::from(i) % SUBJECTS.len())?
+                .parse()
+                .ok()?;
+        }
+        RiskContext::try_from(e).ok()
+    }
+}
+
 /// One login's inputs, as the builder takes them.
 #[derive(Arbitrary, Debug, Clone)]
 pub struct Login {
@@ -809,7 +891,7 @@ pub struct Login {
     hosting: Option<bool>,
     acr: Option<String>,
     amr: Option<Vec<String>>,
-    auth_mode: Option<String>,
+    auth_mode: Option<AuthModeInput>,
     auth_time: Option<i64>,
     issued_at: Option<i64>,
     credential_id: Option<String>,
@@ -864,7 +946,7 @@ impl Login {
             b = b.amr(a.iter().cloned());
         }
         if let Some(m) = &self.auth_mode {
-            b = b.auth_mode(m.as_str());
+            b = b.auth_mode(m.mode());
         }
         if let Some(t) = self.auth_time {
             b = b.auth_time_unix(t);
@@ -1014,13 +1096,114 @@ impl Lists {
     }
 }
 
+/// A login of the profile's past, and what the provider made of it.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct Past {
+    /// The login.
+    pub login: Login,
+    /// What became of it.
+    pub fate: Fate,
+}
+
+/// What the provider made of a past login.
+#[derive(Arbitrary, Debug, Clone)]
+pub enum Fate {
+    /// A person confirmed it safe (`confirm_safe`).
+    ConfirmedSafe,
+    /// Scored by the recommended policy and learned as `learn` decides: allowed, or kept as
+    /// an attempt.
+    Scored,
+    /// Scored, its step-up answered (`None`: by the login asked for), then learned.
+    SteppedUp(Option<StepUpLogin>),
+    /// Confirmed safe by mistake, then confirmed compromised: an undo, checked.
+    FoundOut,
+    /// Scored and learned, then an earlier login of the past (this many back) confirmed
+    /// compromised.
+    EarlierFoundOut(u8),
+}
+
+impl Fate {
+    /// The profile after `ctx` met this fate (`past`: the logins before it), every step
+    /// checked; the profile unchanged when a step is refused (another professional's login).
+    fn apply(
+        &self,
+        profile: &Profile,
+        ctx: &RiskContext,
+        past: &[RiskContext],
+        env: &Environment<'_>,
+    ) -> Profile {
+        let foreign = |c: &RiskContext| profile.subject().is_some_and(|s| s != c.subject());
+        let scored = |step_up: Option<RiskContext>| {
+            let mut a = recommended().evaluate(ctx, profile, env);
+            let passed = step_up.is_some_and(|s| check_step_up(&mut a, ctx, &s));
+            check_learning(&a, ctx, profile, passed)
+        };
+        let next = match self {
+            Fate::ConfirmedSafe => profile
+                .confirm_safe(ctx)
+                .map_err(|e| check_message(&e))
+                .ok(),
+            Fate::Scored => scored(None),
+            Fate::SteppedUp(s) => scored(match s {
+                Some(s) => s.build(ctx),
+                None => step_up_login(ctx),
+            }),
+            Fate::FoundOut => profile
+                .confirm_safe(ctx)
+                .map_err(|e| check_message(&e))
+                .ok()
+                .map(|learned| {
+                    let undone = learned.confirm_compromised(ctx).expect("its own login");
+                    check_undone(profile, &learned, &undone, ctx, true);
+                    undone
+                }),
+            Fate::EarlierFoundOut(back) => scored(None).map(|learned| {
+                let Some(earlier) = past
+                    .len()
+                    .checked_sub(1 + usize::from(*back) % past.len().max(1))
+                    .and_then(|i| past.get(i))
+                else {
+                    return learned;
+                };
+                match learned.confirm_compromised(earlier) {
+                    Ok(p) => {
+                        if let Some(d) = earlier.event().request.device {
+                            assert!(p.devices().get(&d).is_none(), "compromised device kept");
+                        }
+                        p
+                    }
+                    Err(e) => {
+                        assert!(learned.subject().is_some_and(|s| s != earlier.subject()));
+                        check_message(&e);
+                        learned
+                    }
+                }
+            }),
+        };
+        match next {
+            Some(p) => {
+                assert!(!foreign(ctx), "learned another professional's login");
+                check_caps(&p);
+                p
+            }
+            None => {
+                assert!(
+                    foreign(ctx),
+                    "a login of the profile's own professional refused"
+                );
+                profile.clone()
+            }
+        }
+    }
+}
+
 /// Everything one evaluation takes.
 #[derive(Arbitrary, Debug, Clone)]
 pub struct Evaluation {
     /// The login scored.
     pub login: Login,
-    /// Logins the profile learned before (confirmed safe), in order.
-    pub history: Vec<Login>,
+    /// Logins of the profile's past, in order, and what became of each.
+    pub history: Vec<Past>,
     /// Watchlists, if any.
     pub lists: Option<Lists>,
     /// Logins counted into the population statistics, if any.
@@ -1052,32 +1235,30 @@ impl Evaluation {
     /// Build every part, checking the history's caps and every error message on the way;
     /// `None` when the login itself is invalid.
     pub fn build(&self) -> Option<Built> {
-        let mut profile = Profile::new();
-        for l in self.history.iter().take(24) {
-            if let Some(ctx) = l.build() {
-                match profile.confirm_safe(&ctx) {
-                    Ok(p) => profile = p,
-                    Err(e) => check_message(&e),
+        let mut built = Built {
+            profile: Profile::new(),
+            lists: self.lists.as_ref().and_then(Lists::compile),
+            population: self.population.as_ref().map(|logins| {
+                let mut p = PopulationStats::new();
+                for ctx in logins.iter().take(24).filter_map(Login::build) {
+                    p.observe(ctx.features(), ctx.now().unix_timestamp());
                 }
-                check_caps(&profile);
+                p.set_users(logins.len() as u64);
+                p
+            }),
+            ctx: self.login.build()?,
+        };
+        let env = built.env();
+        let mut profile = Profile::new();
+        let mut past = Vec::new();
+        for p in self.history.iter().take(24) {
+            if let Some(ctx) = p.login.build() {
+                profile = p.fate.apply(&profile, &ctx, &past, &env);
+                past.push(ctx);
             }
         }
-        let lists = self.lists.as_ref().and_then(Lists::compile);
-        let population = self.population.as_ref().map(|logins| {
-            let mut p = PopulationStats::new();
-            for ctx in logins.iter().take(24).filter_map(Login::build) {
-                p.observe(ctx.features(), ctx.now().unix_timestamp());
-            }
-            p.set_users(logins.len() as u64);
-            p
-        });
-        let ctx = self.login.build()?;
-        Some(Built {
-            profile,
-            lists,
-            population,
-            ctx,
-        })
+        built.profile = profile;
+        Some(built)
     }
 
     /// Build every part and check every invariant.
@@ -1102,6 +1283,15 @@ impl Evaluation {
         if let Ok(next) = profile.confirm_compromised(ctx) {
             check_caps(&next);
             json_round_trip(&next);
+        }
+        // Learned (allowed, or confirmed safe by mistake), then found out: undone.
+        let a = recommended().evaluate(ctx, profile, &env);
+        let allowed = profile.learn(ctx, &a).ok().filter(|_| a.is_good_login());
+        for (learned, confirmed_safe) in [(allowed, false), (profile.confirm_safe(ctx).ok(), true)]
+        {
+            let Some(learned) = learned else { continue };
+            let undone = learned.confirm_compromised(ctx).expect("its own login");
+            check_undone(profile, &learned, &undone, ctx, confirmed_safe);
         }
     }
 }
@@ -1251,10 +1441,12 @@ pub struct ReportInput {
     pub evaluation: Evaluation,
     /// What `custom.echo` returns.
     pub evidence: Option<AnyEvidence>,
-    /// The caller marks the step-up passed.
-    pub step_up_passed: bool,
+    /// The professional answers the step-up, if one is asked for.
+    pub step_up: bool,
     /// Another login, whose context is given with this login's assessment.
     pub other: Option<Login>,
+    /// How the step-up login departs from the one asked for (`None`: it is that login).
+    pub step_up_login: Option<StepUpLogin>,
 }
 
 impl ReportInput {
@@ -1268,16 +1460,14 @@ impl ReportInput {
         ECHO.with(|e| e.set(evidence));
         let env = built.env();
         let other = self.other.as_ref().and_then(Login::build);
+        let (ctx, profile) = (&built.ctx, &built.profile);
+        let step_up = match (self.step_up, &self.step_up_login) {
+            (false, _) => None,
+            (true, None) => step_up_login(ctx),
+            (true, Some(s)) => s.build(ctx),
+        };
         for policy in report_policies() {
-            let (ctx, profile) = (&built.ctx, &built.profile);
-            let a = check_outputs(
-                policy,
-                ctx,
-                profile,
-                &env,
-                self.step_up_passed,
-                other.as_ref(),
-            );
+            let a = check_outputs(policy, ctx, profile, &env, step_up.as_ref(), other.as_ref());
             if let Some(e) = evidence.filter(|_| policy.id() != "everything") {
                 check_echo(policy, &a, e);
             }
@@ -1291,22 +1481,21 @@ pub fn report_policies() -> impl Iterator<Item = &'static Policy> {
     echo_policies().iter().chain([everything()])
 }
 
-/// Score `ctx` under `policy` (its step-up marked passed when `passed`) and check what its
-/// outputs must satisfy: evidence within its domain and no address in it; `is_good_login` as
-/// SECURITY.md states it and `learn` following it; the incident report and the audit record in
-/// every privacy setting; `other`, when another login, refused with this assessment.
+/// Score `ctx` under `policy` (its step-up answered by `step_up`, when given) and check what
+/// its outputs must satisfy: the step-up accepted exactly when SECURITY.md says; evidence
+/// within its domain and no address in it; `is_good_login` as SECURITY.md states it and
+/// `learn` following it; the incident report and the audit record in every privacy setting;
+/// `other`, when another login, refused with this assessment.
 pub fn check_outputs<'p>(
     policy: &'p Policy,
     ctx: &RiskContext,
     profile: &Profile,
     env: &Environment<'_>,
-    passed: bool,
+    step_up: Option<&RiskContext>,
     other: Option<&RiskContext>,
 ) -> Assessment<'p> {
     let mut a = policy.evaluate(ctx, profile, env);
-    // The step-up is passed by the login it asks for: a card login a minute later.
-    let passed =
-        passed && step_up_login(ctx).is_some_and(|s| a.mark_step_up_passed(ctx, &s).is_ok());
+    let passed = step_up.is_some_and(|s| check_step_up(&mut a, ctx, s));
     check_evidence(&a);
     check_learning(&a, ctx, profile, passed);
     for privacy in privacies() {
@@ -1352,20 +1541,207 @@ fn check_echo(policy: &Policy, a: &Assessment<'_>, e: Evidence) {
     }
 }
 
-/// `is_good_login` as SECURITY.md states it, and `learn` following it.
-fn check_learning(a: &Assessment<'_>, ctx: &RiskContext, profile: &Profile, passed: bool) {
+/// `is_good_login` as SECURITY.md states it, and `learn` following it: a login not good
+/// teaches nothing familiar; a good one is learned, confirmed when the card vouched for it (a
+/// `CARD` login, a card step-up passed). The profile learned, unless refused.
+fn check_learning(
+    a: &Assessment<'_>,
+    ctx: &RiskContext,
+    profile: &Profile,
+    passed: bool,
+) -> Option<Profile> {
     let stepped_up = matches!(a.decision(), Decision::StepUp(_));
     let good = (a.decision() == Decision::Allow || (passed && stepped_up))
         && a.report_only().is_none_or(|o| o.decision <= a.decision());
     assert_eq!(a.is_good_login(), good, "{a}");
     match profile.learn(ctx, a) {
-        Ok(next) if !good => check_not_learned(&next, profile),
-        Ok(next) => check_caps(&next),
+        Ok(next) if !good => {
+            check_not_learned(&next, profile);
+            Some(next)
+        }
+        Ok(next) => {
+            check_caps(&next);
+            let card = ctx.event().auth.mode == Some(AuthMode::Card) || a.passed_with_card();
+            if let Some(d) = ctx.event().request.device
+                && let Some(e) = next.devices().get(&d)
+            {
+                let was = profile.devices().get(&d).map_or(0, |e| e.confirmed);
+                assert_eq!(
+                    e.confirmed > was,
+                    card,
+                    "device learned as {e:?}, was {was}"
+                );
+            }
+            Some(next)
+        }
         Err(e) => {
             assert!(matches!(e, ProfileError::SubjectMismatch { .. }), "{e}");
             assert!(profile.subject().is_some_and(|s| s != ctx.subject()));
+            check_message(&e);
+            None
         }
     }
+}
+
+/// `mark_step_up_passed(ctx, step_up)`: accepted exactly when SECURITY.md says — a step-up was
+/// asked for, and `step_up` is a login of the same professional within `STEP_UP_WINDOW` after
+/// `ctx`, with a fresh authentication (`auth_time` not before `ctx`, less `FUTURE_TOLERANCE`,
+/// and after `ctx`'s own `auth_time`: not the same session), with the card when the card was asked for. A refusal names its value and changes nothing.
+/// True when passed.
+pub fn check_step_up(a: &mut Assessment<'_>, ctx: &RiskContext, step_up: &RiskContext) -> bool {
+    let elapsed = step_up.now() - ctx.now();
+    let auth = &step_up.event().auth;
+    let fresh = auth.auth_time.is_some_and(|t| {
+        ctx.now() - t <= FUTURE_TOLERANCE && ctx.event().auth.auth_time.is_none_or(|own| t > own)
+    });
+    let expected = match a.decision() {
+        Decision::StepUp(method) => {
+            step_up.subject() == ctx.subject()
+                && !elapsed.is_negative()
+                && elapsed <= STEP_UP_WINDOW
+                && fresh
+                && (method != StepUpMethod::CpsCard || auth.mode == Some(AuthMode::Card))
+        }
+        _ => false,
+    };
+    let before = (a.is_good_login(), a.passed_with_card());
+    match a.mark_step_up_passed(ctx, step_up) {
+        Ok(()) => {
+            assert!(expected, "step-up accepted: {a}\n{:?}", step_up.event());
+            assert_eq!(
+                a.passed_with_card(),
+                a.decision() == Decision::StepUp(StepUpMethod::CpsCard)
+            );
+            true
+        }
+        Err(e) => {
+            assert!(!expected, "step-up refused: {e}\n{:?}", step_up.event());
+            assert!(!matches!(e, StepUpError::OtherLogin(_)), "{e}");
+            check_message(&e);
+            assert_eq!((a.is_good_login(), a.passed_with_card()), before);
+            false
+        }
+    }
+}
+
+/// The profile's knowledge of each value is within what `before` had: no value it did not
+/// hold, seen no more often, no more confirmed (when `confirmations` is known), over no longer
+/// a span (a last sighting goes back at most to the good login before, `previous`).
+fn check_table_within<K: Ord + Copy + std::fmt::Debug>(
+    after: &CountTable<K>,
+    before: &CountTable<K>,
+    table: &str,
+    confirmations: bool,
+    previous: Option<i64>,
+) {
+    for e in after.iter() {
+        let b = before
+            .get(&e.value)
+            .unwrap_or_else(|| panic!("{table}: {e:?} kept from a compromised login"));
+        assert!(
+            e.count <= b.count
+                && (e.confirmed <= b.confirmed || !confirmations)
+                && e.first_seen == b.first_seen
+                && (e.last_seen <= b.last_seen || Some(e.last_seen) == previous),
+            "{table}: {e:?} kept from a compromised login, was {b:?}"
+        );
+    }
+}
+
+/// `confirm_compromised` of a login `before` learned as `learned` (`confirmed_safe`: by
+/// `confirm_safe`) takes back what it taught and only that (SECURITY.md): its device goes and
+/// is marked. If the login is among the last `MAX_RECENT_LOGINS` (older ones cannot be told
+/// from logins never learned), no table holds more than before it was learned — no more
+/// confirmed either, when its confirmation is known (a card login, or its `confirm_safe` mark
+/// among the last `MAX_FEEDBACK`) — and its count, means, hour and position go.
+fn check_undone(
+    before: &Profile,
+    learned: &Profile,
+    after: &Profile,
+    ctx: &RiskContext,
+    confirmed_safe: bool,
+) {
+    check_caps(after);
+    json_round_trip(after);
+    let at = ctx.now().unix_timestamp();
+    let device = ctx.event().request.device;
+    if let Some(d) = device {
+        assert!(after.devices().get(&d).is_none(), "compromised device kept");
+        if before.feedback().iter().all(|m| m.at <= at) {
+            assert_eq!(after.compromised_since(&d), Some(at), "device not marked");
+        }
+    }
+    check_table_within(after.devices(), before.devices(), "devices", true, None);
+    if !learned.recent_logins().contains(&at) {
+        return;
+    }
+    let confirmations = !confirmed_safe
+        || ctx.event().auth.mode == Some(AuthMode::Card)
+        || learned.feedback().iter().any(|m| {
+            (m.at, m.device, m.feedback) == (at, device, ecps_risk::Feedback::ConfirmedSafe)
+        });
+    let previous = learned
+        .recent_logins()
+        .iter()
+        .rev()
+        .find(|t| **t < at)
+        .copied();
+    let (h, b) = (after.history(), before.history());
+    check_table_within(
+        &h.networks,
+        &b.networks,
+        "networks",
+        confirmations,
+        previous,
+    );
+    check_table_within(&h.asns, &b.asns, "asns", confirmations, previous);
+    check_table_within(
+        &h.countries,
+        &b.countries,
+        "countries",
+        confirmations,
+        previous,
+    );
+    check_table_within(
+        &h.user_agents,
+        &b.user_agents,
+        "user agents",
+        confirmations,
+        previous,
+    );
+    check_table_within(
+        &h.browsers,
+        &b.browsers,
+        "browsers",
+        confirmations,
+        previous,
+    );
+    check_table_within(&h.oses, &b.oses, "oses", confirmations, previous);
+    check_table_within(
+        &h.devices,
+        &b.devices,
+        "device types",
+        confirmations,
+        previous,
+    );
+    let (m, mb) = (after.means(), before.means());
+    assert!(m.card <= mb.card && m.ecps <= mb.ecps && m.other <= mb.other);
+    assert!(
+        after
+            .hours()
+            .iter()
+            .zip(before.hours())
+            .all(|(a, b)| a <= b)
+    );
+    assert!(after.login_count() <= before.login_count());
+    let recent = before.recent_logins();
+    assert!(after.recent_logins().iter().all(|t| recent.contains(t)));
+    assert!(
+        after
+            .last_position()
+            .is_none_or(|p| Some(p) == before.last_position())
+    );
+    assert_eq!(after.attempts(), before.attempts());
 }
 
 /// A login that was not good is kept as one attempt at most: nothing of it learned.
@@ -1390,7 +1766,7 @@ fn check_not_learned(next: &Profile, before: &Profile) {
 
 /// The login a step-up asks for: a fresh card authentication a minute after `ctx` (none past
 /// year 9999).
-fn step_up_login(ctx: &RiskContext) -> Option<RiskContext> {
+pub fn step_up_login(ctx: &RiskContext) -> Option<RiskContext> {
     let mut e = ctx.event().clone();
     e.at += time::Duration::minutes(1);
     e.auth.auth_time = Some(e.at);
@@ -1448,9 +1824,18 @@ fn check_other_login(ctx: &RiskContext, other: &RiskContext, a: &Assessment<'_>)
     let report = IncidentReport::new(other, a, report_key(), Privacy::default());
     let record = AuditRecord::new(other, a, report_key(), Privacy::default());
     let learned = Profile::new().learn(other, a);
+    // Its step-up neither: the login this assessment asked to step up is not `other`.
+    let stepped = step_up_login(other).map(|s| a.clone().mark_step_up_passed(other, &s));
     if same {
         assert!(report.is_ok() && record.is_ok() && learned.is_ok());
         return;
+    }
+    if let Some(r) = stepped
+        && matches!(a.decision(), Decision::StepUp(_))
+    {
+        let e = r.expect_err("another login's step-up passed");
+        assert!(matches!(e, StepUpError::OtherLogin(_)), "{e}");
+        check_message(&e);
     }
     for e in [report.map(|_| ()), record.map(|_| ())] {
         let e = e.expect_err("another login's assessment reported");

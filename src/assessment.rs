@@ -506,7 +506,10 @@ impl<'p> Assessment<'p> {
         };
         self.check_login(login)?;
         if step_up.subject() != login.subject() {
-            return Err(StepUpError::OtherProfessional);
+            return Err(StepUpError::OtherProfessional {
+                at: step_up.now(),
+                digest: step_up.digest(),
+            });
         }
         let elapsed = step_up.now() - login.now();
         if elapsed.is_negative() || elapsed > STEP_UP_WINDOW {
@@ -515,11 +518,16 @@ impl<'p> Assessment<'p> {
             });
         }
         let auth = &step_up.event().auth;
-        match auth.auth_time {
-            Some(t) if login.now() - t <= crate::context::FUTURE_TOLERANCE => {}
-            other => {
-                return Err(StepUpError::NotFresh { auth_time: other });
-            }
+        // Fresh: authenticated at the step-up, not before the login (a clock skew of
+        // `FUTURE_TOLERANCE` allowed), and never the very session the login itself came with.
+        let fresh = auth.auth_time.is_some_and(|t| {
+            login.now() - t <= crate::context::FUTURE_TOLERANCE
+                && login.event().auth.auth_time.is_none_or(|before| t > before)
+        });
+        if !fresh {
+            return Err(StepUpError::NotFresh {
+                auth_time: auth.auth_time,
+            });
         }
         if method == StepUpMethod::CpsCard && auth.mode != Some(AuthMode::Card) {
             return Err(StepUpError::NotCard {
@@ -633,9 +641,18 @@ pub enum StepUpError {
     /// The login given is not the one the assessment is of.
     #[error(transparent)]
     OtherLogin(#[from] LoginMismatch),
-    /// The step-up login is another professional's.
-    #[error("the step-up login is another professional's")]
-    OtherProfessional,
+    /// The step-up login is another professional's. It is named by its time and
+    /// [`RiskContext::digest`], never by its subject (as in [`LoginMismatch`]).
+    #[error(
+        "the step-up login at `{}` (digest `{digest}`) is another professional's",
+        rfc3339(at)
+    )]
+    OtherProfessional {
+        /// The step-up login's time.
+        at: OffsetDateTime,
+        /// The step-up login's [`RiskContext::digest`].
+        digest: Digest128,
+    },
     /// The step-up login is not within [`STEP_UP_WINDOW`] after the login.
     #[error(
         "the step-up login is `{elapsed_seconds}` s after the login, outside 0 to {} s",
@@ -645,8 +662,9 @@ pub enum StepUpError {
         /// Seconds from the login to the step-up login (negative: before it).
         elapsed_seconds: i64,
     },
-    /// The step-up login's authentication is older than the login (a reused SSO session) or
-    /// has no `auth_time`.
+    /// The step-up login's authentication is older than the login (more than the clock skew
+    /// tolerated, 5 minutes: a reused SSO session), no later than the login's own
+    /// authentication (the same session), or has no `auth_time`.
     #[error("the step-up login is no fresh authentication (`auth_time` {})", match auth_time {
         Some(t) => format!("`{}`", rfc3339(t)),
         None => "missing".to_owned(),

@@ -699,13 +699,14 @@ impl RiskContext {
         self.hour_of_week
     }
 
-    /// A 128-bit digest of the validated login event (SHA-256 of its JSON form, which is
-    /// canonical: times in UTC, lists sorted), computed once when the context is built. An
-    /// [`Assessment`](crate::Assessment) keeps it, so learning and reports can refuse the
-    /// assessment of another login, even one at the same second
-    /// ([`Assessment::check_login`](crate::Assessment::check_login)). Equal inputs give equal
-    /// digests, however the context was built. Unkeyed: it identifies a login event to whoever
-    /// holds the event, and hides nothing from them.
+    /// A 128-bit digest of the validated login event (SHA-256 of every field of it, in a
+    /// compact binary form of its serialization, which is canonical: times in UTC, lists
+    /// sorted), computed once when the context is built. An [`Assessment`](crate::Assessment)
+    /// keeps it, so learning and reports can refuse the assessment of another login, even one
+    /// at the same second ([`Assessment::check_login`](crate::Assessment::check_login)). Equal
+    /// inputs give equal digests, however the context was built. Not a stored format: compare
+    /// digests computed by the same version of this crate. Unkeyed: it identifies a login event
+    /// to whoever holds the event, and hides nothing from them.
     pub fn digest(&self) -> Digest128 {
         self.digest
     }
@@ -733,7 +734,7 @@ impl RiskContext {
         let hour_of_week = event.local_time.hour_of_week(event.at);
         let issuer_host = event.auth.issuer.as_deref().map(issuer_host);
         Ok(RiskContext {
-            digest: Digest128::of_json("login-event", &event),
+            digest: Digest128::of_value("login-event", &event),
             unix: UnixTimes::of(&event),
             event,
             features,

@@ -235,10 +235,14 @@ impl<K: Ord + Copy> CountTable<K> {
         }
     }
 
-    /// Take back one observation of `value` made at `at` (a login confirmed fraudulent): the
-    /// entry goes if that login brought it (first seen then, or seen only once), otherwise its
-    /// count drops by one and what it was before stays. The total keeps the observation.
-    pub fn unobserve(&mut self, value: &K, at: i64) {
+    /// Take back one observation of `value` made at `at`, `confirmed` or not (a login
+    /// confirmed fraudulent): the entry goes if that login brought it (first seen then, or
+    /// seen only once). Otherwise its count drops by one, its confirmed count too if the
+    /// observation was confirmed, and if it was last seen then, its last sighting goes back to
+    /// `previous` (the last time it can have been seen before: the previous good login; its
+    /// first sighting when unknown), so that the login leaves no longer a span behind. The
+    /// total keeps the observation.
+    pub fn unobserve(&mut self, value: &K, at: i64, confirmed: bool, previous: Option<i64>) {
         let Ok(i) = self.entries.binary_search_by(|e| e.value.cmp(value)) else {
             return;
         };
@@ -250,7 +254,13 @@ impl<K: Ord + Copy> CountTable<K> {
             self.entries.remove(i);
         } else if let Some(e) = self.entries.get_mut(i) {
             e.count -= 1;
-            e.confirmed = e.confirmed.min(e.count);
+            e.confirmed = e
+                .confirmed
+                .saturating_sub(u32::from(confirmed))
+                .min(e.count);
+            if e.last_seen == at {
+                e.last_seen = previous.map_or(e.first_seen, |p| p.clamp(e.first_seen, at));
+            }
         }
     }
 
@@ -375,18 +385,50 @@ mod tests {
         t.observe_as(3, 15, 8, true);
         t.observe(3, 30, 8);
         // Value 2 came with the login at 30: it goes. Value 1 was there before: one fewer.
-        t.unobserve(&2, 30);
-        t.unobserve(&1, 30);
-        t.unobserve(&3, 30);
+        t.unobserve(&2, 30, false, Some(20));
+        t.unobserve(&1, 30, false, Some(20));
+        t.unobserve(&3, 30, false, Some(20));
         assert_eq!(t.count(&2), 0);
         assert_eq!(t.count(&1), 2);
         assert_eq!((t.count(&3), t.get(&3).unwrap().confirmed), (1, 1));
         // A value seen once goes, whenever; an unknown value is left alone.
-        t.unobserve(&3, 99);
-        t.unobserve(&42, 30);
+        t.unobserve(&3, 99, false, None);
+        t.unobserve(&42, 30, false, None);
         assert_eq!(t.count(&3), 0);
         assert_eq!(t.len(), 1);
         assert_eq!(t.total(), 6);
+    }
+
+    #[test]
+    fn unobserve_takes_back_a_confirmation_and_the_span() {
+        // Found by fuzzing (fuzz target `evaluate`): a login confirmed safe by mistake, then
+        // confirmed compromised, left a value the professional had seen confirmed, and seen
+        // over a span stretched to the login's time: established by the attack.
+        const DAY: i64 = 86_400;
+        let mut t = CountTable::new();
+        for at in [0, 3_600, 7_200] {
+            t.observe(1u32, at, 8);
+        }
+        let before = *t.get(&1).unwrap();
+        assert!(!before.is_established(3, 3 * DAY));
+        t.observe_as(1, 5 * DAY, 8, true);
+        assert!(t.get(&1).unwrap().is_established(3, 3 * DAY));
+        t.unobserve(&1, 5 * DAY, true, Some(7_200));
+        assert_eq!(*t.get(&1).unwrap(), before);
+        // An unconfirmed observation takes no confirmation back; without a previous login,
+        // the span goes back to the first sighting.
+        t.observe_as(2, 0, 8, true);
+        t.observe(2, DAY, 8);
+        t.observe(2, 5 * DAY, 8);
+        t.unobserve(&2, 5 * DAY, false, None);
+        let e = *t.get(&2).unwrap();
+        assert_eq!((e.count, e.confirmed, e.last_seen), (2, 1, 0));
+        // A value seen after the login keeps its last sighting.
+        t.observe(1, 5 * DAY, 8);
+        t.observe(1, 9 * DAY, 8);
+        t.unobserve(&1, 5 * DAY, false, Some(7_200));
+        let e = *t.get(&1).unwrap();
+        assert_eq!((e.count, e.last_seen), (before.count + 1, 9 * DAY));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! SHA-256 digests: hashed identifiers (devices, user agents) and policy fingerprints.
+//! SHA-256 digests: hashed identifiers (devices, user agents), login events (through
+//! [`encoding`]) and policy fingerprints.
 //!
 //! Every hash is domain-separated and length-prefixed, so a device id can never collide with a
 //! user agent, and `("ab", "c")` never hashes like `("a", "bc")`.
@@ -7,6 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+
+mod encoding;
 
 /// A SHA-256 that has read a domain tag, length-prefixed.
 fn tagged(domain: &str) -> Sha256 {
@@ -29,8 +32,8 @@ pub(crate) fn sha256(domain: &str, parts: &[&[u8]]) -> [u8; 32] {
 /// A 128-bit hash of an identifier the crate must compare but never keep in clear (a device
 /// cookie, a full user-agent string). 128 bits keep collisions out of reach for per-user sets and
 /// population tables alike, at half the storage of a full SHA-256. Serialized as 32 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Digest128([u8; 16]);
 
 // Byte order, compared as one big-endian integer: the same order as the bytes', without a
@@ -53,34 +56,30 @@ impl Digest128 {
         Self::truncate(sha256(domain, parts))
     }
 
-    /// Hash the JSON form of `value` under `domain`, written straight into the hash (nothing
-    /// is allocated). Equal values of a type whose JSON form is canonical (sorted lists, times
-    /// in UTC: a validated login event) hash equal. Should serializing fail, the `Debug` form
-    /// is hashed instead, under another tag, so the digest still covers the whole value.
-    pub(crate) fn of_json<T: Serialize + fmt::Debug>(domain: &str, value: &T) -> Self {
-        struct Sink(Sha256);
-        impl std::io::Write for Sink {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.update(bytes);
-                Ok(bytes.len())
+    /// Hash `value` under `domain`, as its `Serialize` impl writes it, in the binary form of
+    /// [`encoding`] (which allocates nothing; the value's own impl may). Equal values of a type
+    /// whose serialized form is canonical (sorted lists, times in UTC: a validated login event)
+    /// hash equal. Should the value's `Serialize` impl fail, its `Debug` form is hashed
+    /// instead, marked as such, so the digest still covers the whole value.
+    pub(crate) fn of_value<T: Serialize + fmt::Debug + ?Sized>(domain: &str, value: &T) -> Self {
+        // The first byte after the tag says which form follows.
+        let mut hasher = tagged(domain);
+        hasher.update([0]);
+        if encoding::encode(value, &mut hasher).is_err() {
+            struct Sink(Sha256);
+            impl fmt::Write for Sink {
+                fn write_str(&mut self, s: &str) -> fmt::Result {
+                    self.0.update(s.as_bytes());
+                    Ok(())
+                }
             }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        impl fmt::Write for Sink {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                self.0.update(s.as_bytes());
-                Ok(())
-            }
-        }
-        let mut sink = Sink(tagged(domain));
-        if serde_json::to_writer(&mut sink, value).is_err() {
-            sink = Sink(tagged(&format!("{domain} (debug)")));
+            let mut sink = Sink(tagged(domain));
+            sink.0.update([1]);
             // Writing into the hash cannot fail.
             let _ = fmt::Write::write_fmt(&mut sink, format_args!("{value:?}"));
+            hasher = sink.0;
         }
-        Self::truncate(sink.0.finalize().into())
+        Self::truncate(hasher.finalize().into())
     }
 
     fn truncate(full: [u8; 32]) -> Self {
@@ -98,8 +97,8 @@ impl Digest128 {
 }
 
 /// A SHA-256 fingerprint (of a policy's canonical form), serialized as 64 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
@@ -119,8 +118,8 @@ impl Fingerprint {
 /// [`PseudonymKey`](crate::PseudonymKey), truncated to 128 bits, serialized as 32 hex digits.
 /// The same identifier under the same key always gives the same pseudonym, so reports and audit
 /// records can be linked; without the key, it says nothing about the identifier.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Pseudonym([u8; 16]);
 
 impl Pseudonym {
@@ -142,13 +141,31 @@ pub struct HexError {
     digits: usize,
 }
 
+/// Lowercase hex of up to 32 bytes, in `out`: one pass over the bytes, no formatter per byte
+/// (a login event's digest, serialized, is written on every context build).
+fn hex<'a>(bytes: &[u8], out: &'a mut [u8; 64]) -> &'a str {
+    let digit = |n: u8| if n < 10 { b'0' + n } else { b'a' + n - 10 };
+    let mut len = 0;
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        if let [h, l] = pair {
+            *h = digit(b >> 4);
+            *l = digit(b & 0xf);
+            len += 2;
+        }
+    }
+    // Hex digits are ASCII, so always UTF-8.
+    out.get(..len)
+        .and_then(|text| std::str::from_utf8(text).ok())
+        .unwrap_or_default()
+}
+
 fn write_hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    f.write_str(hex(bytes, &mut [0; 64]))
 }
 
 fn parse_hex<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
     let err = || HexError {
-        value: crate::national_id::shorten(text),
+        value: crate::text::quoted(text),
         digits: N * 2,
     };
     let bytes = text.as_bytes();
@@ -183,6 +200,12 @@ macro_rules! hex_newtype {
                 write!(f, "{}(", stringify!($name))?;
                 write_hex(&self.0, f)?;
                 f.write_str(")")
+            }
+        }
+        // As text, built on the stack: `into = "String"` would allocate one per value.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(hex(&self.0, &mut [0; 64]))
             }
         }
         impl std::str::FromStr for $name {
@@ -230,32 +253,225 @@ mod tests {
     }
 
     #[test]
-    fn json_digests_cover_the_whole_value() {
-        let d = |v: serde_json::Value| Digest128::of_json("t", &v);
-        let a = d(serde_json::json!({"at": "2025-10-08T09:30:00Z", "subject": "810001234565"}));
-        assert_eq!(
-            a,
-            d(serde_json::json!({"at": "2025-10-08T09:30:00Z", "subject": "810001234565"}))
-        );
-        assert_ne!(
-            a,
-            d(serde_json::json!({"at": "2025-10-08T09:30:00Z", "subject": "810023456782"}))
-        );
-        // The JSON text, after the tag: the same bytes as hashing it as one unprefixed part.
-        let text = br#"{"a":1}"#;
+    fn value_digests_are_the_tagged_encoding() {
+        // `("ab", Some(1u8), -0.0)`: a tuple of a string (length 2), an option and a float
+        // (`-0.0` as `0.0`), then the end of the tuple; after the domain and form tags.
         let mut h = tagged("t");
-        h.update(text);
+        h.update([0]);
+        h.update([
+            27, 17, 2, b'a', b'b', 20, 9, 1, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]);
         assert_eq!(
-            Digest128::of_json("t", &serde_json::json!({"a": 1})),
+            Digest128::of_value("t", &("ab", Some(1u8), -0.0f64)),
             Digest128::truncate(h.finalize().into())
         );
-        // A value that cannot be written as JSON (a map with non-string keys) still hashes.
-        let odd = std::collections::BTreeMap::from([((1, 2), 3)]);
-        let other = std::collections::BTreeMap::from([((1, 2), 4)]);
         assert_ne!(
-            Digest128::of_json("t", &odd),
-            Digest128::of_json("t", &other)
+            Digest128::of_value("t", &1u8),
+            Digest128::of_value("u", &1u8)
         );
+    }
+
+    #[test]
+    fn value_digests_tell_apart_what_text_could_confuse() {
+        fn differ<A: Serialize + fmt::Debug, B: Serialize + fmt::Debug>(a: A, b: B) {
+            assert_ne!(
+                Digest128::of_value("t", &a),
+                Digest128::of_value("t", &b),
+                "{a:?} and {b:?}"
+            );
+        }
+        differ(("ab", "c"), ("a", "bc"));
+        differ(vec!["a,b"], vec!["a", "b"]);
+        differ(vec![vec![1u8], vec![]], vec![vec![], vec![1u8]]);
+        differ(Some(None::<u8>), None::<Option<u8>>);
+        differ(Some(""), None::<&str>);
+        differ(1u32, 1u64);
+        differ(1u8, true);
+        differ(0.1f64, 0.1f32);
+        differ('a', "a");
+        differ(serde_bytes_like(b"a"), "a");
+        differ(
+            std::collections::BTreeMap::from([("a", 1u8)]),
+            std::collections::BTreeMap::from([("b", 1u8)]),
+        );
+        differ(
+            std::collections::BTreeMap::from([((1, 2), 3)]),
+            std::collections::BTreeMap::from([((1, 2), 4)]),
+        );
+        // A field skipped, another present: the names tell them apart.
+        #[derive(Serialize, Debug)]
+        struct Two {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            a: Option<u8>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            b: Option<u8>,
+        }
+        differ(
+            Two {
+                a: Some(1),
+                b: None,
+            },
+            Two {
+                a: None,
+                b: Some(1),
+            },
+        );
+        // Variants by index, whatever their content.
+        #[derive(Serialize, Debug)]
+        enum E {
+            A(u8),
+            B(u8),
+            C { x: u8 },
+            D,
+        }
+        differ(E::A(1), E::B(1));
+        differ(E::C { x: 1 }, E::A(1));
+        differ(E::D, E::A(0));
+        // Equal values, equal digests; `-0.0` is `0.0`.
+        assert_eq!(
+            Digest128::of_value("t", &(0.0f64, "x")),
+            Digest128::of_value("t", &(-0.0f64, "x"))
+        );
+    }
+
+    /// Bytes, serialized as bytes rather than as a sequence of `u8`.
+    fn serde_bytes_like(b: &'static [u8]) -> impl Serialize + fmt::Debug {
+        #[derive(Debug)]
+        struct Bytes(&'static [u8]);
+        impl Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+        Bytes(b)
+    }
+
+    #[test]
+    fn display_values_hash_as_their_text() {
+        // `collect_str` (here a digest's hex) and the same text as a `str` hash alike.
+        #[derive(Debug)]
+        struct Shown(Digest128);
+        impl Serialize for Shown {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0)
+            }
+        }
+        let d = Digest128::of("device", &[b"x"]);
+        assert_eq!(
+            Digest128::of_value("t", &Shown(d)),
+            Digest128::of_value("t", &d.to_string())
+        );
+        assert_eq!(
+            Digest128::of_value("t", &d),
+            Digest128::of_value("t", &Shown(d))
+        );
+    }
+
+    #[test]
+    fn value_digests_allocate_nothing() {
+        // A value whose own `Serialize` impls allocate nothing: text, numbers, options, lists,
+        // maps, enums, an address, digests (hex on the stack) and `Display` text, which the
+        // default `collect_str` would put in a `String`.
+        #[derive(Serialize, Debug)]
+        struct Shown(#[serde(serialize_with = "shown")] u32);
+        fn shown<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(v)
+        }
+        #[derive(Serialize, Debug)]
+        enum E {
+            A { x: f64 },
+        }
+        let text = "x".repeat(1000);
+        let map = std::collections::BTreeMap::from([("k", vec![Some(1u64), None])]);
+        let ip: std::net::IpAddr = "2001:db8::1".parse().unwrap();
+        let value = (
+            text.as_str(),
+            &map,
+            ip,
+            Digest128::of("t", &[]),
+            Pseudonym([7; 16]),
+            Shown(12345),
+            E::A { x: 0.5 },
+            'é',
+        );
+        let info = allocation_counter::measure(|| {
+            std::hint::black_box(Digest128::of_value("t", std::hint::black_box(&value)));
+        });
+        assert_eq!(info.count_total, 0);
+    }
+
+    #[test]
+    fn a_value_that_fails_to_serialize_hashes_its_debug_form() {
+        #[derive(Debug)]
+        struct Fails(u8);
+        impl Serialize for Fails {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom(self.0))
+            }
+        }
+        let mut h = tagged("t");
+        h.update([1]);
+        h.update(b"Fails(1)");
+        assert_eq!(
+            Digest128::of_value("t", &Fails(1)),
+            Digest128::truncate(h.finalize().into())
+        );
+        assert_ne!(
+            Digest128::of_value("t", &Fails(1)),
+            Digest128::of_value("t", &Fails(2))
+        );
+    }
+
+    #[test]
+    fn a_struct_that_writes_fewer_fields_than_it_announced_hashes_its_debug_form() {
+        // Positions name fields only if every left-out field is reported (`skip_field`).
+        #[derive(Debug)]
+        struct Sparse(Option<u8>, Option<u8>);
+        impl Serialize for Sparse {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let mut st = s.serialize_struct("Sparse", 2)?;
+                for (key, field) in [("a", self.0), ("b", self.1)] {
+                    if let Some(v) = field {
+                        st.serialize_field(key, &v)?;
+                    }
+                }
+                st.end()
+            }
+        }
+        let mut h = tagged("t");
+        h.update([1]);
+        h.update(b"Sparse(Some(1), None)");
+        assert_eq!(
+            Digest128::of_value("t", &Sparse(Some(1), None)),
+            Digest128::truncate(h.finalize().into())
+        );
+        assert_ne!(
+            Digest128::of_value("t", &Sparse(Some(1), None)),
+            Digest128::of_value("t", &Sparse(None, Some(1)))
+        );
+        // Written whole, it is encoded.
+        let mut h = tagged("t");
+        h.update([0]);
+        h.update([31, 1, 0, 9, 1, 1, 1, 9, 2, 0]);
+        assert_eq!(
+            Digest128::of_value("t", &Sparse(Some(1), Some(2))),
+            Digest128::truncate(h.finalize().into())
+        );
+    }
+
+    #[test]
+    fn long_values_hash_whole() {
+        // Longer than the encoder's buffer, and around its edge.
+        for n in [200, 255, 256, 257, 600, 5000] {
+            let a = "x".repeat(n);
+            let b = format!("{}y", "x".repeat(n - 1));
+            assert_ne!(Digest128::of_value("t", &a), Digest128::of_value("t", &b));
+            assert_ne!(
+                Digest128::of_value("t", &(&a, 1u8)),
+                Digest128::of_value("t", &(&a, 2u8))
+            );
+        }
     }
 
     #[test]

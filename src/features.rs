@@ -225,23 +225,32 @@ impl FeatureHistory {
         }
     }
 
-    /// Take back what one login seen at `at` taught ([`CountTable::unobserve`]): a login
-    /// confirmed fraudulent.
-    pub fn unobserve(&mut self, features: &LoginFeatures, at: i64) {
+    /// Take back what one login seen at `at`, `confirmed` or not, taught
+    /// ([`CountTable::unobserve`], `previous` the good login before it): a login confirmed
+    /// fraudulent.
+    pub fn unobserve(
+        &mut self,
+        features: &LoginFeatures,
+        at: i64,
+        confirmed: bool,
+        previous: Option<i64>,
+    ) {
         if let Some(n) = features.network {
-            self.networks.unobserve(&n, at);
+            self.networks.unobserve(&n, at, confirmed, previous);
         }
         if let Some(a) = features.asn {
-            self.asns.unobserve(&a, at);
+            self.asns.unobserve(&a, at, confirmed, previous);
         }
         if let Some(c) = features.country {
-            self.countries.unobserve(&c, at);
+            self.countries.unobserve(&c, at, confirmed, previous);
         }
         if let Some(ua) = features.user_agent {
-            self.user_agents.unobserve(&ua.hash, at);
-            self.browsers.unobserve(&ua.browser, at);
-            self.oses.unobserve(&ua.os, at);
-            self.devices.unobserve(&ua.device, at);
+            self.user_agents
+                .unobserve(&ua.hash, at, confirmed, previous);
+            self.browsers
+                .unobserve(&ua.browser, at, confirmed, previous);
+            self.oses.unobserve(&ua.os, at, confirmed, previous);
+            self.devices.unobserve(&ua.device, at, confirmed, previous);
         }
     }
 

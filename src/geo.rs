@@ -37,7 +37,7 @@ impl CountryCode {
                 a.to_ascii_uppercase(),
                 b.to_ascii_uppercase(),
             ])),
-            _ => Err(CountryCodeError(crate::national_id::shorten(text))),
+            _ => Err(CountryCodeError(crate::text::quoted(text))),
         }
     }
 
@@ -198,7 +198,7 @@ impl Department {
     /// `971`–`978`, `986`–`988`, or `980`, the postal "department" of Monaco (so that every
     /// [`postal_area`] has a department that parses).
     pub fn parse(text: &str) -> Result<Self, DepartmentError> {
-        let err = || DepartmentError(crate::national_id::shorten(text));
+        let err = || DepartmentError(crate::text::quoted(text));
         match text.as_bytes() {
             [b'2', c] if c.eq_ignore_ascii_case(&b'a') || c.eq_ignore_ascii_case(&b'b') => {
                 Ok(Department([b'2', c.to_ascii_uppercase(), b' ']))

@@ -347,11 +347,6 @@ fn siret_valid(digits: &[u8]) -> bool {
     luhn_valid(digits) || la_poste()
 }
 
-/// Error messages quote the value, but never an unbounded one nor its control characters.
-pub(crate) fn shorten(text: &str) -> String {
-    crate::text::shown(text, MAX_NATIONAL_ID_LEN)
-}
-
 impl std::str::FromStr for NationalId {
     type Err = NationalIdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

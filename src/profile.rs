@@ -527,9 +527,11 @@ impl Profile {
     ///
     /// Its device is forgotten and stays suspicious (`device.compromised` reads the mark). A
     /// network, ASN, country or user agent the login brought goes; one the professional had
-    /// before loses this login's observation and stays. If the login was learned (among the
-    /// last [`MAX_RECENT_LOGINS`]), its hour, means and count are taken back too, and the
-    /// last-login position if it was this login's.
+    /// before loses this login's observation (its confirmation too, if the login was a card
+    /// login or confirmed safe; a last sighting at this login goes back to the previous good
+    /// login) and stays. If the login was learned (among the last [`MAX_RECENT_LOGINS`]), its
+    /// hour, means and count are taken back too, and the last-login position if it was this
+    /// login's.
     pub fn confirm_compromised(&self, ctx: &RiskContext) -> Result<Profile, ProfileError> {
         self.check_subject(ctx)?;
         let mut next = self.clone();
@@ -540,7 +542,18 @@ impl Profile {
         }
         let learned = next.recent_logins.contains(&at);
         if learned {
-            next.history.unobserve(ctx.features(), at);
+            // Confirmed if it was a card login or confirmed safe (its mark says so, while it
+            // is among the last `MAX_FEEDBACK`). A card step-up leaves no trace: a login that
+            // passed one keeps its confirmation (the fraudster of the alert has no card).
+            let confirmed = e.auth.mode == Some(AuthMode::Card)
+                || self.feedback.iter().any(|m| {
+                    m.at == at
+                        && m.device == e.request.device
+                        && m.feedback == Feedback::ConfirmedSafe
+                });
+            let previous = next.recent_logins.iter().rev().find(|t| **t < at).copied();
+            next.history
+                .unobserve(ctx.features(), at, confirmed, previous);
             if let Some(mode) = &e.auth.mode {
                 next.means.uncount(mode);
             }
@@ -1011,6 +1024,53 @@ mod tests {
             refused.compromised_since(&device),
             Some(NOW.unix_timestamp())
         );
+    }
+
+    #[test]
+    fn confirm_compromised_takes_back_the_confirmation_and_span_a_mistake_gave() {
+        // Found by fuzzing (fuzz target `evaluate`): the professional's carrier, seen in three
+        // allowed logins within two hours, was left confirmed and seen over five days by an
+        // attack confirmed safe by mistake and then found out: established by the attack.
+        let lax: crate::PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "lax", "version": "1", "rules": [],
+            "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+        }))
+        .unwrap();
+        let lax = Policy::compile(lax).unwrap();
+        let mut p = Profile::new();
+        for h in [5 * 24 + 3, 5 * 24 + 2, 5 * 24 + 1] {
+            let ctx = login(NOW - Duration::hours(h), "laptop", "192.0.2.1");
+            let a = lax.evaluate(&ctx, &p, &Environment::empty());
+            p = p.learn(&ctx, &a).unwrap();
+        }
+        let carrier = *p.history().asns.get(&3215).unwrap();
+        assert_eq!((carrier.count, carrier.confirmed), (3, 0));
+        let attack = login(NOW, "fraud-phone", "198.51.100.9");
+        let poisoned = p.confirm_safe(&attack).unwrap();
+        let asn = poisoned.history().asns.get(&3215).unwrap();
+        assert!(asn.confirmed == 1 && asn.is_established(3, 3 * 86_400));
+        let cleaned = poisoned.confirm_compromised(&attack).unwrap();
+        assert_eq!(cleaned.history().asns.get(&3215), Some(&carrier));
+        // Every table as before (its total keeps the observation).
+        let (h, before) = (cleaned.history(), p.history());
+        assert!(h.networks.iter().eq(before.networks.iter()));
+        assert!(h.countries.iter().eq(before.countries.iter()));
+        assert!(h.user_agents.iter().eq(before.user_agents.iter()));
+        // Allowed, not confirmed: its observations were not confirmed, the professional's
+        // confirmations stay.
+        let card = RiskContext::builder(NOW - Duration::hours(3), "810001234565".parse().unwrap())
+            .auth_mode(AuthMode::Card)
+            .asn(3215)
+            .build()
+            .unwrap();
+        let p = p.confirm_safe(&card).unwrap();
+        let a = lax.evaluate(&attack, &p, &Environment::empty());
+        let cleaned = p
+            .learn(&attack, &a)
+            .unwrap()
+            .confirm_compromised(&attack)
+            .unwrap();
+        assert_eq!(cleaned.history().asns.get(&3215).unwrap().confirmed, 1);
     }
 
     #[test]

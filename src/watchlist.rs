@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 
 use crate::digest::Digest128;
 use crate::hash_index::{HashIndex, content_seed, same_text, text_key};
+use crate::national_id::{IdRule, NationalId};
 
 // ---------------------------------------------------------------------------------------------
 // Wire form
@@ -41,8 +42,8 @@ use crate::hash_index::{HashIndex, content_seed, same_text, text_key};
 ///     "entries": ["10.20.0.0/16", "2001:db8:100::/48", "192.0.2.7"] },
 ///   { "name": "deactivated_ecps", "kind": "credentials", "entries": ["ecps-1234"] },
 ///   { "name": "blocked_activations", "kind": "blocked_subjects",
-///     "entries": [{"subject": "810001234568", "since": "2025-10-08T00:00:00Z"}] },
-///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234568"] } ] }
+///     "entries": [{"subject": "810001234573", "since": "2025-10-08T00:00:00Z"}] },
+///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234573"] } ] }
 /// ```
 ///
 /// Unknown fields are rejected. Compile it with [`Watchlists::compile`].
@@ -276,28 +277,29 @@ pub enum WatchlistError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// A subject of a `subjects` or `blocked_subjects` list is empty or longer than
-    /// [`Watchlists::MAX_SUBJECT_LEN`] bytes.
-    #[error("watchlist `{list}`: entry {index} `{value}` is not a valid subject id: {reason}")]
+    /// A subject of a `subjects` or `blocked_subjects` list is not one PSC can send: it is
+    /// read like the subject of a login ([`NationalId::parse`](crate::NationalId::parse): no
+    /// space, control or non-ASCII character, at most [`Watchlists::MAX_SUBJECT_LEN`] bytes),
+    /// and one that fails the check of the form its prefix announces (an RPPS number with a
+    /// wrong Luhn digit: a typo) is refused too, since no login could ever match it.
+    #[error("watchlist `{list}`: entry {index} `{value}` is not a valid subject id: {rule}")]
     InvalidSubject {
         /// The list name.
         list: String,
         /// The index of the entry in the list (from 0).
         index: usize,
-        /// The offending entry.
+        /// The offending entry (shortened, control characters escaped).
         value: String,
-        /// What is wrong with it.
-        reason: &'static str,
+        /// The rule it breaks.
+        #[source]
+        rule: IdRule,
     },
 }
 
-/// Shortens a value quoted in an error, so that a huge bogus entry cannot produce a huge message.
+/// A value quoted in an error: cut after 100 characters, so that a huge bogus entry cannot
+/// produce a huge message, its control characters escaped (see `text::shown`).
 fn shown(value: &str) -> String {
-    const MAX_CHARS: usize = 100;
-    match value.char_indices().nth(MAX_CHARS) {
-        None => value.to_owned(),
-        Some((cut, _)) => format!("{}…", value.get(..cut).unwrap_or_default()),
-    }
+    crate::text::shown(value, 100)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,8 +322,8 @@ fn shown(value: &str) -> String {
 ///     "entries": ["10.20.0.0/16", "10.20.30.0/24", "2001:db8:100::/48", "192.0.2.7"] },
 ///   { "name": "deactivated_ecps", "kind": "credentials", "entries": ["ecps-1234"] },
 ///   { "name": "blocked_activations", "kind": "blocked_subjects",
-///     "entries": [{"subject": "810001234568", "since": "2025-10-08T00:00:00Z"}] },
-///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234568"] } ] }"#)?;
+///     "entries": [{"subject": "810001234573", "since": "2025-10-08T00:00:00Z"}] },
+///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234573"] } ] }"#)?;
 ///
 /// let hospitals = lists.ip_list("hospital_networks").ok_or("no such ip list")?;
 /// let ip: IpAddr = "10.20.30.40".parse()?;
@@ -335,7 +337,7 @@ fn shown(value: &str) -> String {
 /// assert!(revoked.contains("ecps-1234"));
 ///
 /// let blocked = lists.blocked_subject_list("blocked_activations").ok_or("no such list")?;
-/// assert_eq!(blocked.blocked_since("810001234568"),
+/// assert_eq!(blocked.blocked_since("810001234573"),
 ///            Some(time::macros::datetime!(2025-10-08 00:00 UTC)));
 ///
 /// assert_eq!(lists.names().collect::<Vec<_>>(),
@@ -497,9 +499,13 @@ impl Watchlists {
     ///   IPv4-mapped IPv6 networks (`::ffff:10.0.0.0/104`) are converted to their IPv4
     ///   equivalent (`10.0.0.0/8`); one with a prefix shorter than `/96` is an error.
     ///   Duplicate and overlapping networks are allowed;
-    /// * credential ids: 1 to [`Self::MAX_CREDENTIAL_LEN`] bytes; subject ids: 1 to
-    ///   [`Self::MAX_SUBJECT_LEN`] bytes; both kept exactly as written (no trimming, no case
-    ///   folding); duplicates are allowed. A subject blocked twice keeps the earliest date;
+    /// * credential ids: 1 to [`Self::MAX_CREDENTIAL_LEN`] bytes; subjects: what a login's
+    ///   subject can be ([`NationalId::parse`](crate::NationalId::parse): 1 to
+    ///   [`Self::MAX_SUBJECT_LEN`] bytes of visible ASCII), and not one that fails the check
+    ///   of its kind (`810001234564`: a Luhn typo no login can match); both kept exactly as
+    ///   written (no trimming, no case folding: `"810001234565 "` from a CSV is refused, not
+    ///   silently never matched); duplicates are allowed. A subject blocked twice keeps the
+    ///   earliest date;
     /// * an empty list is allowed.
     ///
     /// # Errors
@@ -740,8 +746,7 @@ impl Watchlist {
             } => Self::Credentials(IdList::compile(
                 Meta::new(name, description.as_deref()),
                 entries,
-                Watchlists::MAX_CREDENTIAL_LEN,
-                credential_error,
+                Ids::Credentials,
             )?),
             WatchlistSpec::BlockedSubjects {
                 name,
@@ -758,8 +763,7 @@ impl Watchlist {
             } => Self::Subjects(IdList::compile(
                 Meta::new(name, description.as_deref()),
                 entries,
-                Watchlists::MAX_SUBJECT_LEN,
-                subject_error,
+                Ids::Subjects,
             )?),
         })
     }
@@ -1361,51 +1365,53 @@ fn credential_error(list: &str, index: usize, value: &str, reason: &'static str)
     }
 }
 
-fn subject_error(list: &str, index: usize, value: &str, reason: &'static str) -> WatchlistError {
-    WatchlistError::InvalidSubject {
-        list: list.to_owned(),
-        index,
-        value: shown(value),
-        reason,
-    }
+/// Which ids a list holds, and how an entry is checked.
+#[derive(Clone, Copy)]
+enum Ids {
+    /// e-CPS credential ids: 1 to [`Watchlists::MAX_CREDENTIAL_LEN`] bytes, kept as written.
+    Credentials,
+    /// Subjects: what a login's subject can be, of a documented kind or none, never one that
+    /// fails its kind's check.
+    Subjects,
 }
 
-type IdError = fn(&str, usize, &str, &'static str) -> WatchlistError;
-
-fn check_id(
-    list: &str,
-    index: usize,
-    id: &str,
-    max: usize,
-    error: IdError,
-) -> Result<(), WatchlistError> {
-    if id.is_empty() {
-        Err(error(list, index, id, "it is empty"))
-    } else if id.len() > max {
-        Err(error(
-            list,
+impl Ids {
+    fn check(self, list: &str, index: usize, id: &str) -> Result<(), WatchlistError> {
+        let subject_error = |rule| WatchlistError::InvalidSubject {
+            list: list.to_owned(),
             index,
-            id,
-            if max == Watchlists::MAX_SUBJECT_LEN {
-                "it is longer than 64 bytes"
-            } else {
-                "it is longer than 128 bytes"
+            value: shown(id),
+            rule,
+        };
+        match self {
+            Ids::Credentials if id.is_empty() => {
+                Err(credential_error(list, index, id, "it is empty"))
+            }
+            Ids::Credentials if id.len() > Watchlists::MAX_CREDENTIAL_LEN => Err(credential_error(
+                list,
+                index,
+                id,
+                "it is longer than 128 bytes",
+            )),
+            Ids::Credentials => Ok(()),
+            Ids::Subjects => match NationalId::parse(id) {
+                Err(e) => Err(subject_error(e.rule())),
+                Ok(subject) => subject
+                    .check_failure()
+                    .map_or(Ok(()), |rule| Err(subject_error(rule))),
             },
-        ))
-    } else {
-        Ok(())
+        }
     }
 }
 
 fn compile_ids<'a>(
     list: &str,
     ids: impl Iterator<Item = &'a str>,
-    max: usize,
-    error: IdError,
+    kind: Ids,
 ) -> Result<StrSet, WatchlistError> {
     let mut sorted = Vec::new();
     for (index, id) in ids.enumerate() {
-        check_id(list, index, id, max, error)?;
+        kind.check(list, index, id)?;
         sorted.push(id);
     }
     sorted.sort_unstable();
@@ -1427,13 +1433,8 @@ pub type CredentialList = IdList;
 pub type SubjectList = IdList;
 
 impl IdList {
-    fn compile(
-        meta: Meta,
-        entries: &[String],
-        max: usize,
-        error: IdError,
-    ) -> Result<Self, WatchlistError> {
-        let ids = compile_ids(&meta.name, entries.iter().map(String::as_str), max, error)?;
+    fn compile(meta: Meta, entries: &[String], kind: Ids) -> Result<Self, WatchlistError> {
+        let ids = compile_ids(&meta.name, entries.iter().map(String::as_str), kind)?;
         Ok(IdList { meta, ids })
     }
 
@@ -1493,13 +1494,7 @@ impl BlockedSubjectList {
     fn compile(meta: Meta, entries: &[BlockedSubjectSpec]) -> Result<Self, WatchlistError> {
         let mut sorted = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
-            check_id(
-                &meta.name,
-                index,
-                &entry.subject,
-                Watchlists::MAX_SUBJECT_LEN,
-                subject_error,
-            )?;
+            Ids::Subjects.check(&meta.name, index, &entry.subject)?;
             sorted.push((entry.subject.as_str(), entry.since));
         }
         // Stable sort: for a subject blocked twice at the same instant, the first one written
@@ -1813,7 +1808,7 @@ mod tests {
 
     #[test]
     fn at_most_max_entries_is_fine() {
-        let entries = vec!["810001234568".to_owned(); Watchlists::MAX_ENTRIES];
+        let entries = vec!["810001234573".to_owned(); Watchlists::MAX_ENTRIES];
         let lists = compile(vec![WatchlistSpec::Subjects {
             name: "under_alert".into(),
             description: None,
@@ -1868,8 +1863,16 @@ mod tests {
 
     #[test]
     fn invalid_subjects() {
-        let long = "8".repeat(65);
-        for (bad, reason) in [("", "empty"), (long.as_str(), "longer than 64 bytes")] {
+        let long = "A".repeat(65);
+        for (bad, rule) in [
+            ("", IdRule::Empty),
+            (long.as_str(), IdRule::TooLong),
+            ("810001234565 ", IdRule::Character { found: ' ', at: 12 }),
+            ("hello world", IdRule::Character { found: ' ', at: 5 }),
+            ("810001234564", IdRule::RppsLuhn),
+            ("81000123456", IdRule::RppsShape),
+            ("3750100019/", IdRule::StructureShape),
+        ] {
             let err = compile(vec![ids_spec(
                 WatchlistKind::Subjects,
                 "under_alert",
@@ -1880,24 +1883,25 @@ mod tests {
                 list,
                 index,
                 value,
-                reason: r,
+                rule: r,
             } = &err
             else {
                 panic!("{err:?}");
             };
             assert_eq!(
-                (list.as_str(), *index, value.as_str()),
-                ("under_alert", 0, bad)
+                (list.as_str(), *index, *r),
+                ("under_alert", 0, rule),
+                "{bad:?}"
             );
-            assert!(r.contains(reason), "{r}");
+            assert_eq!(value.as_str(), shown(bad));
             let message = err.to_string();
             assert!(message.contains("`under_alert`"), "{message}");
-            assert!(message.contains(&format!("`{bad}`")), "{message}");
+            assert!(message.contains(&format!("`{}`", shown(bad))), "{message}");
 
             let since = datetime!(2025-10-08 00:00 UTC);
             let err = compile(vec![blocked_spec(
                 "blocked_activations",
-                &[("810001234568", since), (bad, since)],
+                &[("810001234565", since), (bad, since)],
             )])
             .unwrap_err();
             let WatchlistError::InvalidSubject { list, index, .. } = &err else {
@@ -1905,9 +1909,30 @@ mod tests {
             };
             assert_eq!((list.as_str(), *index), ("blocked_activations", 1));
         }
-        let ok = "8".repeat(64);
-        let lists = compile(vec![ids_spec(WatchlistKind::Subjects, "s", &[&ok])]).unwrap();
-        assert!(lists.subject_list("s").unwrap().contains(&ok));
+        // Every subject a login can have is accepted: RPPS, ADELI, staff, an ANS sandbox
+        // account, an id of no documented prefix at the length limit.
+        let ok = "A".repeat(64);
+        for subject in [
+            "810001234565",
+            "0751234567",
+            "30B0168811/CPET00001",
+            "ANS20210107161422",
+            ok.as_str(),
+        ] {
+            let lists = compile(vec![ids_spec(WatchlistKind::Subjects, "s", &[subject])]).unwrap();
+            assert!(
+                lists.subject_list("s").unwrap().contains(subject),
+                "{subject}"
+            );
+        }
+        // Control characters are escaped in the message.
+        let err = compile(vec![ids_spec(
+            WatchlistKind::Subjects,
+            "s",
+            &["8100\r\n[ok]"],
+        )])
+        .unwrap_err();
+        assert!(!err.to_string().contains(['\r', '\n']), "{err}");
     }
 
     #[test]
@@ -2313,15 +2338,15 @@ mod tests {
         let lists = compile(vec![ids_spec(
             WatchlistKind::Subjects,
             "under_alert",
-            &["810001234568", "899700771191", "810001234568"],
+            &["810001234573", "899700771191", "810001234573"],
         )])
         .unwrap();
         let list = lists.subject_list("under_alert").unwrap();
         assert_eq!(list.len(), 2);
-        assert!(list.contains("810001234568"));
+        assert!(list.contains("810001234573"));
         assert!(list.contains("899700771191"));
         assert!(!list.contains("81000123456"));
-        assert!(!list.contains("8100012345680"));
+        assert!(!list.contains("8100012345730"));
         assert!(!list.contains("010001234568"));
     }
 
@@ -2332,22 +2357,22 @@ mod tests {
         let lists = compile(vec![blocked_spec(
             "blocked_activations",
             &[
-                ("810001234568", late),
+                ("810001234573", late),
                 ("899700771191", late),
-                ("810001234568", early),
-                ("810001234568", late),
+                ("810001234573", early),
+                ("810001234573", late),
             ],
         )])
         .unwrap();
         let list = lists.blocked_subject_list("blocked_activations").unwrap();
         assert_eq!(list.len(), 2);
-        assert_eq!(list.blocked_since("810001234568"), Some(early));
+        assert_eq!(list.blocked_since("810001234573"), Some(early));
         assert_eq!(list.blocked_since("899700771191"), Some(late));
         assert_eq!(list.blocked_since("8997007711910"), None);
         assert!(list.contains("899700771191"));
         assert_eq!(
             list.iter().collect::<Vec<_>>(),
-            [("810001234568", early), ("899700771191", late)]
+            [("810001234573", early), ("899700771191", late)]
         );
     }
 
@@ -2358,13 +2383,13 @@ mod tests {
         let utc = datetime!(2025-10-08 00:00 UTC);
         let lists = compile(vec![blocked_spec(
             "b",
-            &[("810001234568", utc), ("810001234568", paris)],
+            &[("810001234573", utc), ("810001234573", paris)],
         )])
         .unwrap();
         let since = lists
             .blocked_subject_list("b")
             .unwrap()
-            .blocked_since("810001234568");
+            .blocked_since("810001234573");
         assert_eq!(since, Some(paris));
         assert_eq!(since.unwrap().offset(), paris.offset());
     }

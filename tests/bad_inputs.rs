@@ -12,11 +12,11 @@
 )]
 
 use ecps_risk::{
-    Acr, ClaimsError, ContextError, Decision, DetectorRegistry, Environment, Evidence, Failure,
-    GeoPointError, IdKind, IdRule, MAX_LIST_LEN, MAX_RULES, MAX_USER_AGENT_LEN, NationalId, Policy,
-    PolicyError, PolicySpec, PopulationStats, Profile, ProfileError, PscClaims, PushOutcome,
-    RiskContext, RiskContextBuilder, Signal, SignalCode, ValidationRequest, WatchlistError,
-    Watchlists, WatchlistsSpec,
+    Acr, AuthMode, ClaimsError, ContextError, Decision, DetectorRegistry, Environment, Evidence,
+    Failure, GeoPointError, IdKind, IdRule, MAX_LIST_LEN, MAX_RULES, MAX_USER_AGENT_LEN,
+    NationalId, Policy, PolicyError, PolicySpec, PopulationStats, Profile, ProfileError, PscClaims,
+    PushOutcome, RiskContext, RiskContextBuilder, Signal, SignalCode, ValidationRequest,
+    WatchlistError, Watchlists, WatchlistsSpec,
 };
 use serde_json::error::Category;
 use time::macros::datetime;
@@ -200,6 +200,26 @@ fn bad_subject_in_login_event_json() {
 }
 
 #[test]
+fn id_token_and_userinfo_of_different_subjects() {
+    // Two responses of two logins merged would be one professional's authentication with
+    // another's directory record.
+    let token: PscClaims = serde_json::from_str(CLAIMS).unwrap();
+    let mut userinfo = token.clone();
+    userinfo.subject_name_id = Some("810002345675".into());
+    userinfo.preferred_username = None;
+    let now = OffsetDateTime::from_unix_timestamp(token.iat.unwrap()).unwrap();
+    let e = RiskContext::from_psc(now, &token, Some(&userinfo)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ContextError::Claims(ClaimsError::DifferentSubjects { .. })
+        ),
+        "{e:?}"
+    );
+    names(&e, &["different subjects", "`810002345675`"]);
+}
+
+#[test]
 fn claims_without_subject_never_fall_back_to_sub() {
     let claims: PscClaims = serde_json::from_str(r#"{"sub": "810001234565"}"#).unwrap();
     let e = RiskContext::from_psc_claims(NOW, &claims).unwrap_err();
@@ -291,6 +311,37 @@ fn over_long_acr() {
         }
     ));
     names(&e, &["`auth.acr`", "`aaaa", "129 bytes"]);
+    // The login-event JSON (a replay record, a stored event) took 10 MB the builder refused.
+    let mut json: serde_json::Value = serde_json::from_str(LOGIN).unwrap();
+    json["auth"]["acr"] = serde_json::json!(acr);
+    let e = serde_json::from_value::<RiskContext>(json).unwrap_err();
+    names(&e, &["`auth.acr`", "129 bytes"]);
+}
+
+#[test]
+fn unknown_auth_mode_is_kept_as_other() {
+    // PSC may add a means: kept as data, never read as the card.
+    let ctx = login().auth_mode("FIDO2_KEY").build().unwrap();
+    assert_eq!(
+        ctx.event().auth.mode,
+        Some(AuthMode::Other("FIDO2_KEY".into()))
+    );
+    let policy = Policy::recommended();
+    let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert!(matches!(
+        a.signal(SignalCode::EcpsUnprovenDevice),
+        Some(Signal::Hit { .. })
+    ));
+}
+
+#[test]
+fn issuer_with_control_characters() {
+    let e = rejected(login().issuer("https://auth.esw.esante.gouv.fr/\r\nforged"));
+    assert_eq!(
+        e.to_string(),
+        "`auth.issuer` `https://auth.esw.esante.gouv.fr/\\u{d}\\u{a}forged` holds control \
+         characters"
+    );
 }
 
 // ---- Times. ----
@@ -974,6 +1025,39 @@ fn watchlist_entry_that_is_not_a_network() {
     );
 }
 
+#[test]
+fn subject_watchlist_entries_are_read_like_subjects() {
+    // A trailing space from a CSV, words, a Luhn typo: no login could ever match them, so the
+    // block (force deny) or the alert would silently never fire. Refused, the entry named.
+    for (kind, entry, reason) in [
+        ("subjects", r#""810001234565 ""#, "not visible ASCII"),
+        ("subjects", r#""hello world""#, "not visible ASCII"),
+        ("subjects", r#""810001234564""#, "Luhn"),
+        (
+            "blocked_subjects",
+            r#"{"subject": "810001234564", "since": "2025-10-06T09:00:00Z"}"#,
+            "Luhn",
+        ),
+    ] {
+        let json = format!(
+            r#"{{"lists": [{{"name": "alert", "kind": "{kind}", "entries": [{entry}]}}]}}"#
+        );
+        let e = serde_json::from_str::<Watchlists>(&json).unwrap_err();
+        names(
+            &e,
+            &["`alert`", "entry 0", "not a valid subject id", reason],
+        );
+    }
+    // What a login's subject can be is accepted, an ANS sandbox account included.
+    let lists: Watchlists = serde_json::from_str(
+        r#"{"lists": [{"name": "alert", "kind": "subjects",
+            "entries": ["810001234565", "ANS20210107161422", "30B0168811/CPET00001"]}]}"#,
+    )
+    .unwrap();
+    let alert = lists.subject_list("alert").unwrap();
+    assert!(alert.contains("ANS20210107161422"));
+}
+
 // ---- Duplicates. ----
 
 #[test]
@@ -1369,18 +1453,27 @@ fn profile_table_entry_times_at_the_ends_of_i64() {
             )
         );
     }
-    let mut population = serde_json::to_value(PopulationStats::new()).unwrap();
-    population["logins"] = serde_json::json!(1);
-    population["history"]["asns"] = serde_json::json!({
-        "entries": [{ "value": 3215, "count": 1, "first_seen": -1, "last_seen": 2 }],
-        "total": 1,
-    });
-    let e = serde_json::from_value::<PopulationStats>(population).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "population table `asns`: entry `3215` `first_seen` `-1` is not a time between 1970 \
-         and 9999"
-    );
+    for (field, time) in [
+        ("first_seen", -1),
+        ("first_seen", i64::MIN),
+        ("last_seen", i64::MAX),
+    ] {
+        let mut population = serde_json::to_value(PopulationStats::new()).unwrap();
+        population["logins"] = serde_json::json!(1);
+        population["history"]["asns"] = serde_json::json!({
+            "entries": [{ "value": 3215, "count": 1, "first_seen": 1, "last_seen": 2 }],
+            "total": 1,
+        });
+        population["history"]["asns"]["entries"][0][field] = serde_json::json!(time);
+        let e = serde_json::from_value::<PopulationStats>(population).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "population table `asns`: entry `3215` `{field}` `{time}` is not a time \
+                 between 1970 and 9999"
+            )
+        );
+    }
 }
 
 #[test]
@@ -1682,6 +1775,40 @@ fn report_only_card_step_up_is_not_cleared_by_a_passed_fresh_authentication() {
     a.mark_step_up_passed(&ctx, &step_up_login(&ctx, false))
         .unwrap();
     // Whoever holds the e-CPS passes a fresh authentication; the card was not shown.
+    assert!(!a.is_good_login());
+}
+
+#[test]
+fn step_up_login_of_another_professional_is_named_by_time_and_digest() {
+    // Found by fuzzing (fuzz target `report`): the message named nothing ("the step-up login
+    // is another professional's").
+    let ctx = login()
+        .activation(
+            NOW - Duration::hours(1),
+            ecps_risk::ActivationChannel::EmailSms,
+        )
+        .build()
+        .unwrap();
+    let policy = Policy::recommended();
+    let mut a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
+    assert!(matches!(a.decision(), Decision::StepUp(_)), "{a}");
+    let mut e = step_up_login(&ctx, true).event().clone();
+    e.subject = "810023456782".parse().unwrap();
+    let other = RiskContext::try_from(e).unwrap();
+    let error = a.mark_step_up_passed(&ctx, &other).unwrap_err();
+    assert_eq!(
+        error,
+        ecps_risk::StepUpError::OtherProfessional {
+            at: other.now(),
+            digest: other.digest(),
+        }
+    );
+    let digest = format!("`{}`", other.digest());
+    names(&error, &["`2025-10-08T09:31:00Z`", &digest]);
+    // Never its subject, nor the login's.
+    for subject in [SUBJECT, "810023456782"] {
+        assert!(!error.to_string().contains(subject), "{error}");
+    }
     assert!(!a.is_good_login());
 }
 

@@ -876,6 +876,13 @@ fn check_caps(p: &Profile) {
     assert!(p.recent_logins().len() <= MAX_RECENT_LOGINS);
     assert!(p.feedback().len() <= MAX_FEEDBACK);
     assert!(p.hours().iter().all(|h| *h <= MAX_HOUR_COUNT));
+    assert!(p.attempts().len() <= ecps_risk::MAX_ATTEMPTS);
+    let m = p.means();
+    assert!(
+        [m.card, m.ecps, m.other]
+            .iter()
+            .all(|n| *n <= ecps_risk::MAX_MEANS_COUNT)
+    );
 }
 
 /// Every copy of `value` with one of its objects (at any depth) replaced by the array of its
@@ -1298,8 +1305,10 @@ proptest! {
         if let Some(w) = &lists {
             env = env.with_watchlists(w);
         }
+        // The step-up answered by the login it asks for.
+        let step_up = if passed { harness::step_up_login(&ctx) } else { None };
         for policy in harness::report_policies() {
-            harness::check_outputs(policy, &ctx, &profile, &env, passed, other.as_ref());
+            harness::check_outputs(policy, &ctx, &profile, &env, step_up.as_ref(), other.as_ref());
         }
     }
 
@@ -1376,6 +1385,29 @@ proptest! {
         let event = LoginEvent::from(ctx.clone());
         round_trip(&event);
         prop_assert_eq!(RiskContext::try_from(event).unwrap(), ctx);
+    }
+
+    /// A login's digest is its event's: built again from its JSON form, the same digest; with
+    /// any one field of another login put in its place, a different digest exactly when the
+    /// validated event differs (`-0.0` is `0.0`, lists are sorted). (Boxed: two login value
+    /// trees side by side overflow a test thread's stack in debug builds.)
+    #[test]
+    fn digests_tell_login_events_apart(a in login().boxed(), b in login().boxed()) {
+        let (Ok(a), Ok(b)) = (a.builder().build(), b.builder().build()) else { return Ok(()); };
+        let back: RiskContext = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        prop_assert_eq!(back.digest(), a.digest());
+        let json = serde_json::to_value(&a).unwrap();
+        for (path, other) in paired_leaves(&json, &serde_json::to_value(&b).unwrap()) {
+            let Ok(crossed) = serde_json::from_value::<RiskContext>(with_leaf(&json, &path, other))
+            else {
+                continue;
+            };
+            prop_assert_eq!(
+                crossed.digest() == a.digest(),
+                crossed.event() == a.event(),
+                "{}: {}", path, other
+            );
+        }
     }
 
     /// Profiles (learned ones, with feedback), population statistics and watchlists.
@@ -1490,6 +1522,141 @@ fn every_enumeration_round_trips() {
     round_trip(&Watchlists::empty());
 }
 
+/// Every field of a full login event counts in its digest: each leaf of its JSON form, in
+/// turn, replaced by another valid value, changes the digest. Every leaf of `a` must differ
+/// in `b`, so a field added to `LoginEvent` later fails here until both give it a value.
+#[test]
+fn every_field_of_a_login_event_counts_in_its_digest() {
+    let event = |json| serde_json::from_value::<RiskContext>(json).unwrap();
+    let a = event(serde_json::json!({
+        "at": "2025-12-01T04:30:01Z",
+        "subject": "0976012345",
+        "auth": {
+            "acr": "eidas1",
+            "amr": ["pin"],
+            "auth_time": "2025-12-01T03:15:00Z",
+            "issued_at": "2025-12-01T04:30:00Z",
+            "mode": "ecps",
+            "issuer": "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet"
+        },
+        "request": {
+            "ip": "203.0.113.50",
+            "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-A546B)",
+            "device": "17178ed51f72a47813e8d0ba371ea1ea",
+            "geo": { "lat": 48.8582, "lon": 2.3387, "accuracy_km": 100.0 },
+            "country": "FR",
+            "asn": 64500,
+            "anonymizer": true,
+            "hosting": true
+        },
+        "credential": {
+            "id": "ecps-7c1e5b0a-93f4",
+            "activated_at": "2025-12-01T03:05:00Z",
+            "channel": "email_sms",
+            "active_count": 2
+        },
+        "contact_changes": [{ "at": "2025-11-28T16:12:00Z", "kind": "email" }],
+        "validation_requests": [{ "at": "2025-11-30T18:40:00Z", "outcome": "denied" }],
+        "reports": [{ "at": "2025-11-30T18:45:00Z" }],
+        "telemetry": { "remote_control": true, "automation": false },
+        "practice": [{ "country": "RE", "department": "974" }],
+        "local_time": { "fixed": { "offset_minutes": 240 } }
+    }));
+    let b = event(serde_json::json!({
+        "at": "2025-12-01T04:31:01Z",
+        "subject": "810001234565",
+        "auth": {
+            "acr": "eidas3",
+            "amr": ["otp"],
+            "auth_time": "2025-12-01T03:16:00Z",
+            "issued_at": "2025-12-01T04:29:00Z",
+            "mode": { "other": "FIDO" },
+            "issuer": "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet"
+        },
+        "request": {
+            "ip": "2001:db8::1",
+            "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+            "device": "cc9a3a67bb723262216b41f7606f5d29",
+            "geo": { "lat": 45.7485, "lon": 4.8467, "accuracy_km": 20.0 },
+            "country": "RE",
+            "asn": 2200,
+            "anonymizer": false,
+            "hosting": false
+        },
+        "credential": {
+            "id": "ecps-0a42",
+            "activated_at": "2024-08-08T09:30:00Z",
+            "channel": "cps_card",
+            "active_count": 1
+        },
+        "contact_changes": [{ "at": "2025-11-28T16:14:00Z", "kind": "phone" }],
+        "validation_requests": [{ "at": "2025-11-30T18:42:00Z", "outcome": "expired" }],
+        "reports": [{ "at": "2025-11-30T18:46:00Z" }],
+        "telemetry": { "remote_control": false, "automation": true },
+        "practice": [{ "country": "FR", "department": "69" }],
+        "local_time": "europe_paris"
+    }));
+    let (json, other_json) = (
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap(),
+    );
+    let leaves = paired_leaves(&json, &other_json);
+    assert!(leaves.len() >= 30, "{leaves:?}");
+    for (path, other) in leaves {
+        assert_ne!(
+            json.pointer(&path),
+            Some(other),
+            "`{path}` is alike in both events"
+        );
+        let crossed = event(with_leaf(&json, &path, other));
+        assert_ne!(crossed.event(), a.event(), "{path}");
+        assert_ne!(crossed.digest(), a.digest(), "{path}: {other}");
+    }
+    // Equal events, equal digests, however they were built.
+    let again: RiskContext = serde_json::from_value(json).unwrap();
+    assert_eq!(again.digest(), a.digest());
+    assert_eq!(
+        RiskContext::try_from(LoginEvent::from(a.clone()))
+            .unwrap()
+            .digest(),
+        a.digest()
+    );
+}
+
+/// The leaves of `a` (JSON pointer) with the value at the same place in `b`: objects with the
+/// same keys and arrays of the same length are walked into, anything else is a leaf.
+fn paired_leaves<'b>(
+    a: &serde_json::Value,
+    b: &'b serde_json::Value,
+) -> Vec<(String, &'b serde_json::Value)> {
+    use serde_json::Value;
+    fn walk<'b>(a: &Value, b: &'b Value, path: String, out: &mut Vec<(String, &'b Value)>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) if x.keys().eq(y.keys()) => {
+                for ((key, x), y) in x.iter().zip(y.values()) {
+                    walk(x, y, format!("{path}/{key}"), out);
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    walk(x, y, format!("{path}/{i}"), out);
+                }
+            }
+            _ => out.push((path, b)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(a, b, String::new(), &mut out);
+    out
+}
+
+/// `json` with the value at `path` (a JSON pointer) replaced by `leaf`.
+fn with_leaf(json: &serde_json::Value, path: &str, leaf: &serde_json::Value) -> serde_json::Value {
+    let mut out = json.clone();
+    *out.pointer_mut(path).unwrap() = leaf.clone();
+    out
+}
+
 /// The login a step-up with the card asks for, a minute after `ctx` (none past year 9999).
 fn card_step_up(ctx: &RiskContext) -> Option<RiskContext> {
     let mut e = ctx.event().clone();
@@ -1497,4 +1664,50 @@ fn card_step_up(ctx: &RiskContext) -> Option<RiskContext> {
     e.auth.auth_time = Some(e.at);
     e.auth.mode = Some(ecps_risk::AuthMode::Card);
     RiskContext::try_from(e).ok()
+}
+
+proptest! {
+    #![proptest_config(Config::with_cases(256))]
+
+    /// Error messages quote the offending value with its control and text-reordering
+    /// characters escaped, wherever the value comes from: a subject claim, a user agent, a
+    /// watchlist entry, a policy's rule id.
+    #[test]
+    fn error_messages_never_carry_control_characters(
+        head in "\\PC{0,20}",
+        control in prop::sample::select(vec!['\r', '\n', '\u{1b}', '\u{7f}', '\0', '\u{85}']),
+        tail in "\\PC{0,20}",
+    ) {
+        let text = format!("{head}{control}{tail}");
+        let clean = |m: String| !m.chars().any(char::is_control);
+        let subject = text.parse::<NationalId>().unwrap_err();
+        prop_assert!(clean(subject.to_string()), "{subject}");
+        let claims = ecps_risk::PscClaims {
+            subject_name_id: Some(text.clone()),
+            ..ecps_risk::PscClaims::default()
+        };
+        // (Claims are trimmed first: a control at either end is blank, and goes.)
+        if let Err(e) = RiskContext::from_psc_claims(NOW, &claims) {
+            prop_assert!(clean(e.to_string()), "{e}");
+        }
+        let ua = format!("{text}{}", "x".repeat(ecps_risk::MAX_USER_AGENT_LEN));
+        let e = RiskContext::builder(NOW, SUBJECTS[0].parse().unwrap())
+            .user_agent(&ua)
+            .build()
+            .unwrap_err();
+        prop_assert!(clean(e.to_string()), "{e}");
+        for kind in ["subjects", "ip"] {
+            let json = serde_json::json!({"lists": [{"name": "l", "kind": kind, "entries": [text]}]});
+            let e = serde_json::from_value::<Watchlists>(json).unwrap_err();
+            prop_assert!(clean(e.to_string()), "{e}");
+        }
+        let spec: PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "p", "version": "1",
+            "thresholds": { "step_up": 10, "review": 20, "deny": 30 },
+            "rules": [{ "id": text, "when": { "hit": "device.new" }, "effect": { "points": 1 } }],
+        }))
+        .unwrap();
+        let e = Policy::compile(spec).unwrap_err();
+        prop_assert!(clean(e.to_string()), "{e}");
+    }
 }

@@ -1971,6 +1971,32 @@ fn a_card_step_up_counts_only_when_a_card_login_follows() {
         a.mark_step_up_passed(&login, &reused),
         Err(StepUpError::NotFresh { auth_time: Some(_) })
     ));
+    // A clock skew of up to 5 minutes is tolerated, no more; and the login's own session
+    // (its `auth_time`) or an older one is never a step-up, even within that skew.
+    let skewed = |minutes: i64| {
+        step_up_login(
+            &MARTIN,
+            t + Duration::minutes(1),
+            Some(t - Duration::minutes(minutes)),
+            Some(AuthMode::Card),
+        )
+    };
+    assert!(matches!(
+        a.mark_step_up_passed(&login, &skewed(6)),
+        Err(StepUpError::NotFresh { .. })
+    ));
+    let own_session = login.event().auth.auth_time.unwrap();
+    assert!(t - own_session <= Duration::minutes(5), "{own_session}");
+    let same_session = step_up_login(
+        &MARTIN,
+        t + Duration::minutes(1),
+        Some(own_session),
+        Some(AuthMode::Card),
+    );
+    assert!(matches!(
+        a.mark_step_up_passed(&login, &same_session),
+        Err(StepUpError::NotFresh { .. })
+    ));
     let timeless = step_up_login(
         &MARTIN,
         t + Duration::minutes(2),
@@ -2001,7 +2027,10 @@ fn a_card_step_up_counts_only_when_a_card_login_follows() {
     );
     assert_eq!(
         a.mark_step_up_passed(&login, &other),
-        Err(StepUpError::OtherProfessional)
+        Err(StepUpError::OtherProfessional {
+            at: other.now(),
+            digest: other.digest(),
+        })
     );
     let elsewhere = kill_chain_from_france(t + Duration::minutes(5));
     assert!(matches!(
@@ -2011,6 +2040,18 @@ fn a_card_step_up_counts_only_when_a_card_login_follows() {
     // None of those counted.
     assert!(!a.is_good_login());
     assert!(!a.passed_with_card());
+
+    // A card authenticated 10 seconds "before" the login (skewed clocks), after its own
+    // session (20 seconds before it): passed.
+    let mut skew = a.clone();
+    let skewed_card = step_up_login(
+        &MARTIN,
+        t + Duration::minutes(1),
+        Some(t - Duration::seconds(10)),
+        Some(AuthMode::Card),
+    );
+    skew.mark_step_up_passed(&login, &skewed_card).unwrap();
+    assert!(skew.passed_with_card());
 
     // Her card a minute later: passed, and what the login taught is confirmed at once — the
     // new computer is hers.
@@ -2059,7 +2100,7 @@ fn bare(subject: &str, at: OffsetDateTime) -> RiskContextBuilder {
 /// Mme Léa Hoarau, liberal nurse in Saint-Denis (La Réunion): the e-CPS only, on her phone
 /// (SRR, AS 37002: a new address at almost every login) and on her laptop at home, where a
 /// commercial VPN exits in Paris. Three weeks of logins, learned as a provider learns them.
-const HOARAU: &str = "810045612349";
+const HOARAU: &str = "810045612347";
 
 fn hoarau_phone(at: OffsetDateTime, ip: &str) -> RiskContext {
     bare(HOARAU, at)
@@ -2294,4 +2335,38 @@ fn card_user_whose_ecps_was_taken_is_asked_for_the_card() {
     assert_eq!(b.signal(C::NetworkUnproven), Some(&Signal::NoHit));
     assert_eq!(rules(&b), ["card-user-on-ecps", "new-device"]);
     assert_eq!(b.decision(), CARD);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A device that served a fraud.
+
+/// Her own workstation's cookie was stolen (or the workstation driven remotely) and a login
+/// from it confirmed fraudulent: the recommended policy refuses the device, even on her usual
+/// network with the card, until a person confirms a login from it safe.
+#[test]
+fn a_device_confirmed_compromised_is_refused_until_confirmed_safe() {
+    let lists = watchlists(LISTS_OCTOBER);
+    let env = Environment::new().with_watchlists(&lists);
+    let policy = Policy::recommended();
+    let profile = learn_history(&MARTIN, None);
+    let fraud = habitual(&MARTIN, paris(ALERT_DAY, 8, 10)).build().unwrap();
+    let a = policy.evaluate(&fraud, &profile, &env);
+    assert_eq!(a.decision(), Decision::Allow, "{a}");
+    let profile = profile.learn(&fraud, &a).unwrap();
+    let profile = profile.confirm_compromised(&fraud).unwrap();
+
+    let next = habitual(&MARTIN, paris(ALERT_DAY, 14, 0)).build().unwrap();
+    let a = policy.evaluate(&next, &profile, &env);
+    assert_eq!(a.decision(), Decision::Deny, "{a}");
+    assert!(rules(&a).contains(&"compromised-device"), "{a}");
+
+    // Her IT department checked the workstation and a person confirmed her next login there.
+    let profile = profile.confirm_safe(&next).unwrap();
+    let later = habitual(&MARTIN, paris(ALERT_DAY, 16, 0)).build().unwrap();
+    let a = policy.evaluate(&later, &profile, &env);
+    assert_eq!(
+        a.signal(SignalCode::DeviceCompromised),
+        Some(&Signal::NoHit)
+    );
+    assert_ne!(a.decision(), Decision::Deny, "{a}");
 }

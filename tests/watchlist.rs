@@ -103,7 +103,7 @@ fn check_fixture(lists: &Watchlists) {
     let blocked = lists.blocked_subject_list("blocked_activations").unwrap();
     assert_eq!(blocked.len(), 2);
     assert_eq!(
-        blocked.blocked_since("810001234568"),
+        blocked.blocked_since("810001234573"),
         Some(datetime!(2025-10-06 09:00 UTC)),
         "the earliest of the two dates"
     );
@@ -111,11 +111,11 @@ fn check_fixture(lists: &Watchlists) {
         blocked.blocked_since("899700771191"),
         Some(datetime!(2025-10-09 12:30 UTC))
     );
-    assert_eq!(blocked.blocked_since("810001234569"), None);
+    assert_eq!(blocked.blocked_since("810001234581"), None);
 
     let alert = lists.subject_list("under_alert").unwrap();
-    assert!(alert.contains("810001234568"));
-    assert!(!alert.contains("810001234569"));
+    assert!(alert.contains("810001234573"));
+    assert!(!alert.contains("810001234581"));
 
     assert_eq!(lists.kind_of("under_alert"), Some(WatchlistKind::Subjects));
     assert!(lists.ip_list("under_alert").is_none());
@@ -164,7 +164,7 @@ fn json_round_trip_keeps_every_lookup() {
     assert_eq!(
         blocked["entries"],
         serde_json::json!([
-            { "subject": "810001234568", "since": "2025-10-06T09:00:00Z" },
+            { "subject": "810001234573", "since": "2025-10-06T09:00:00Z" },
             { "subject": "899700771191", "since": "2025-10-09T14:30:00+02:00" }
         ])
     );
@@ -198,15 +198,15 @@ fn loads_toml() {
         name = "blocked_activations"
         kind = "blocked_subjects"
         entries = [
-          { subject = "810001234568", since = "2025-10-08T00:00:00Z" },
+          { subject = "810001234573", since = "2025-10-08T00:00:00Z" },
           { subject = "899700771191", since = "2025-10-09T14:30:00+02:00" },
-          { subject = "810001234568", since = "2025-10-06T09:00:00Z" },
+          { subject = "810001234573", since = "2025-10-06T09:00:00Z" },
         ]
 
         [[lists]]
         name = "under_alert"
         kind = "subjects"
-        entries = ["810001234568", "899700771191"]
+        entries = ["810001234573", "899700771191"]
 
         [[lists]]
         name = "empty_deny"

@@ -81,7 +81,7 @@ impl DetectorRegistry {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !valid {
             return Err(PolicyError::CustomDetector {
-                name: crate::national_id::shorten(name),
+                name: crate::text::quoted(name),
                 problem: "names are 1 to 64 of `a-z`, `0-9`, `_`",
             });
         }
@@ -110,7 +110,7 @@ pub(crate) fn compile(
     registry: &DetectorRegistry,
 ) -> Result<Policy, PolicyError> {
     let pid = spec.id.clone();
-    let policy = || crate::national_id::shorten(&pid);
+    let policy = || crate::text::quoted(&pid);
     if !valid_id(&spec.id) {
         return Err(PolicyError::Id {
             policy: policy(),
@@ -193,7 +193,7 @@ pub(crate) fn compile(
             return Err(PolicyError::Id {
                 policy: policy(),
                 what: "rule",
-                value: crate::national_id::shorten(&r.id),
+                value: crate::text::quoted(&r.id),
             });
         }
         if previous == Some(r.id.as_str()) {
@@ -267,7 +267,7 @@ pub(crate) fn compile(
             return Err(PolicyError::ExampleRule {
                 policy: policy(),
                 example: crate::text::quoted(&ex.name),
-                rule: crate::national_id::shorten(rule),
+                rule: crate::text::quoted(rule),
             });
         }
         let context =
@@ -393,7 +393,7 @@ impl RuleBuilder<'_> {
         let unknown = || PolicyError::UnknownDetector {
             policy: self.policy.to_owned(),
             rule: rule.to_owned(),
-            detector: crate::national_id::shorten(code),
+            detector: crate::text::quoted(code),
         };
         let name = code.strip_prefix("custom.").ok_or_else(unknown)?;
         if let Some(i) = self.customs.iter().position(|c| c.name == name) {
@@ -467,7 +467,7 @@ impl RuleBuilder<'_> {
         Fact::parse(name).ok_or_else(|| PolicyError::UnknownFact {
             policy: self.policy.to_owned(),
             rule: rule.to_owned(),
-            fact: crate::national_id::shorten(name),
+            fact: crate::text::quoted(name),
         })
     }
 
@@ -499,7 +499,7 @@ impl RuleBuilder<'_> {
         let show = |v: &ValueSpec| match v {
             ValueSpec::Bool(b) => b.to_string(),
             ValueSpec::Number(n) => n.to_string(),
-            ValueSpec::Text(t) => crate::national_id::shorten(t),
+            ValueSpec::Text(t) => crate::text::quoted(t),
         };
         let number = |v: &ValueSpec| match v {
             ValueSpec::Number(n) if n.is_finite() => Ok(*n),

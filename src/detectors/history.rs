@@ -355,6 +355,7 @@ mod tests {
     use super::HOURS_PER_WEEK;
     use crate::context::{AuthMode, RiskContext, RiskContextBuilder};
     use crate::environment::Environment;
+    use crate::geo::GeoPoint;
     use crate::population::PopulationStats;
     use crate::profile::Profile;
     use crate::signal::{Evidence, Missing, Signal, SignalCode as C};
@@ -777,6 +778,28 @@ mod tests {
             d.geo_impossible_travel.max_speed_kmh = speed_kmh;
         });
         assert_eq!(at_max, Signal::NoHit);
+        // Due south the trig-free bound is the distance itself (378 km less the margins, in
+        // 10 minutes): the minimum set to that distance still counts, the bound does not
+        // settle it first.
+        let p = last_login_in_paris(NOW - Duration::minutes(10), 10.0);
+        let (here, there) = (
+            GeoPoint::new(48.8566 - 3.4, 2.3522, 10.0).unwrap(),
+            GeoPoint::new(48.8566, 2.3522, 10.0).unwrap(),
+        );
+        assert_eq!(
+            here.distance_upper_bound_km(&there),
+            here.distance_km(&there),
+            "a meridian's bound is exact"
+        );
+        let south = habitual(NOW)
+            .geo(48.8566 - 3.4, 2.3522, 10.0)
+            .build()
+            .unwrap();
+        let (distance_km, _) = travel(run(C::GeoImpossibleTravel, &south, &p));
+        let at_min = run_params(C::GeoImpossibleTravel, &south, &p, |d| {
+            d.geo_impossible_travel.min_distance_km = distance_km;
+        });
+        assert_eq!(travel(at_min).0, distance_km);
         // 80 km east (1.1 degrees of longitude at Paris's latitude) in one minute.
         let p = last_login_in_paris(NOW - Duration::minutes(1), 0.5);
         let east = habitual(NOW)

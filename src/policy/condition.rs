@@ -1239,6 +1239,18 @@ mod mask_tests {
                 }
             }
         }
+        // Two tests of one detector in a group: their states overlap (a hit is also
+        // evaluated), and the mask form must still count the group once.
+        for a in lits(0) {
+            for b in lits(0) {
+                shapes.push(Condition::Any(vec![a.clone(), b.clone()]));
+                shapes.push(Condition::All(vec![a.clone(), b.clone()]));
+                shapes.push(Condition::All(vec![
+                    Condition::Hit(r[1]),
+                    Condition::Any(vec![a.clone(), b.clone()]),
+                ]));
+            }
+        }
         for states in 0..64u32 {
             let mut m = Masks::default();
             for (i, sr) in r.iter().enumerate() {

@@ -1768,7 +1768,7 @@ fn check_not_learned(next: &Profile, before: &Profile) {
 /// year 9999).
 pub fn step_up_login(ctx: &RiskContext) -> Option<RiskContext> {
     let mut e = ctx.event().clone();
-    e.at += time::Duration::minutes(1);
+    e.at = e.at.checked_add(time::Duration::minutes(1))?;
     e.auth.auth_time = Some(e.at);
     e.auth.mode = Some(ecps_risk::AuthMode::Card);
     RiskContext::try_from(e).ok()

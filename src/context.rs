@@ -1132,9 +1132,13 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
         }
     }
     if let Some(AuthMode::Other(text)) = &e.auth.mode {
-        check_text("auth.mode", text, MAX_SHORT_TEXT_LEN)?;
-        // One value, one form: `{"other": "CARD"}` is the card.
-        e.auth.mode = Some(AuthMode::parse(text));
+        // One value, one form: `{"other": "CARD"}` is the card, `{"other": " x "}` is `x`;
+        // what is left is checked, so a blank text cannot become an empty one.
+        let mode = AuthMode::parse(text);
+        if let AuthMode::Other(text) = &mode {
+            check_text("auth.mode", text, MAX_SHORT_TEXT_LEN)?;
+        }
+        e.auth.mode = Some(mode);
     }
     if let Some(issuer) = &e.auth.issuer {
         check_text("auth.issuer", issuer, MAX_ISSUER_LEN)?;

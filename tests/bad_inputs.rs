@@ -1804,7 +1804,7 @@ fn step_up_login_of_another_professional_is_named_by_time_and_digest() {
         }
     );
     let digest = format!("`{}`", other.digest());
-    names(&error, &["`2025-10-08T09:31:00Z`", &digest]);
+    names(error, &["`2025-10-08T09:31:00Z`", &digest]);
     // Never its subject, nor the login's.
     for subject in [SUBJECT, "810023456782"] {
         assert!(!error.to_string().contains(subject), "{error}");

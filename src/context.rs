@@ -704,9 +704,12 @@ impl RiskContext {
     /// sorted), computed once when the context is built. An [`Assessment`](crate::Assessment)
     /// keeps it, so learning and reports can refuse the assessment of another login, even one
     /// at the same second ([`Assessment::check_login`](crate::Assessment::check_login)). Equal
-    /// inputs give equal digests, however the context was built. Not a stored format: compare
-    /// digests computed by the same version of this crate. Unkeyed: it identifies a login event
-    /// to whoever holds the event, and hides nothing from them.
+    /// inputs give equal digests, however the context was built. A stored
+    /// [`Profile`](crate::Profile) keeps the digests of its recent logins (to find the login
+    /// [`Profile::confirm_compromised`](crate::Profile::confirm_compromised) takes back), so the
+    /// digest is stable for a [`PROFILE_FORMAT_VERSION`](crate::PROFILE_FORMAT_VERSION): a
+    /// release that computes it otherwise bumps that version. Unkeyed: it identifies a login
+    /// event to whoever holds the event, and hides nothing from them.
     pub fn digest(&self) -> Digest128 {
         self.digest
     }

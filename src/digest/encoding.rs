@@ -13,8 +13,11 @@
 //! position: a hand-written `Serialize` may leave a field out without saying so, and two
 //! values would then write the same positions. Types
 //! with a binary serde form use it (an IP address as its octets). The encoder allocates
-//! nothing (a value's own impl may: `time`'s RFC 3339 functions return a `String`). The form
-//! is stored nowhere, so it needs no version: a digest may change with it.
+//! nothing (a value's own impl may: `time`'s RFC 3339 functions return a `String`). Profiles
+//! store login digests (their recent logins'), so the form is versioned by the profile's
+//! format: changing it (a tag, an order, what a type writes) changes every login's digest and
+//! must bump `PROFILE_FORMAT_VERSION`; the unit test
+//! `value_digests_are_the_tagged_encoding` pins the bytes.
 
 use std::fmt;
 

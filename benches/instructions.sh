@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instructions per evaluation of the recommended policy, counted by callgrind: the same count on
+# Instructions per evaluation of the recommended policy (and per context build), counted by callgrind: the same count on
 # every run of the same binary, so a change to the hot path can be measured on a VM whose
 # wall-clock speed drifts. Per evaluation = (count at N - count at 0) / N, the fixture being
 # built alike in both runs (examples/instruction_probe.rs).
@@ -17,7 +17,7 @@ count() {
 }
 
 printf '%-14s %-11s %s\n' form login "instructions per evaluation"
-for form in evaluate evaluate_into; do
+for form in evaluate evaluate_into build; do
     for login in legitimate seed_fraud cold_start; do
         base="$(count 0 "$form" "$login")"
         total="$(count "$n" "$form" "$login")"

@@ -7,9 +7,11 @@
 //! cargo run --release --example instruction_probe -- 2000 evaluate legitimate
 //! ```
 //!
-//! Arguments: the number of evaluations, the form (`evaluate`, `evaluate_into`) and the
-//! login (`legitimate`, `seed_fraud`, `cold_start`), on the fixture of `benches/scoring.rs`:
-//! the recommended policy, a 60-day profile, the six watchlists and population statistics.
+//! Arguments: the number of evaluations, the form (`evaluate`, `evaluate_into`, or `build`:
+//! the login's context built from the builder's typed inputs, which every login pays before
+//! its evaluation) and the login (`legitimate`, `seed_fraud`, `cold_start`), on the fixture of
+//! `benches/scoring.rs`: the recommended policy, a 60-day profile, the six watchlists and
+//! population statistics.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -22,7 +24,7 @@ use ecps_risk::{Decision, Environment, Policy, Profile};
 mod hospital;
 use hospital::{NOW, history, kill_chain, usual, watchlists};
 
-const USAGE: &str = "usage: instruction_probe <evaluations> <evaluate|evaluate_into> \
+const USAGE: &str = "usage: instruction_probe <evaluations> <evaluate|evaluate_into|build> \
                      <legitimate|seed_fraud|cold_start>";
 
 fn main() -> ExitCode {
@@ -45,14 +47,15 @@ fn main() -> ExitCode {
         .with_watchlists(&lists)
         .with_population(&population);
     let cold = Profile::new();
-    let built = match login.as_str() {
-        "legitimate" | "cold_start" => usual(NOW).build(),
-        "seed_fraud" => kill_chain(NOW).build(),
+    let builder = match login.as_str() {
+        "legitimate" | "cold_start" => usual,
+        "seed_fraud" => kill_chain,
         other => {
             eprintln!("{USAGE}\nunknown login: `{other}`");
             return ExitCode::FAILURE;
         }
     };
+    let built = builder(NOW).build();
     let ctx = match built {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -82,6 +85,16 @@ fn main() -> ExitCode {
                 black_box(&a);
                 last = a.decision();
             }
+        }
+        "build" => {
+            for _ in 0..n {
+                if let Err(e) = black_box(builder(black_box(NOW)).build()) {
+                    eprintln!("fixture: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            println!("{n} context builds ({login})");
+            return ExitCode::SUCCESS;
         }
         other => {
             eprintln!("{USAGE}\nunknown form: `{other}`");

@@ -1154,7 +1154,7 @@ impl Fate {
                 .ok()
                 .map(|learned| {
                     let undone = learned.confirm_compromised(ctx).expect("its own login");
-                    check_undone(profile, &learned, &undone, ctx, true);
+                    check_undone(profile, &learned, &undone, ctx);
                     undone
                 }),
             Fate::EarlierFoundOut(back) => scored(None).map(|learned| {
@@ -1284,14 +1284,14 @@ impl Evaluation {
             check_caps(&next);
             json_round_trip(&next);
         }
-        // Learned (allowed, or confirmed safe by mistake), then found out: undone.
+        // Learned (allowed, confirmed safe by mistake, or both), then found out: undone.
         let a = recommended().evaluate(ctx, profile, &env);
         let allowed = profile.learn(ctx, &a).ok().filter(|_| a.is_good_login());
-        for (learned, confirmed_safe) in [(allowed, false), (profile.confirm_safe(ctx).ok(), true)]
-        {
+        let both = allowed.as_ref().and_then(|p| p.confirm_safe(ctx).ok());
+        for learned in [allowed, profile.confirm_safe(ctx).ok(), both] {
             let Some(learned) = learned else { continue };
             let undone = learned.confirm_compromised(ctx).expect("its own login");
-            check_undone(profile, &learned, &undone, ctx, confirmed_safe);
+            check_undone(profile, &learned, &undone, ctx);
         }
     }
 }
@@ -1625,14 +1625,12 @@ pub fn check_step_up(a: &mut Assessment<'_>, ctx: &RiskContext, step_up: &RiskCo
 }
 
 /// The profile's knowledge of each value is within what `before` had: no value it did not
-/// hold, seen no more often, no more confirmed (when `confirmations` is known), over no longer
-/// a span (a last sighting goes back at most to the good login before, `previous`).
+/// hold, seen no more often, no more confirmed, over no longer a span (first sighting no
+/// earlier, last no later).
 fn check_table_within<K: Ord + Copy + std::fmt::Debug>(
     after: &CountTable<K>,
     before: &CountTable<K>,
     table: &str,
-    confirmations: bool,
-    previous: Option<i64>,
 ) {
     for e in after.iter() {
         let b = before
@@ -1640,27 +1638,20 @@ fn check_table_within<K: Ord + Copy + std::fmt::Debug>(
             .unwrap_or_else(|| panic!("{table}: {e:?} kept from a compromised login"));
         assert!(
             e.count <= b.count
-                && (e.confirmed <= b.confirmed || !confirmations)
-                && e.first_seen == b.first_seen
-                && (e.last_seen <= b.last_seen || Some(e.last_seen) == previous),
+                && e.confirmed <= b.confirmed
+                && e.first_seen >= b.first_seen
+                && e.last_seen <= b.last_seen,
             "{table}: {e:?} kept from a compromised login, was {b:?}"
         );
     }
 }
 
-/// `confirm_compromised` of a login `before` learned as `learned` (`confirmed_safe`: by
-/// `confirm_safe`) takes back what it taught and only that (SECURITY.md): its device goes and
-/// is marked. If the login is among the last `MAX_RECENT_LOGINS` (older ones cannot be told
-/// from logins never learned), no table holds more than before it was learned — no more
-/// confirmed either, when its confirmation is known (a card login, or its `confirm_safe` mark
-/// among the last `MAX_FEEDBACK`) — and its count, means, hour and position go.
-fn check_undone(
-    before: &Profile,
-    learned: &Profile,
-    after: &Profile,
-    ctx: &RiskContext,
-    confirmed_safe: bool,
-) {
+/// `confirm_compromised` of a login `before` learned as `learned` takes back what it taught
+/// and only that (SECURITY.md): its device goes and is marked. If the login is among the last
+/// `MAX_RECENT_LOGINS` (older ones cannot be told from logins never learned), no table holds
+/// more than before it was learned, and its count, means, hour and position go. Confirming
+/// the compromise again changes nothing.
+fn check_undone(before: &Profile, learned: &Profile, after: &Profile, ctx: &RiskContext) {
     check_caps(after);
     json_round_trip(after);
     let at = ctx.now().unix_timestamp();
@@ -1671,59 +1662,25 @@ fn check_undone(
             assert_eq!(after.compromised_since(&d), Some(at), "device not marked");
         }
     }
-    check_table_within(after.devices(), before.devices(), "devices", true, None);
-    if !learned.recent_logins().contains(&at) {
+    check_table_within(after.devices(), before.devices(), "devices");
+    if after.recent_login(ctx).is_none() {
+        let again = after.confirm_compromised(ctx).expect("its own login");
+        assert!(
+            again == *after,
+            "confirming a compromise again changed the profile"
+        );
+    }
+    if learned.recent_login(ctx).is_none() {
         return;
     }
-    let confirmations = !confirmed_safe
-        || ctx.event().auth.mode == Some(AuthMode::Card)
-        || learned.feedback().iter().any(|m| {
-            (m.at, m.device, m.feedback) == (at, device, ecps_risk::Feedback::ConfirmedSafe)
-        });
-    let previous = learned
-        .recent_logins()
-        .iter()
-        .rev()
-        .find(|t| **t < at)
-        .copied();
     let (h, b) = (after.history(), before.history());
-    check_table_within(
-        &h.networks,
-        &b.networks,
-        "networks",
-        confirmations,
-        previous,
-    );
-    check_table_within(&h.asns, &b.asns, "asns", confirmations, previous);
-    check_table_within(
-        &h.countries,
-        &b.countries,
-        "countries",
-        confirmations,
-        previous,
-    );
-    check_table_within(
-        &h.user_agents,
-        &b.user_agents,
-        "user agents",
-        confirmations,
-        previous,
-    );
-    check_table_within(
-        &h.browsers,
-        &b.browsers,
-        "browsers",
-        confirmations,
-        previous,
-    );
-    check_table_within(&h.oses, &b.oses, "oses", confirmations, previous);
-    check_table_within(
-        &h.devices,
-        &b.devices,
-        "device types",
-        confirmations,
-        previous,
-    );
+    check_table_within(&h.networks, &b.networks, "networks");
+    check_table_within(&h.asns, &b.asns, "asns");
+    check_table_within(&h.countries, &b.countries, "countries");
+    check_table_within(&h.user_agents, &b.user_agents, "user agents");
+    check_table_within(&h.browsers, &b.browsers, "browsers");
+    check_table_within(&h.oses, &b.oses, "oses");
+    check_table_within(&h.devices, &b.devices, "device types");
     let (m, mb) = (after.means(), before.means());
     assert!(m.card <= mb.card && m.ecps <= mb.ecps && m.other <= mb.other);
     assert!(
@@ -1768,7 +1725,7 @@ fn check_not_learned(next: &Profile, before: &Profile) {
 /// year 9999).
 pub fn step_up_login(ctx: &RiskContext) -> Option<RiskContext> {
     let mut e = ctx.event().clone();
-    e.at += time::Duration::minutes(1);
+    e.at = e.at.checked_add(time::Duration::minutes(1))?;
     e.auth.auth_time = Some(e.at);
     e.auth.mode = Some(ecps_risk::AuthMode::Card);
     RiskContext::try_from(e).ok()

@@ -704,9 +704,12 @@ impl RiskContext {
     /// sorted), computed once when the context is built. An [`Assessment`](crate::Assessment)
     /// keeps it, so learning and reports can refuse the assessment of another login, even one
     /// at the same second ([`Assessment::check_login`](crate::Assessment::check_login)). Equal
-    /// inputs give equal digests, however the context was built. Not a stored format: compare
-    /// digests computed by the same version of this crate. Unkeyed: it identifies a login event
-    /// to whoever holds the event, and hides nothing from them.
+    /// inputs give equal digests, however the context was built. A stored
+    /// [`Profile`](crate::Profile) keeps the digests of its recent logins (to find the login
+    /// [`Profile::confirm_compromised`](crate::Profile::confirm_compromised) takes back), so the
+    /// digest is stable for a [`PROFILE_FORMAT_VERSION`](crate::PROFILE_FORMAT_VERSION): a
+    /// release that computes it otherwise bumps that version. Unkeyed: it identifies a login
+    /// event to whoever holds the event, and hides nothing from them.
     pub fn digest(&self) -> Digest128 {
         self.digest
     }
@@ -1132,9 +1135,13 @@ fn validate(e: &mut LoginEvent) -> Result<(), ContextError> {
         }
     }
     if let Some(AuthMode::Other(text)) = &e.auth.mode {
-        check_text("auth.mode", text, MAX_SHORT_TEXT_LEN)?;
-        // One value, one form: `{"other": "CARD"}` is the card.
-        e.auth.mode = Some(AuthMode::parse(text));
+        // One value, one form: `{"other": "CARD"}` is the card, `{"other": " x "}` is `x`;
+        // what is left is checked, so a blank text cannot become an empty one.
+        let mode = AuthMode::parse(text);
+        if let AuthMode::Other(text) = &mode {
+            check_text("auth.mode", text, MAX_SHORT_TEXT_LEN)?;
+        }
+        e.auth.mode = Some(mode);
     }
     if let Some(issuer) = &e.auth.issuer {
         check_text("auth.issuer", issuer, MAX_ISSUER_LEN)?;

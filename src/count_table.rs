@@ -31,6 +31,11 @@ pub struct Entry<K> {
     /// How many of the observations were confirmed (see the module docs); at most `count`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub confirmed: u32,
+    /// The last observation before the latest one, Unix seconds (`None`: `first_seen`),
+    /// between `first_seen` and `last_seen`: where [`CountTable::unobserve`] takes the last
+    /// sighting back to when it takes back the latest observation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_seen: Option<i64>,
 }
 crate::wire::map_only!(Entry<K>);
 
@@ -39,6 +44,19 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl<K> Entry<K> {
+    /// [`Entry::previous_seen`], `first_seen` when unset.
+    #[inline]
+    fn previous(&self) -> i64 {
+        self.previous_seen.unwrap_or(self.first_seen)
+    }
+
+    /// Set [`Entry::previous_seen`], kept between the first and last sightings and unset
+    /// when it is the first (so stored tables stay small).
+    fn set_previous(&mut self, at: i64) {
+        let at = at.clamp(self.first_seen, self.last_seen);
+        self.previous_seen = (at != self.first_seen).then_some(at);
+    }
+
     /// True when the value is established as the professional's: confirmed at least once, or
     /// seen at least `min_count` times over at least `min_seconds` (first to last observation).
     #[inline]
@@ -94,10 +112,11 @@ pub enum CountTableError {
         /// The value.
         value: String,
     },
-    /// A count of zero, `first_seen` after `last_seen`, or more confirmed observations than
-    /// observations.
+    /// A count of zero, `first_seen` after `last_seen`, `previous_seen` outside them, or more
+    /// confirmed observations than observations.
     #[error(
-        "entry `{value}` has count 0, `first_seen` after `last_seen` or `confirmed` above `count`"
+        "entry `{value}` has count 0, `first_seen` after `last_seen`, `previous_seen` outside \
+         them or `confirmed` above `count`"
     )]
     BadEntry {
         /// The entry's value.
@@ -108,7 +127,7 @@ pub enum CountTableError {
     Time {
         /// The entry's value.
         value: String,
-        /// `first_seen` or `last_seen`.
+        /// `first_seen`, `last_seen` or `previous_seen`.
         field: &'static str,
         /// The time, Unix seconds.
         time: i64,
@@ -146,7 +165,10 @@ impl<K: Ord + Copy + Serialize> CountTableWire<K> {
                     value: shown(&e.value),
                 });
             }
-            for (field, time) in [("first_seen", e.first_seen), ("last_seen", e.last_seen)] {
+            let times = [("first_seen", e.first_seen), ("last_seen", e.last_seen)]
+                .into_iter()
+                .chain(e.previous_seen.map(|t| ("previous_seen", t)));
+            for (field, time) in times {
                 if !(0..=MAX_UNIX_TIME).contains(&time) {
                     return Err(CountTableError::Time {
                         value: shown(&e.value),
@@ -155,7 +177,11 @@ impl<K: Ord + Copy + Serialize> CountTableWire<K> {
                     });
                 }
             }
-            if e.count == 0 || e.first_seen > e.last_seen || e.confirmed > e.count {
+            if e.count == 0
+                || e.first_seen > e.last_seen
+                || !(e.first_seen..=e.last_seen).contains(&e.previous())
+                || e.confirmed > e.count
+            {
                 return Err(CountTableError::BadEntry {
                     value: shown(&e.value),
                 });
@@ -215,8 +241,16 @@ impl<K: Ord + Copy> CountTable<K> {
                 if let Some(e) = self.entries.get_mut(i) {
                     e.count = e.count.saturating_add(1);
                     e.confirmed = e.confirmed.saturating_add(confirmed).min(e.count);
+                    // The last sighting before the latest: the last one so far if this one
+                    // is the latest, else the later of it and this one.
+                    let previous = if at >= e.last_seen {
+                        e.last_seen
+                    } else {
+                        e.previous().max(at)
+                    };
                     e.last_seen = e.last_seen.max(at);
                     e.first_seen = e.first_seen.min(at);
+                    e.set_previous(previous);
                 }
             }
             Err(i) => {
@@ -228,6 +262,7 @@ impl<K: Ord + Copy> CountTable<K> {
                         first_seen: at,
                         last_seen: at,
                         confirmed,
+                        previous_seen: None,
                     },
                 );
                 self.shrink_to(cap);
@@ -236,31 +271,59 @@ impl<K: Ord + Copy> CountTable<K> {
     }
 
     /// Take back one observation of `value` made at `at`, `confirmed` or not (a login
-    /// confirmed fraudulent): the entry goes if that login brought it (first seen then, or
-    /// seen only once). Otherwise its count drops by one, its confirmed count too if the
-    /// observation was confirmed, and if it was last seen then, its last sighting goes back to
-    /// `previous` (the last time it can have been seen before: the previous good login; its
-    /// first sighting when unknown), so that the login leaves no longer a span behind. The
-    /// total keeps the observation.
-    pub fn unobserve(&mut self, value: &K, at: i64, confirmed: bool, previous: Option<i64>) {
+    /// confirmed fraudulent), leaving no entry longer a span, more observations or more
+    /// confirmations than it had without it. The entry goes if that observation was its only
+    /// one; it is left alone if first seen after `at` (the observation was evicted, what is
+    /// left came later). Otherwise its count drops by one, its confirmed count too if the
+    /// observation was confirmed; a last sighting at `at` goes back to
+    /// [`Entry::previous_seen`] (the one it had before), and a first sighting at `at` moves to
+    /// the last one (the next one is not kept: the span restarts). An undo cannot know the
+    /// sighting before the previous one, so after it `previous_seen` is the first sighting: a
+    /// second undo shrinks the span, never stretches it. The total keeps the observation.
+    pub fn unobserve(&mut self, value: &K, at: i64, confirmed: bool) {
+        let at = at.clamp(0, MAX_UNIX_TIME);
         let Ok(i) = self.entries.binary_search_by(|e| e.value.cmp(value)) else {
             return;
         };
-        let brought = self
-            .entries
-            .get(i)
-            .is_some_and(|e| e.first_seen >= at || e.count <= 1);
-        if brought {
+        let Some(e) = self.entries.get_mut(i) else {
+            return;
+        };
+        if e.first_seen > at {
+            return;
+        }
+        if e.count <= 1 {
             self.entries.remove(i);
-        } else if let Some(e) = self.entries.get_mut(i) {
-            e.count -= 1;
-            e.confirmed = e
-                .confirmed
-                .saturating_sub(u32::from(confirmed))
-                .min(e.count);
-            if e.last_seen == at {
-                e.last_seen = previous.map_or(e.first_seen, |p| p.clamp(e.first_seen, at));
-            }
+            return;
+        }
+        e.count -= 1;
+        e.confirmed = e
+            .confirmed
+            .saturating_sub(u32::from(confirmed))
+            .min(e.count);
+        let mut previous = e.previous();
+        if e.last_seen == at {
+            e.last_seen = previous;
+            previous = e.first_seen;
+        } else if previous == at {
+            // Maybe this very observation: not a sighting to go back to.
+            previous = e.first_seen;
+        }
+        if e.first_seen == at && e.last_seen > at {
+            e.first_seen = e.last_seen;
+        }
+        e.set_previous(previous);
+    }
+
+    /// Confirm one unconfirmed observation of `value` made at `at` (a login first learned
+    /// unconfirmed, then confirmed by the card or a person): nothing if the entry was first
+    /// seen after `at` (the observation was evicted).
+    pub fn confirm(&mut self, value: &K, at: i64) {
+        let at = at.clamp(0, MAX_UNIX_TIME);
+        if let Ok(i) = self.entries.binary_search_by(|e| e.value.cmp(value))
+            && let Some(e) = self.entries.get_mut(i)
+            && e.first_seen <= at
+        {
+            e.confirmed = e.confirmed.saturating_add(1).min(e.count);
         }
     }
 
@@ -385,15 +448,15 @@ mod tests {
         t.observe_as(3, 15, 8, true);
         t.observe(3, 30, 8);
         // Value 2 came with the login at 30: it goes. Value 1 was there before: one fewer.
-        t.unobserve(&2, 30, false, Some(20));
-        t.unobserve(&1, 30, false, Some(20));
-        t.unobserve(&3, 30, false, Some(20));
+        t.unobserve(&2, 30, false);
+        t.unobserve(&1, 30, false);
+        t.unobserve(&3, 30, false);
         assert_eq!(t.count(&2), 0);
         assert_eq!(t.count(&1), 2);
         assert_eq!((t.count(&3), t.get(&3).unwrap().confirmed), (1, 1));
         // A value seen once goes, whenever; an unknown value is left alone.
-        t.unobserve(&3, 99, false, None);
-        t.unobserve(&42, 30, false, None);
+        t.unobserve(&3, 99, false);
+        t.unobserve(&42, 30, false);
         assert_eq!(t.count(&3), 0);
         assert_eq!(t.len(), 1);
         assert_eq!(t.total(), 6);
@@ -413,22 +476,119 @@ mod tests {
         assert!(!before.is_established(3, 3 * DAY));
         t.observe_as(1, 5 * DAY, 8, true);
         assert!(t.get(&1).unwrap().is_established(3, 3 * DAY));
-        t.unobserve(&1, 5 * DAY, true, Some(7_200));
-        assert_eq!(*t.get(&1).unwrap(), before);
-        // An unconfirmed observation takes no confirmation back; without a previous login,
-        // the span goes back to the first sighting.
+        t.unobserve(&1, 5 * DAY, true);
+        let e = *t.get(&1).unwrap();
+        let facts = |e: Entry<u32>| (e.count, e.confirmed, e.first_seen, e.last_seen);
+        assert_eq!(facts(e), facts(before));
+        // An unconfirmed observation takes no confirmation back; the last sighting goes back
+        // to the one before.
         t.observe_as(2, 0, 8, true);
         t.observe(2, DAY, 8);
         t.observe(2, 5 * DAY, 8);
-        t.unobserve(&2, 5 * DAY, false, None);
+        t.unobserve(&2, 5 * DAY, false);
         let e = *t.get(&2).unwrap();
-        assert_eq!((e.count, e.confirmed, e.last_seen), (2, 1, 0));
+        assert_eq!((e.count, e.confirmed, e.last_seen), (2, 1, DAY));
         // A value seen after the login keeps its last sighting.
         t.observe(1, 5 * DAY, 8);
         t.observe(1, 9 * DAY, 8);
-        t.unobserve(&1, 5 * DAY, false, Some(7_200));
+        t.unobserve(&1, 5 * DAY, false);
         let e = *t.get(&1).unwrap();
         assert_eq!((e.count, e.last_seen), (before.count + 1, 9 * DAY));
+    }
+
+    /// Review of the undo: a last sighting at the undone observation went back to the
+    /// previous good login, whatever that login saw, stretching the span; a value first seen
+    /// at it lost every later sighting.
+    #[test]
+    fn unobserve_never_stretches_a_span() {
+        const DAY: i64 = 86_400;
+        let span = |t: &CountTable<u32>, v| {
+            let e = t.get(&v).unwrap();
+            (e.count, e.first_seen, e.last_seen)
+        };
+        // Seen at 0, 1 and 2 hours; another value at day 4; the first again at day 5: the
+        // undo goes back to 2 hours, not to day 4.
+        let mut t = CountTable::new();
+        for at in [0, 3_600, 7_200] {
+            t.observe(1u32, at, 8);
+        }
+        t.observe(2, 4 * DAY, 8);
+        t.observe(1, 5 * DAY, 8);
+        assert_eq!(t.get(&1).unwrap().previous_seen, Some(7_200));
+        t.unobserve(&1, 5 * DAY, false);
+        assert_eq!(span(&t, 1), (3, 0, 7_200));
+        // A second undo of the latest cannot know the sighting before: it shrinks the span.
+        t.unobserve(&1, 7_200, false);
+        assert_eq!(span(&t, 1), (2, 0, 0));
+        // Observations out of order: the one before the latest is the later of the others.
+        let mut t = CountTable::new();
+        for at in [10, 30, 20] {
+            t.observe(1u32, at, 8);
+        }
+        assert_eq!(t.get(&1).unwrap().previous_seen, Some(20));
+        t.unobserve(&1, 20, false);
+        assert_eq!(t.get(&1).unwrap().previous_seen, None);
+        t.unobserve(&1, 30, false);
+        assert_eq!(span(&t, 1), (1, 10, 10));
+        // First seen at the undone observation: later sightings stay, their span restarts
+        // at the last one.
+        let mut t = CountTable::new();
+        t.observe(1u32, 10, 8);
+        t.observe_as(1, 20, 8, true);
+        t.observe(1, 30, 8);
+        t.unobserve(&1, 10, false);
+        assert_eq!(span(&t, 1), (2, 30, 30));
+        assert_eq!(t.get(&1).unwrap().confirmed, 1);
+        // First seen after it: the observation was evicted, nothing to take back.
+        t.unobserve(&1, 5, true);
+        assert_eq!(
+            (span(&t, 1), t.get(&1).unwrap().confirmed),
+            ((2, 30, 30), 1)
+        );
+    }
+
+    #[test]
+    fn confirm_upgrades_one_observation() {
+        let mut t = CountTable::new();
+        t.observe(1u32, 10, 8);
+        t.observe(1, 20, 8);
+        t.confirm(&1, 20);
+        assert_eq!(t.get(&1).unwrap().confirmed, 1);
+        // Never above the count, nothing for an evicted observation or an unknown value.
+        t.confirm(&1, 20);
+        t.confirm(&1, 20);
+        assert_eq!(t.get(&1).unwrap().confirmed, 2);
+        t.observe(2, 30, 8);
+        t.confirm(&2, 25);
+        t.confirm(&3, 30);
+        assert_eq!((t.get(&2).unwrap().confirmed, t.len()), (0, 2));
+    }
+
+    #[test]
+    fn previous_sightings_are_stored_and_checked() {
+        let mut t = CountTable::new();
+        t.observe(1u32, 10, 8);
+        t.observe(1, 20, 8);
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(!json.contains("previous_seen"), "{json}");
+        t.observe(1, 30, 8);
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains(r#""previous_seen":20"#), "{json}");
+        assert_eq!(serde_json::from_str::<CountTable<u32>>(&json).unwrap(), t);
+        for bad in [5, 31] {
+            let bad = json.replace(
+                r#""previous_seen":20"#,
+                &format!(r#""previous_seen":{bad}"#),
+            );
+            let e = serde_json::from_str::<CountTable<u32>>(&bad).unwrap_err();
+            assert!(
+                e.to_string().contains("`previous_seen` outside them"),
+                "{e}"
+            );
+        }
+        let bad = json.replace(r#""previous_seen":20"#, r#""previous_seen":-1"#);
+        let e = serde_json::from_str::<CountTable<u32>>(&bad).unwrap_err();
+        assert!(e.to_string().contains("`previous_seen` `-1`"), "{e}");
     }
 
     #[test]
@@ -521,6 +681,7 @@ mod tests {
                     first_seen: first,
                     last_seen: last,
                     confirmed: 0,
+                    previous_seen: None,
                 }],
                 total: 1,
             };
@@ -537,6 +698,7 @@ mod tests {
                 first_seen: 0,
                 last_seen: MAX_UNIX_TIME,
                 confirmed: 0,
+                previous_seen: None,
             }],
             total: 1,
         };

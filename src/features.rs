@@ -226,31 +226,42 @@ impl FeatureHistory {
     }
 
     /// Take back what one login seen at `at`, `confirmed` or not, taught
-    /// ([`CountTable::unobserve`], `previous` the good login before it): a login confirmed
-    /// fraudulent.
-    pub fn unobserve(
-        &mut self,
-        features: &LoginFeatures,
-        at: i64,
-        confirmed: bool,
-        previous: Option<i64>,
-    ) {
+    /// ([`CountTable::unobserve`]): a login confirmed fraudulent.
+    pub fn unobserve(&mut self, features: &LoginFeatures, at: i64, confirmed: bool) {
         if let Some(n) = features.network {
-            self.networks.unobserve(&n, at, confirmed, previous);
+            self.networks.unobserve(&n, at, confirmed);
         }
         if let Some(a) = features.asn {
-            self.asns.unobserve(&a, at, confirmed, previous);
+            self.asns.unobserve(&a, at, confirmed);
         }
         if let Some(c) = features.country {
-            self.countries.unobserve(&c, at, confirmed, previous);
+            self.countries.unobserve(&c, at, confirmed);
         }
         if let Some(ua) = features.user_agent {
-            self.user_agents
-                .unobserve(&ua.hash, at, confirmed, previous);
-            self.browsers
-                .unobserve(&ua.browser, at, confirmed, previous);
-            self.oses.unobserve(&ua.os, at, confirmed, previous);
-            self.devices.unobserve(&ua.device, at, confirmed, previous);
+            self.user_agents.unobserve(&ua.hash, at, confirmed);
+            self.browsers.unobserve(&ua.browser, at, confirmed);
+            self.oses.unobserve(&ua.os, at, confirmed);
+            self.devices.unobserve(&ua.device, at, confirmed);
+        }
+    }
+
+    /// Confirm what one login seen at `at`, learned unconfirmed, taught
+    /// ([`CountTable::confirm`]): the card or a person vouched for it afterwards.
+    pub fn confirm(&mut self, features: &LoginFeatures, at: i64) {
+        if let Some(n) = features.network {
+            self.networks.confirm(&n, at);
+        }
+        if let Some(a) = features.asn {
+            self.asns.confirm(&a, at);
+        }
+        if let Some(c) = features.country {
+            self.countries.confirm(&c, at);
+        }
+        if let Some(ua) = features.user_agent {
+            self.user_agents.confirm(&ua.hash, at);
+            self.browsers.confirm(&ua.browser, at);
+            self.oses.confirm(&ua.os, at);
+            self.devices.confirm(&ua.device, at);
         }
     }
 

@@ -57,7 +57,7 @@ pub use features::{
 pub use profile::{
     Attempt, Feedback, FeedbackMark, LastPosition, MAX_ATTEMPTS, MAX_DEVICES, MAX_FEEDBACK,
     MAX_HOUR_COUNT, MAX_MEANS_COUNT, MAX_RECENT_LOGINS, Means, PROFILE_CAPS,
-    PROFILE_FORMAT_VERSION, Profile, ProfileError,
+    PROFILE_FORMAT_VERSION, Profile, ProfileError, RecentLogin,
 };
 pub use user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // Provider-wide data: watchlists and population frequencies, bundled per request.

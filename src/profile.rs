@@ -30,8 +30,10 @@ use crate::local_time::HOURS_PER_WEEK;
 use crate::national_id::NationalId;
 
 /// The format version this crate writes. Reading a newer one is an error, never a reset;
-/// version 1 (before means, attempts and confirmed observations) reads as a profile without
-/// them.
+/// version 1 (before means, attempts, confirmed observations and recent logins' digests) reads
+/// as a profile without them. Recent logins and the last position keep the
+/// [`RiskContext::digest`] of their login, so a release that changes the digest's encoding
+/// must bump this version (and read older digests as absent).
 pub const PROFILE_FORMAT_VERSION: u32 = 2;
 /// Distinct devices kept per professional.
 pub const MAX_DEVICES: usize = 16;
@@ -64,8 +66,73 @@ pub struct LastPosition {
     pub at: i64,
     /// Where.
     pub geo: GeoPoint,
+    /// The login's [`RiskContext::digest`], so that only that login's undo takes the position
+    /// back; `None` when stored by format 1 (matched by its time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest128>,
 }
 crate::wire::map_only!(LastPosition);
+
+/// A good login among the last [`MAX_RECENT_LOGINS`]: when, which one, and whether what it
+/// taught was confirmed. The same login learned again (allowed, then confirmed safe) is found
+/// by its digest and counted once; [`Profile::confirm_compromised`] finds it the same way, so
+/// another login at the same second is never taken for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct RecentLogin {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// The login's [`RiskContext::digest`]; `None` for a login stored by format 1 (a bare
+    /// time), which is matched by its time, as format 1 did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest128>,
+    /// Whether what it taught was confirmed (a card login, a card step-up passed, a person).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub confirmed: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Serialize for RecentLogin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RecentLogin::serialize(self, s)
+    }
+}
+
+/// A recent login reads from a map of named fields, or from a bare time (format 1).
+impl<'de> Deserialize<'de> for RecentLogin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RecentLogin;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a time (Unix seconds) or a map of named fields")
+            }
+            fn visit_i64<E: serde::de::Error>(self, at: i64) -> Result<RecentLogin, E> {
+                Ok(RecentLogin {
+                    at,
+                    digest: None,
+                    confirmed: false,
+                })
+            }
+            fn visit_u64<E: serde::de::Error>(self, at: u64) -> Result<RecentLogin, E> {
+                let at = i64::try_from(at).map_err(|_| {
+                    E::invalid_value(serde::de::Unexpected::Unsigned(at), &"a time")
+                })?;
+                self.visit_i64(at)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RecentLogin, A::Error> {
+                RecentLogin::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
 
 /// What a person said about a login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -184,7 +251,11 @@ pub struct Profile {
     /// Sums of `hours`, kept with it so `time.unusual_hour` need not add them per login.
     #[serde(skip)]
     hour_sums: HourSums,
-    recent_logins: Vec<i64>,
+    #[serde(rename = "recent_logins")]
+    recent: Vec<RecentLogin>,
+    /// The times of `recent`, kept with it for `velocity.burst`.
+    #[serde(skip)]
+    recent_times: Vec<i64>,
     feedback: Vec<FeedbackMark>,
     #[serde(skip_serializing_if = "is_no_means")]
     means: Means,
@@ -216,7 +287,7 @@ struct ProfileWire {
     #[serde(default = "empty_hours", with = "hours_serde")]
     hours: [u16; HOURS_PER_WEEK],
     #[serde(default)]
-    recent_logins: Vec<i64>,
+    recent_logins: Vec<RecentLogin>,
     #[serde(default)]
     feedback: Vec<FeedbackMark>,
     #[serde(default)]
@@ -343,7 +414,7 @@ impl TryFrom<ProfileWire> for Profile {
         // times have, so that no difference can overflow.
         let times = (w.first_seen.iter().map(|t| ("first_seen", *t)))
             .chain(w.last_position.iter().map(|p| ("last_position.at", p.at)))
-            .chain(w.recent_logins.iter().map(|t| ("recent_logins", *t)))
+            .chain(w.recent_logins.iter().map(|r| ("recent_logins", r.at)))
             .chain(w.feedback.iter().map(|f| ("feedback.at", f.at)))
             .chain(w.attempts.iter().map(|a| ("attempts.at", a.at)));
         for (field, value) in times {
@@ -351,8 +422,8 @@ impl TryFrom<ProfileWire> for Profile {
                 return Err(ProfileError::Time { field, value });
             }
         }
-        let mut recent_logins = w.recent_logins;
-        recent_logins.sort_unstable();
+        let mut recent = w.recent_logins;
+        recent.sort_unstable();
         let mut feedback = w.feedback;
         feedback.sort_unstable();
         let mut attempts = w.attempts;
@@ -375,7 +446,8 @@ impl TryFrom<ProfileWire> for Profile {
             history,
             hour_sums: HourSums::of(&w.hours),
             hours: w.hours,
-            recent_logins,
+            recent_times: recent.iter().map(|r| r.at).collect(),
+            recent,
             feedback,
             means,
             attempts,
@@ -395,7 +467,8 @@ impl Default for Profile {
             history: FeatureHistory::default(),
             hours: [0; HOURS_PER_WEEK],
             hour_sums: HourSums::default(),
-            recent_logins: Vec::new(),
+            recent: Vec::new(),
+            recent_times: Vec::new(),
             feedback: Vec::new(),
             means: Means::default(),
             attempts: Vec::new(),
@@ -431,7 +504,7 @@ impl Profile {
 
     /// Time of the last good login, Unix seconds.
     pub fn last_login_at(&self) -> Option<i64> {
-        self.recent_logins.last().copied()
+        self.recent_times.last().copied()
     }
 
     /// Known devices (hashed ids).
@@ -461,7 +534,20 @@ impl Profile {
 
     /// Times of the last good logins, Unix seconds, oldest first.
     pub fn recent_logins(&self) -> &[i64] {
-        &self.recent_logins
+        &self.recent_times
+    }
+
+    /// `ctx`, if it is among the last good logins learned: found by its digest, or a login
+    /// stored by format 1 (without a digest) at its second.
+    pub fn recent_login(&self, ctx: &RiskContext) -> Option<&RecentLogin> {
+        self.recent_index(ctx).and_then(|i| self.recent.get(i))
+    }
+
+    fn recent_index(&self, ctx: &RiskContext) -> Option<usize> {
+        let digest = ctx.digest();
+        let at = ctx.now_unix();
+        (self.recent.iter().position(|r| r.digest == Some(digest)))
+            .or_else(|| (self.recent.iter()).position(|r| r.digest.is_none() && r.at == at))
     }
 
     /// Feedback marks, oldest first.
@@ -525,35 +611,26 @@ impl Profile {
 
     /// A person confirmed this login was fraudulent: take back what it taught — only that.
     ///
-    /// Its device is forgotten and stays suspicious (`device.compromised` reads the mark). A
-    /// network, ASN, country or user agent the login brought goes; one the professional had
-    /// before loses this login's observation (its confirmation too, if the login was a card
-    /// login or confirmed safe; a last sighting at this login goes back to the previous good
-    /// login) and stays. If the login was learned (among the last [`MAX_RECENT_LOGINS`]), its
-    /// hour, means and count are taken back too, and the last-login position if it was this
-    /// login's.
+    /// Its device is forgotten and stays suspicious (`device.compromised` reads the mark). If
+    /// the login was learned and is among the last [`MAX_RECENT_LOGINS`] (found by its
+    /// digest: another login at the same second is not it), its observation goes from every
+    /// table ([`CountTable::unobserve`]: a value it alone saw goes, one the professional had
+    /// too loses that observation, its confirmation if the login gave one, and the span it
+    /// stretched), and its hour, means and count go too; the last-login position goes if it
+    /// was that login's. Confirming the same compromise again changes nothing.
     pub fn confirm_compromised(&self, ctx: &RiskContext) -> Result<Profile, ProfileError> {
         self.check_subject(ctx)?;
         let mut next = self.clone();
-        let at = ctx.now().unix_timestamp();
+        let at = ctx.now_unix();
+        let digest = ctx.digest();
         let e = ctx.event();
         if let Some(d) = e.request.device {
             next.devices.remove(&d);
         }
-        let learned = next.recent_logins.contains(&at);
-        if learned {
-            // Confirmed if it was a card login or confirmed safe (its mark says so, while it
-            // is among the last `MAX_FEEDBACK`). A card step-up leaves no trace: a login that
-            // passed one keeps its confirmation (the fraudster of the alert has no card).
-            let confirmed = e.auth.mode == Some(AuthMode::Card)
-                || self.feedback.iter().any(|m| {
-                    m.at == at
-                        && m.device == e.request.device
-                        && m.feedback == Feedback::ConfirmedSafe
-                });
-            let previous = next.recent_logins.iter().rev().find(|t| **t < at).copied();
-            next.history
-                .unobserve(ctx.features(), at, confirmed, previous);
+        let learned = next.recent_index(ctx).map(|i| next.recent.remove(i));
+        if let Some(login) = learned {
+            next.recent_times = next.recent.iter().map(|r| r.at).collect();
+            next.history.unobserve(ctx.features(), at, login.confirmed);
             if let Some(mode) = &e.auth.mode {
                 next.means.uncount(mode);
             }
@@ -563,10 +640,15 @@ impl Profile {
             next.hour_sums = HourSums::of(&next.hours);
             next.login_count = next.login_count.saturating_sub(1);
         }
-        if next.last_position.is_some_and(|l| l.at == at) {
+        // The position is this login's if it carries its digest; one stored by format 1, if
+        // it is at its second and the login was found among the recent ones.
+        let its_position = |l: &LastPosition| match l.digest {
+            Some(d) => d == digest,
+            None => l.at == at && learned.is_some(),
+        };
+        if next.last_position.as_ref().is_some_and(its_position) {
             next.last_position = None;
         }
-        next.recent_logins.retain(|t| *t != at);
         next.mark(ctx, Feedback::ConfirmedCompromised);
         Ok(next)
     }
@@ -582,11 +664,16 @@ impl Profile {
     }
 
     fn mark(&mut self, ctx: &RiskContext, feedback: Feedback) {
-        self.feedback.push(FeedbackMark {
-            at: ctx.now().unix_timestamp(),
+        let mark = FeedbackMark {
+            at: ctx.now_unix(),
             feedback,
             device: ctx.event().request.device,
-        });
+        };
+        // The same feedback again says nothing new, and must not push out another mark.
+        if self.feedback.contains(&mark) {
+            return;
+        }
+        self.feedback.push(mark);
         self.feedback.sort_unstable();
         let excess = self.feedback.len().saturating_sub(MAX_FEEDBACK);
         self.feedback.drain(..excess);
@@ -608,9 +695,22 @@ impl Profile {
     }
 
     fn absorb(&mut self, ctx: &RiskContext, confirmed: bool) {
-        let at = ctx.now().unix_timestamp();
+        let at = ctx.now_unix();
+        let digest = ctx.digest();
         let e = ctx.event();
         let request = &e.request;
+        // The same login again (allowed, then confirmed safe): counted once; it only gains
+        // the confirmation it lacked.
+        if let Some(login) = self.recent.iter_mut().find(|r| r.digest == Some(digest)) {
+            if confirmed && !login.confirmed {
+                login.confirmed = true;
+                if let Some(d) = request.device {
+                    self.devices.confirm(&d, at);
+                }
+                self.history.confirm(ctx.features(), at);
+            }
+            return;
+        }
         self.subject = Some(ctx.subject().clone());
         self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
         self.login_count = self.login_count.saturating_add(1);
@@ -621,7 +721,11 @@ impl Profile {
             && !exit
             && self.last_position.is_none_or(|l| l.at <= at)
         {
-            self.last_position = Some(LastPosition { at, geo });
+            self.last_position = Some(LastPosition {
+                at,
+                geo,
+                digest: Some(digest),
+            });
         }
         if let Some(d) = request.device {
             self.devices.observe_as(d, at, MAX_DEVICES, confirmed);
@@ -639,10 +743,15 @@ impl Profile {
             *c += 1;
         }
         self.hour_sums = HourSums::of(&self.hours);
-        self.recent_logins.push(at);
-        self.recent_logins.sort_unstable();
-        let excess = self.recent_logins.len().saturating_sub(MAX_RECENT_LOGINS);
-        self.recent_logins.drain(..excess);
+        self.recent.push(RecentLogin {
+            at,
+            digest: Some(digest),
+            confirmed,
+        });
+        self.recent.sort_unstable();
+        let excess = self.recent.len().saturating_sub(MAX_RECENT_LOGINS);
+        self.recent.drain(..excess);
+        self.recent_times = self.recent.iter().map(|r| r.at).collect();
     }
 }
 
@@ -698,6 +807,12 @@ mod tests {
     use time::{Duration, OffsetDateTime};
 
     const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+
+    /// What an entry says of its value, without the sighting before the last (which an undo
+    /// forgets, see `CountTable::unobserve`).
+    pub(super) fn facts<K: Copy>(e: &crate::Entry<K>) -> (K, u32, u32, i64, i64) {
+        (e.value, e.count, e.confirmed, e.first_seen, e.last_seen)
+    }
 
     fn login(at: OffsetDateTime, device: &str, ip: &str) -> RiskContext {
         RiskContext::builder(at, "810001234565".parse().unwrap())
@@ -1050,12 +1165,31 @@ mod tests {
         let asn = poisoned.history().asns.get(&3215).unwrap();
         assert!(asn.confirmed == 1 && asn.is_established(3, 3 * 86_400));
         let cleaned = poisoned.confirm_compromised(&attack).unwrap();
-        assert_eq!(cleaned.history().asns.get(&3215), Some(&carrier));
-        // Every table as before (its total keeps the observation).
+        assert_eq!(
+            facts(cleaned.history().asns.get(&3215).unwrap()),
+            facts(&carrier)
+        );
+        // Every table as before (its total keeps the observation; the sighting before the
+        // last is forgotten, see `CountTable::unobserve`).
         let (h, before) = (cleaned.history(), p.history());
-        assert!(h.networks.iter().eq(before.networks.iter()));
-        assert!(h.countries.iter().eq(before.countries.iter()));
-        assert!(h.user_agents.iter().eq(before.user_agents.iter()));
+        assert!(
+            h.networks
+                .iter()
+                .map(facts)
+                .eq(before.networks.iter().map(facts))
+        );
+        assert!(
+            h.countries
+                .iter()
+                .map(facts)
+                .eq(before.countries.iter().map(facts))
+        );
+        assert!(
+            h.user_agents
+                .iter()
+                .map(facts)
+                .eq(before.user_agents.iter().map(facts))
+        );
         // Allowed, not confirmed: its observations were not confirmed, the professional's
         // confirmations stay.
         let card = RiskContext::builder(NOW - Duration::hours(3), "810001234565".parse().unwrap())
@@ -1173,5 +1307,231 @@ mod tests {
         let q = p.confirm_safe(&vpn).unwrap();
         assert_eq!(q.last_position(), p.last_position());
         assert_eq!(q.login_count(), 2);
+    }
+}
+
+/// The undo of `confirm_compromised`, defect by defect (review of the undo).
+#[cfg(test)]
+mod undo_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::tests::facts;
+    use super::*;
+    use crate::environment::Environment;
+    use crate::policy::Policy;
+    use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
+
+    const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+    const DAY: i64 = 86_400;
+
+    /// A policy that allows every login.
+    fn lax() -> Policy {
+        Policy::compile(
+            serde_json::from_value(serde_json::json!({
+                "id": "lax", "version": "1", "rules": [],
+                "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+            }))
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn on(at: OffsetDateTime, ip: &str, asn: u32) -> RiskContext {
+        RiskContext::builder(at, "810001234565".parse().unwrap())
+            .ip(ip.parse().unwrap())
+            .asn(asn)
+            .build()
+            .unwrap()
+    }
+
+    fn allowed(p: &Profile, c: &RiskContext, policy: &Policy) -> Profile {
+        let a = policy.evaluate(c, p, &Environment::empty());
+        assert!(a.is_good_login());
+        p.learn(c, &a).unwrap()
+    }
+
+    /// 2.1: a last sighting at the undone login went back to the previous good login, even
+    /// when that login never saw the value, stretching its span.
+    #[test]
+    fn the_undo_restores_the_last_sighting_the_value_had() {
+        let lax = lax();
+        let mut p = Profile::new();
+        for h in [5 * 24 + 3, 5 * 24 + 2, 5 * 24 + 1] {
+            p = allowed(&p, &on(NOW - Duration::hours(h), "192.0.2.1", 3215), &lax);
+        }
+        p = allowed(&p, &on(NOW - Duration::days(1), "198.18.0.1", 64500), &lax);
+        let before = *p.history().asns.get(&3215).unwrap();
+        assert!(!before.is_established(3, 3 * DAY));
+        let attack = on(NOW, "203.0.113.5", 3215);
+        let cleaned = allowed(&p, &attack, &lax)
+            .confirm_compromised(&attack)
+            .unwrap();
+        let after = *cleaned.history().asns.get(&3215).unwrap();
+        assert!(!after.is_established(3, 3 * DAY), "{after:?}");
+        assert_eq!(facts(&after), facts(&before));
+    }
+
+    /// 2.2: a login learned (allowed) and then confirmed safe was counted twice, and the undo
+    /// took back one.
+    #[test]
+    fn a_login_learned_twice_counts_once() {
+        let lax = lax();
+        let mut p = Profile::new();
+        for d in [5, 1] {
+            p = allowed(&p, &on(NOW - Duration::days(d), "192.0.2.1", 3215), &lax);
+        }
+        let attack = on(NOW, "203.0.113.5", 3215);
+        let learned = allowed(&p, &attack, &lax);
+        let confirmed = learned.confirm_safe(&attack).unwrap();
+        // Confirmed safe after being allowed: one login, now confirmed.
+        assert_eq!(confirmed.login_count(), p.login_count() + 1);
+        assert_eq!(confirmed.hours_total(), p.hours_total() + 1);
+        let asn = confirmed.history().asns.get(&3215).unwrap();
+        assert_eq!((asn.count, asn.confirmed), (3, 1));
+        // Learned again: nothing more.
+        let a = lax.evaluate(&attack, &confirmed, &Environment::empty());
+        let again = confirmed.learn(&attack, &a).unwrap();
+        assert_eq!(again.history(), confirmed.history());
+        assert_eq!(again.login_count(), confirmed.login_count());
+        let cleaned = again.confirm_compromised(&attack).unwrap();
+        let asn = cleaned.history().asns.get(&3215).unwrap();
+        assert!(!asn.is_established(3, 3 * DAY), "{asn:?}");
+        assert_eq!(facts(asn), facts(p.history().asns.get(&3215).unwrap()));
+        assert_eq!(cleaned.login_count(), p.login_count());
+        assert_eq!(cleaned.hours(), p.hours());
+        assert_eq!(cleaned.recent_logins(), p.recent_logins());
+    }
+
+    /// 2.3: a login was told by its second only, so the undo of a refused attack at the same
+    /// second as a good login took back the good login.
+    #[test]
+    fn a_refused_attack_at_the_same_second_takes_back_nothing() {
+        let lax = lax();
+        let p = allowed(
+            &Profile::new(),
+            &on(NOW - Duration::days(1), "192.0.2.1", 3215),
+            &lax,
+        );
+        let good = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .ip("192.0.2.1".parse().unwrap())
+            .asn(3215)
+            .geo(48.85, 2.35, 10.0)
+            .build()
+            .unwrap();
+        let p = allowed(&p, &good, &lax);
+        let attack = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("fraud-phone")
+            .ip("203.0.113.5".parse().unwrap())
+            .asn(3215)
+            .geo(48.85, 2.35, 10.0)
+            .build()
+            .unwrap();
+        let cleaned = p.confirm_compromised(&attack).unwrap();
+        assert_eq!(cleaned.login_count(), p.login_count());
+        assert_eq!(cleaned.recent_logins(), p.recent_logins());
+        assert_eq!(cleaned.history(), p.history());
+        assert_eq!(cleaned.hours(), p.hours());
+        assert_eq!(cleaned.last_position(), p.last_position());
+    }
+
+    /// 2.4: a value the attack saw first lost the professional's later sightings too.
+    #[test]
+    fn a_value_the_attack_saw_first_keeps_later_sightings() {
+        let lax = lax();
+        let p = allowed(
+            &Profile::new(),
+            &on(NOW - Duration::days(9), "192.0.2.1", 3215),
+            &lax,
+        );
+        let attack = on(NOW - Duration::days(2), "203.0.113.5", 64512);
+        let p = allowed(&p, &attack, &lax);
+        let card = RiskContext::builder(NOW - Duration::days(1), "810001234565".parse().unwrap())
+            .auth_mode(AuthMode::Card)
+            .ip("198.18.0.1".parse().unwrap())
+            .asn(64512)
+            .build()
+            .unwrap();
+        let cleaned = p
+            .confirm_safe(&card)
+            .unwrap()
+            .confirm_compromised(&attack)
+            .unwrap();
+        let e = *cleaned.history().asns.get(&64512).unwrap();
+        assert_eq!((e.count, e.confirmed), (1, 1));
+        // Its span starts at the professional's sighting: the attack's is gone.
+        let day = (NOW - Duration::days(1)).unix_timestamp();
+        assert_eq!((e.first_seen, e.last_seen), (day, day));
+    }
+
+    /// 2.5: each confirmation of the same compromise pushed one more mark, until another
+    /// device's mark was pushed out and `device.compromised` no longer refused it.
+    #[test]
+    fn confirming_a_compromise_again_changes_nothing() {
+        let lax = lax();
+        let p = allowed(
+            &Profile::new(),
+            &on(NOW - Duration::days(3), "192.0.2.1", 3215),
+            &lax,
+        );
+        let first = RiskContext::builder(NOW - Duration::days(2), "810001234565".parse().unwrap())
+            .device_id("fraud-phone-1")
+            .build()
+            .unwrap();
+        let second = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("fraud-phone-2")
+            .ip("203.0.113.5".parse().unwrap())
+            .asn(3215)
+            .build()
+            .unwrap();
+        let mut q = p.confirm_compromised(&first).unwrap();
+        q = allowed(&q, &second, &lax);
+        let once = q.confirm_compromised(&second).unwrap();
+        let mut again = once.clone();
+        for _ in 0..=MAX_FEEDBACK {
+            again = again.confirm_compromised(&second).unwrap();
+        }
+        assert_eq!(again, once);
+        let device = first.event().request.device.unwrap();
+        assert_eq!(again.compromised_since(&device), Some(first.now_unix()));
+    }
+
+    /// Format 1 stored recent logins as bare times: they still read, and are matched by their
+    /// time; format 2 keeps each login's digest and confirmation.
+    #[test]
+    fn recent_logins_of_format_1_are_matched_by_time() {
+        let lax = lax();
+        let old = on(NOW - Duration::days(1), "192.0.2.1", 3215);
+        let p = allowed(&Profile::new(), &old, &lax);
+        let json = serde_json::to_value(&p).unwrap();
+        let recent = &json["recent_logins"][0];
+        assert_eq!(recent["at"], serde_json::json!(old.now_unix()));
+        assert_eq!(
+            recent["digest"],
+            serde_json::json!(old.digest().to_string())
+        );
+        assert!(recent.get("confirmed").is_none(), "{recent}");
+        let mut v1 = json.clone();
+        v1["format_version"] = serde_json::json!(1);
+        v1["recent_logins"] = serde_json::json!([old.now_unix()]);
+        let v1: Profile = serde_json::from_value(v1).unwrap();
+        assert_eq!(v1.recent_logins(), p.recent_logins());
+        assert_eq!(v1.recent_login(&old).unwrap().digest, None);
+        let cleaned = v1.confirm_compromised(&old).unwrap();
+        assert_eq!(
+            (cleaned.login_count(), cleaned.recent_logins()),
+            (0, &[][..])
+        );
+        assert!(cleaned.history().asns.is_empty());
+        // Anything else is refused, naming what was expected.
+        let mut bad = json.clone();
+        bad["recent_logins"] = serde_json::json!(["soon"]);
+        let e = serde_json::from_value::<Profile>(bad).unwrap_err();
+        assert!(
+            e.to_string().contains("a time (Unix seconds) or a map"),
+            "{e}"
+        );
+        let mut bad = json;
+        bad["recent_logins"][0]["extra"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Profile>(bad).is_err());
     }
 }

@@ -335,6 +335,24 @@ fn unknown_auth_mode_is_kept_as_other() {
 }
 
 #[test]
+fn blank_other_auth_mode() {
+    // `{"other": "  "}` was checked before its blanks were trimmed: accepted as an empty text
+    // whose own JSON then did not read back (a recorded login that could not be replayed).
+    let mut json: serde_json::Value = serde_json::from_str(LOGIN).unwrap();
+    json["auth"]["mode"] = serde_json::json!({ "other": "  " });
+    let e = serde_json::from_value::<RiskContext>(json.clone()).unwrap_err();
+    names(&e, &["`auth.mode`", "empty"]);
+    let e = rejected(login().auth_mode(AuthMode::Other("  ".into())));
+    assert!(matches!(e, ContextError::Empty { field: "auth.mode" }));
+    // Blanks around a text are trimmed, and what reads back is what was kept.
+    json["auth"]["mode"] = serde_json::json!({ "other": " FIDO " });
+    let ctx: RiskContext = serde_json::from_value(json).unwrap();
+    assert_eq!(ctx.event().auth.mode, Some(AuthMode::Other("FIDO".into())));
+    let back: RiskContext = serde_json::from_str(&serde_json::to_string(&ctx).unwrap()).unwrap();
+    assert_eq!(back, ctx);
+}
+
+#[test]
 fn issuer_with_control_characters() {
     let e = rejected(login().issuer("https://auth.esw.esante.gouv.fr/\r\nforged"));
     assert_eq!(
@@ -1804,7 +1822,7 @@ fn step_up_login_of_another_professional_is_named_by_time_and_digest() {
         }
     );
     let digest = format!("`{}`", other.digest());
-    names(&error, &["`2025-10-08T09:31:00Z`", &digest]);
+    names(error, &["`2025-10-08T09:31:00Z`", &digest]);
     // Never its subject, nor the login's.
     for subject in [SUBJECT, "810023456782"] {
         assert!(!error.to_string().contains(subject), "{error}");

@@ -1293,3 +1293,21 @@ fn login_fixture_reunion_ecps_takeover() {
     );
     assert_eq!(serde_json::from_str::<RiskContext>(&json).unwrap(), ctx);
 }
+
+/// Stored profiles keep their recent logins' digests, so the digest of a login event may change
+/// only with `PROFILE_FORMAT_VERSION`: a change of its encoding (or of what a field of the
+/// login event serializes) fails here first.
+#[test]
+fn login_digests_are_stable_within_a_profile_format() {
+    let lyon: RiskContext = serde_json::from_str(LOGIN_LYON).unwrap();
+    let reunion: RiskContext = serde_json::from_str(LOGIN_REUNION).unwrap();
+    assert_eq!(ecps_risk::PROFILE_FORMAT_VERSION, 2);
+    assert_eq!(
+        lyon.digest().to_string(),
+        "b36bc33bc75dffe38b8bab1192e578d0"
+    );
+    assert_eq!(
+        reunion.digest().to_string(),
+        "e3e509cc8daf96b455b3c963cacac668"
+    );
+}

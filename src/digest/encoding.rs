@@ -8,11 +8,16 @@
 //! The form is prefix-free, so two values of one type never encode alike: every value starts
 //! with a tag byte naming its kind; numbers follow in fixed width (big-endian, floats as their
 //! bits, `-0.0` as `0.0` since the two are equal), strings and bytes after their length,
-//! variants after their index, struct fields after their position (see [`Fields`]), and
-//! sequences, tuples, maps and structs end with an `END` byte no element starts with. Types
+//! variants after their index, struct fields after their name, and sequences, tuples, maps
+//! and structs end with an `END` byte no element starts with. Fields go by name rather than by
+//! position: a hand-written `Serialize` may leave a field out without saying so, and two
+//! values would then write the same positions. Types
 //! with a binary serde form use it (an IP address as its octets). The encoder allocates
-//! nothing (a value's own impl may: `time`'s RFC 3339 functions return a `String`). The form
-//! is stored nowhere, so it needs no version: a digest may change with it.
+//! nothing (a value's own impl may: `time`'s RFC 3339 functions return a `String`). Profiles
+//! store login digests (their recent logins'), so the form is versioned by the profile's
+//! format: changing it (a tag, an order, what a type writes) changes every login's digest and
+//! must bump `PROFILE_FORMAT_VERSION`; the unit test
+//! `value_digests_are_the_tagged_encoding` pins the bytes.
 
 use std::fmt;
 
@@ -143,9 +148,16 @@ impl fmt::Write for Count {
     }
 }
 
-impl fmt::Write for Encoder<'_> {
+/// Writes a `Display`'s text into the hash, at most `left` bytes of it.
+struct Bounded<'e, 'h> {
+    encoder: &'e mut Encoder<'h>,
+    left: u64,
+}
+
+impl fmt::Write for Bounded<'_, '_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.put(s.as_bytes());
+        self.left = self.left.checked_sub(s.len() as u64).ok_or(fmt::Error)?;
+        self.encoder.put(s.as_bytes());
         Ok(())
     }
 }
@@ -169,8 +181,8 @@ impl<'a, 'h> ser::Serializer for &'a mut Encoder<'h> {
     type SerializeTupleStruct = Self;
     type SerializeTupleVariant = Self;
     type SerializeMap = Self;
-    type SerializeStruct = Fields<'a, 'h>;
-    type SerializeStructVariant = Fields<'a, 'h>;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
 
     // Binary forms where a type has one (an IP address as its octets, not as text).
     fn is_human_readable(&self) -> bool {
@@ -205,13 +217,23 @@ impl<'a, 'h> ser::Serializer for &'a mut Encoder<'h> {
     }
 
     // Written as `serialize_str` would write the text, in two passes (its length, then the
-    // text) rather than into a `String`.
+    // text) rather than into a `String`. A `Display` that writes another length the second
+    // time would forge what follows: refused (the digest then hashes the `Debug` form).
     fn collect_str<T: fmt::Display + ?Sized>(self, v: &T) -> Result<(), EncodeError> {
         let mut count = Count(0);
         fmt::Write::write_fmt(&mut count, format_args!("{v}")).map_err(|_| EncodeError)?;
         self.tag(STR);
         self.varint(count.0);
-        fmt::Write::write_fmt(self, format_args!("{v}")).map_err(|_| EncodeError)
+        let mut text = Bounded {
+            encoder: self,
+            left: count.0,
+        };
+        fmt::Write::write_fmt(&mut text, format_args!("{v}")).map_err(|_| EncodeError)?;
+        if text.left == 0 {
+            Ok(())
+        } else {
+            Err(EncodeError)
+        }
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<(), EncodeError> {
@@ -300,13 +322,9 @@ impl<'a, 'h> ser::Serializer for &'a mut Encoder<'h> {
         Ok(self)
     }
 
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        len: usize,
-    ) -> Result<Fields<'a, 'h>, EncodeError> {
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self, EncodeError> {
         self.tag(STRUCT);
-        Ok(Fields::new(self, len))
+        Ok(self)
     }
 
     fn serialize_struct_variant(
@@ -314,10 +332,10 @@ impl<'a, 'h> ser::Serializer for &'a mut Encoder<'h> {
         _name: &'static str,
         index: u32,
         _variant: &'static str,
-        len: usize,
-    ) -> Result<Fields<'a, 'h>, EncodeError> {
+        _len: usize,
+    ) -> Result<Self, EncodeError> {
         self.variant(STRUCT_VARIANT, index);
-        Ok(Fields::new(self, len))
+        Ok(self)
     }
 }
 
@@ -346,60 +364,26 @@ elements!(
     SerializeTupleVariant::serialize_field
 );
 
-/// Struct fields: `FIELD`, the field's position, its value; then `END`. Positions count the
-/// fields left out with `skip_field` (serde's derive reports each one), so a field is known by
-/// its position as by its name, in fewer bytes to hash.
-pub(super) struct Fields<'a, 'h> {
-    encoder: &'a mut Encoder<'h>,
-    /// Fields written or skipped so far.
-    position: u64,
-    /// The number of fields the impl announced it would write, and those it wrote.
-    announced: usize,
-    written: usize,
-}
-
-impl<'a, 'h> Fields<'a, 'h> {
-    fn new(encoder: &'a mut Encoder<'h>, announced: usize) -> Self {
-        Fields {
-            encoder,
-            position: 0,
-            announced,
-            written: 0,
-        }
-    }
-}
-
+/// Struct fields: `FIELD`, the field's name (length-prefixed), its value; then `END`. A field
+/// left out (`skip_serializing_if`, or a hand-written impl) writes nothing, and the names of
+/// those present tell which they are.
 macro_rules! fields {
     ($($trait:ident),*) => {$(
-        impl ser::$trait for Fields<'_, '_> {
+        impl ser::$trait for &mut Encoder<'_> {
             type Ok = ();
             type Error = EncodeError;
 
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
-                _key: &'static str,
+                key: &'static str,
                 value: &T,
             ) -> Result<(), EncodeError> {
-                self.encoder.tag(FIELD);
-                self.encoder.varint(self.position);
-                self.position += 1;
-                self.written += 1;
-                value.serialize(&mut *self.encoder)
+                self.text(FIELD, key.as_bytes());
+                value.serialize(&mut **self)
             }
 
-            fn skip_field(&mut self, _key: &'static str) -> Result<(), EncodeError> {
-                self.position += 1;
-                Ok(())
-            }
-
-            // The derive writes as many fields as it announces. A hand-written impl that
-            // writes fewer may have left some out without `skip_field`, so positions would
-            // not name fields: refused (the digest then hashes the `Debug` form).
             fn end(self) -> Result<(), EncodeError> {
-                if self.written != self.announced {
-                    return Err(EncodeError);
-                }
-                self.encoder.tag(END);
+                self.tag(END);
                 Ok(())
             }
         }

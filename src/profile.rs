@@ -326,6 +326,17 @@ pub enum ProfileError {
         /// The cap.
         cap: usize,
     },
+    /// A stored count is above the cap learning keeps it under (it halves them there), so no
+    /// profile this crate wrote holds it.
+    #[error("profile count `{field}` is {count}, above its cap of {cap}")]
+    CountOverCap {
+        /// The counts: `means` or `hours`.
+        field: &'static str,
+        /// The count found.
+        count: u32,
+        /// The cap.
+        cap: u32,
+    },
     /// A stored last position is invalid.
     #[error("profile `last_position.geo`: {0}")]
     LastPosition(crate::geo::GeoPointError),
@@ -429,11 +440,19 @@ impl TryFrom<ProfileWire> for Profile {
         let mut attempts = w.attempts;
         attempts.sort_unstable();
         let means = w.means;
-        if means.card.max(means.ecps).max(means.other) > MAX_MEANS_COUNT {
-            return Err(ProfileError::OverCap {
-                table: "means",
-                len: means.card.max(means.ecps).max(means.other) as usize,
-                cap: MAX_MEANS_COUNT as usize,
+        let most = means.card.max(means.ecps).max(means.other);
+        if most > MAX_MEANS_COUNT {
+            return Err(ProfileError::CountOverCap {
+                field: "means",
+                count: most,
+                cap: MAX_MEANS_COUNT,
+            });
+        }
+        if let Some(over) = w.hours.iter().copied().find(|c| *c > MAX_HOUR_COUNT) {
+            return Err(ProfileError::CountOverCap {
+                field: "hours",
+                count: u32::from(over),
+                cap: u32::from(MAX_HOUR_COUNT),
             });
         }
         Ok(Profile {

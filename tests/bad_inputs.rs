@@ -1453,6 +1453,39 @@ fn profile_table_over_its_cap() {
 }
 
 #[test]
+fn profile_counts_over_their_caps() {
+    // Learning halves hours and means at their caps; a stored count above one was accepted
+    // (hours) and broke the caps SECURITY.md states (found by the fuzz target `profile_json`).
+    let mut json = profile_json();
+    let mut hours = vec![0u32; 168];
+    hours[86] = 59_000;
+    json["hours"] = serde_json::json!(hours);
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "profile count `hours` is 59000, above its cap of 1000"
+    );
+    let mut json = profile_json();
+    json["means"] = serde_json::json!({ "card": 1001, "ecps": 0, "other": 0 });
+    let e = serde_json::from_value::<Profile>(json).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        ProfileError::CountOverCap {
+            field: "means",
+            count: 1001,
+            cap: 1000
+        }
+        .to_string()
+    );
+    // At the caps, accepted.
+    let mut json = profile_json();
+    hours[86] = 1000;
+    json["hours"] = serde_json::json!(hours);
+    json["means"] = serde_json::json!({ "card": 1000, "ecps": 0, "other": 0 });
+    assert!(serde_json::from_value::<Profile>(json).is_ok());
+}
+
+#[test]
 fn profile_table_entry_times_at_the_ends_of_i64() {
     // Other stored times were checked; table entries' were not.
     for (field, time) in [("first_seen", i64::MIN), ("last_seen", i64::MAX)] {

@@ -1369,7 +1369,7 @@ mod undo_tests {
         p.learn(c, &a).unwrap()
     }
 
-    /// 2.1: a last sighting at the undone login went back to the previous good login, even
+    /// Was: a last sighting at the undone login went back to the previous good login, even
     /// when that login never saw the value, stretching its span.
     #[test]
     fn the_undo_restores_the_last_sighting_the_value_had() {
@@ -1390,7 +1390,7 @@ mod undo_tests {
         assert_eq!(facts(&after), facts(&before));
     }
 
-    /// 2.2: a login learned (allowed) and then confirmed safe was counted twice, and the undo
+    /// Was: a login learned (allowed) and then confirmed safe was counted twice, and the undo
     /// took back one.
     #[test]
     fn a_login_learned_twice_counts_once() {
@@ -1421,7 +1421,7 @@ mod undo_tests {
         assert_eq!(cleaned.recent_logins(), p.recent_logins());
     }
 
-    /// 2.3: a login was told by its second only, so the undo of a refused attack at the same
+    /// Was: a login was told by its second only, so the undo of a refused attack at the same
     /// second as a good login took back the good login.
     #[test]
     fn a_refused_attack_at_the_same_second_takes_back_nothing() {
@@ -1453,7 +1453,7 @@ mod undo_tests {
         assert_eq!(cleaned.last_position(), p.last_position());
     }
 
-    /// 2.4: a value the attack saw first lost the professional's later sightings too.
+    /// Was: a value the attack saw first lost the professional's later sightings too.
     #[test]
     fn a_value_the_attack_saw_first_keeps_later_sightings() {
         let lax = lax();
@@ -1482,7 +1482,7 @@ mod undo_tests {
         assert_eq!((e.first_seen, e.last_seen), (day, day));
     }
 
-    /// 2.5: each confirmation of the same compromise pushed one more mark, until another
+    /// Was: each confirmation of the same compromise pushed one more mark, until another
     /// device's mark was pushed out and `device.compromised` no longer refused it.
     #[test]
     fn confirming_a_compromise_again_changes_nothing() {

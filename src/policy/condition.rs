@@ -1251,7 +1251,8 @@ mod mask_tests {
                 ]));
             }
         }
-        for states in 0..64u32 {
+        // Each detector of `r` not run, hit, no hit or not evaluated: two bits of `states` each.
+        let masks = |states: u32| {
             let mut m = Masks::default();
             for (i, sr) in r.iter().enumerate() {
                 let bit = sr.bit();
@@ -1268,6 +1269,10 @@ mod mask_tests {
                     }
                 }
             }
+            m
+        };
+        for states in 0..64u32 {
+            let m = masks(states);
             for shape in &shapes {
                 let fast = MaskRule::of(shape).unwrap();
                 assert_eq!(
@@ -1279,22 +1284,7 @@ mod mask_tests {
         }
         // The hits a condition requires never exclude a state where it is true.
         for states in 0..64u32 {
-            let mut m = Masks::default();
-            for (i, sr) in r.iter().enumerate() {
-                let bit = sr.bit();
-                match (states >> (2 * i)) & 3 {
-                    0 => {}
-                    1 => {
-                        m.ran |= bit;
-                        m.hit |= bit;
-                    }
-                    2 => m.ran |= bit,
-                    _ => {
-                        m.ran |= bit;
-                        m.not_evaluated |= bit;
-                    }
-                }
-            }
+            let m = masks(states);
             for shape in &shapes {
                 let nested =
                     Condition::Any(vec![shape.clone(), Condition::Not(Box::new(shape.clone()))]);

@@ -378,6 +378,14 @@ fn facts_of(c: &Condition, out: &mut Vec<Fact>) {
     }
 }
 
+/// A login with nothing but its time and subject, to probe what needs no input.
+fn bare_login() -> Option<crate::context::RiskContext> {
+    let subject = "810001234565".parse().ok()?;
+    crate::context::RiskContext::builder(time::macros::datetime!(2025-10-08 09:30 UTC), subject)
+        .build()
+        .ok()
+}
+
 /// Built-in detectors that are evaluated on a login with nothing but its time and subject, an
 /// empty profile and no watchlist or population (`history.cold_start`, `velocity.burst`,
 /// `ecps.unproven_device`): no input of theirs can be missing, since giving a detector more
@@ -386,14 +394,7 @@ struct AlwaysEvaluated(u64);
 
 impl AlwaysEvaluated {
     fn probe(spec: &PolicySpec) -> Self {
-        let login = "810001234565".parse().ok().and_then(|subject| {
-            crate::context::RiskContext::builder(
-                time::macros::datetime!(2025-10-08 09:30 UTC),
-                subject,
-            )
-            .build()
-            .ok()
-        });
+        let login = bare_login();
         let bits = login.map_or(0, |ctx| {
             let profile = crate::profile::Profile::new();
             let env = Environment::new();
@@ -423,14 +424,7 @@ struct AlwaysObserved(Vec<Fact>);
 
 impl AlwaysObserved {
     fn probe() -> Self {
-        let login = "810001234565".parse().ok().and_then(|subject| {
-            crate::context::RiskContext::builder(
-                time::macros::datetime!(2025-10-08 09:30 UTC),
-                subject,
-            )
-            .build()
-            .ok()
-        });
+        let login = bare_login();
         let profile = crate::profile::Profile::new();
         let facts = login.map_or_else(Vec::new, |ctx| {
             Fact::ALL

@@ -8,11 +8,11 @@ use super::condition::{Comparison, Condition, Fact, FactKind, Op, SignalRef, Sym
 use super::error::PolicyError;
 use super::spec::{CompareSpec, ConditionSpec, EffectSpec, Mode, PolicySpec, ValueSpec, list_kind};
 use super::{CustomDetector, Example, Policy, Rule, Thresholds};
-use crate::decision::Decision;
-use crate::detectors::{Detector, DetectorParams};
-use crate::digest::{Fingerprint, sha256};
-use crate::signal::SignalCode;
-use crate::watchlist::Watchlists;
+use crate::detect::signal::SignalCode;
+use crate::detect::{Detector, DetectorParams};
+use crate::env::watchlist::Watchlists;
+use crate::model::digest::{Fingerprint, sha256};
+use crate::policy::decision::Decision;
 
 /// Most rules in a policy.
 pub const MAX_RULES: usize = 10_000;
@@ -81,7 +81,7 @@ impl DetectorRegistry {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !valid {
             return Err(PolicyError::CustomDetector {
-                name: crate::text::quoted(name),
+                name: crate::model::text::quoted(name),
                 problem: "names are 1 to 64 of `a-z`, `0-9`, `_`",
             });
         }
@@ -110,7 +110,7 @@ pub(crate) fn compile(
     registry: &DetectorRegistry,
 ) -> Result<Policy, PolicyError> {
     let pid = spec.id.clone();
-    let policy = || crate::text::quoted(&pid);
+    let policy = || crate::model::text::quoted(&pid);
     if !valid_id(&spec.id) {
         return Err(PolicyError::Id {
             policy: policy(),
@@ -193,7 +193,7 @@ pub(crate) fn compile(
             return Err(PolicyError::Id {
                 policy: policy(),
                 what: "rule",
-                value: crate::text::quoted(&r.id),
+                value: crate::model::text::quoted(&r.id),
             });
         }
         if previous == Some(r.id.as_str()) {
@@ -266,15 +266,15 @@ pub(crate) fn compile(
         {
             return Err(PolicyError::ExampleRule {
                 policy: policy(),
-                example: crate::text::quoted(&ex.name),
-                rule: crate::text::quoted(rule),
+                example: crate::model::text::quoted(&ex.name),
+                rule: crate::model::text::quoted(rule),
             });
         }
         let context =
-            crate::context::RiskContext::try_from(ex.login.clone()).map_err(|source| {
+            crate::input::context::RiskContext::try_from(ex.login.clone()).map_err(|source| {
                 PolicyError::ExampleLogin {
                     policy: policy(),
-                    example: crate::text::quoted(&ex.name),
+                    example: crate::model::text::quoted(&ex.name),
                     source: Box::new(source),
                 }
             })?;
@@ -283,7 +283,7 @@ pub(crate) fn compile(
             Some(w) => Some(Watchlists::compile(w.clone()).map_err(|source| {
                 PolicyError::ExampleWatchlists {
                     policy: policy(),
-                    example: crate::text::quoted(&ex.name),
+                    example: crate::model::text::quoted(&ex.name),
                     source: Box::new(source),
                 }
             })?),
@@ -393,7 +393,7 @@ impl RuleBuilder<'_> {
         let unknown = || PolicyError::UnknownDetector {
             policy: self.policy.to_owned(),
             rule: rule.to_owned(),
-            detector: crate::text::quoted(code),
+            detector: crate::model::text::quoted(code),
         };
         let name = code.strip_prefix("custom.").ok_or_else(unknown)?;
         if let Some(i) = self.customs.iter().position(|c| c.name == name) {
@@ -467,7 +467,7 @@ impl RuleBuilder<'_> {
         Fact::parse(name).ok_or_else(|| PolicyError::UnknownFact {
             policy: self.policy.to_owned(),
             rule: rule.to_owned(),
-            fact: crate::text::quoted(name),
+            fact: crate::model::text::quoted(name),
         })
     }
 
@@ -499,7 +499,7 @@ impl RuleBuilder<'_> {
         let show = |v: &ValueSpec| match v {
             ValueSpec::Bool(b) => b.to_string(),
             ValueSpec::Number(n) => n.to_string(),
-            ValueSpec::Text(t) => crate::text::quoted(t),
+            ValueSpec::Text(t) => crate::model::text::quoted(t),
         };
         let number = |v: &ValueSpec| match v {
             ValueSpec::Number(n) if n.is_finite() => Ok(*n),

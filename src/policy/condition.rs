@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use crate::assessment::Masks;
-use crate::context::{Acr, ActivationChannel, AuthMode, RiskContext};
-use crate::geo::CountryCode;
-use crate::profile::Profile;
-use crate::signal::SignalCode;
-use crate::user_agent::DeviceType;
+use crate::detect::signal::SignalCode;
+use crate::history::profile::Profile;
+use crate::input::context::{Acr, ActivationChannel, AuthMode, RiskContext};
+use crate::model::geo::CountryCode;
+use crate::model::user_agent::DeviceType;
+use crate::policy::assessment::Masks;
 
 /// Kleene truth value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -810,7 +810,7 @@ mod tests {
 
     #[test]
     fn subject_kind_names_follow_the_kinds() {
-        use crate::national_id::IdKind;
+        use crate::model::national_id::IdKind;
         let names: Vec<&str> = IdKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(names, ID_KIND_NAMES);
     }
@@ -831,8 +831,8 @@ mod tests {
         assert_eq!(Fact::AcrLevel.number_from_text("eidas9"), None);
     }
 
-    use crate::context::RiskContextBuilder;
-    use crate::signal::SignalCode as C;
+    use crate::detect::signal::SignalCode as C;
+    use crate::input::context::RiskContextBuilder;
     use Truth::{False as F, True as T};
     use time::Duration;
     use time::macros::datetime;

@@ -1,8 +1,8 @@
 //! [`PolicyError`]: why a policy spec does not compile. Every message names the policy, the
 //! rule or detector, and the offending value, in backticks.
 
-use crate::context::ContextError;
-use crate::watchlist::{WatchlistError, WatchlistKind};
+use crate::env::watchlist::{WatchlistError, WatchlistKind};
+use crate::input::context::ContextError;
 
 /// A policy spec that cannot be compiled.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -19,9 +19,9 @@ use std::fmt;
 use super::condition::{Comparison, Condition, Fact, Op, SignalRef};
 use super::spec::PolicySpec;
 use super::{CustomDetector, Policy, Rule};
-use crate::environment::Environment;
-use crate::signal::SignalCode;
-use crate::watchlist::{ListName, Watchlist, WatchlistKind};
+use crate::detect::signal::SignalCode;
+use crate::env::environment::Environment;
+use crate::env::watchlist::{ListName, Watchlist, WatchlistKind};
 
 /// An input a policy needs that an [`Environment`] lacks (see
 /// [`Policy::check_environment`]).
@@ -317,7 +317,7 @@ pub(super) fn warnings(
     let always_evaluated = AlwaysEvaluated::probe(spec);
     let mut out = Vec::new();
     for rule in rules {
-        if !crate::advice::raises_risk(Some(rule.effect)) {
+        if !crate::output::advice::raises_risk(Some(rule.effect)) {
             continue;
         }
         let fires = |fixed: Fixed| truths(&rule.condition, fixed) & TRUE != 0;
@@ -379,11 +379,14 @@ fn facts_of(c: &Condition, out: &mut Vec<Fact>) {
 }
 
 /// A login with nothing but its time and subject, to probe what needs no input.
-fn bare_login() -> Option<crate::context::RiskContext> {
+fn bare_login() -> Option<crate::input::context::RiskContext> {
     let subject = "810001234565".parse().ok()?;
-    crate::context::RiskContext::builder(time::macros::datetime!(2025-10-08 09:30 UTC), subject)
-        .build()
-        .ok()
+    crate::input::context::RiskContext::builder(
+        time::macros::datetime!(2025-10-08 09:30 UTC),
+        subject,
+    )
+    .build()
+    .ok()
 }
 
 /// Built-in detectors that are evaluated on a login with nothing but its time and subject, an
@@ -396,9 +399,9 @@ impl AlwaysEvaluated {
     fn probe(spec: &PolicySpec) -> Self {
         let login = bare_login();
         let bits = login.map_or(0, |ctx| {
-            let profile = crate::profile::Profile::new();
+            let profile = crate::history::profile::Profile::new();
             let env = Environment::new();
-            let input = crate::detectors::DetectorInput {
+            let input = crate::detect::DetectorInput {
                 context: &ctx,
                 profile: &profile,
                 environment: &env,
@@ -406,8 +409,8 @@ impl AlwaysEvaluated {
             let every = SignalCode::ALL
                 .iter()
                 .fold(0, |bits, code| bits | SignalRef::Builtin(*code).bit());
-            let mut slots = crate::assessment::SignalSlots::default();
-            crate::detectors::detect_all(every, &spec.detectors, &input, &mut slots);
+            let mut slots = crate::policy::assessment::SignalSlots::default();
+            crate::detect::detect_all(every, &spec.detectors, &input, &mut slots);
             slots.masks.ran & !slots.masks.not_evaluated
         });
         AlwaysEvaluated(bits)
@@ -425,7 +428,7 @@ struct AlwaysObserved(Vec<Fact>);
 impl AlwaysObserved {
     fn probe() -> Self {
         let login = bare_login();
-        let profile = crate::profile::Profile::new();
+        let profile = crate::history::profile::Profile::new();
         let facts = login.map_or_else(Vec::new, |ctx| {
             Fact::ALL
                 .iter()

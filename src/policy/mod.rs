@@ -7,8 +7,10 @@
 //! floors and the fail-closed floor raise it. Report-only rules and report-only policies are
 //! evaluated the same way but reported apart, not enforced.
 
+pub(crate) mod assessment;
 mod compile;
 mod condition;
+pub(crate) mod decision;
 mod error;
 mod inputs;
 mod spec;
@@ -29,16 +31,16 @@ pub use spec::{
     StepUpMethodSpec, ThresholdsSpec, ValueSpec, WatchlistDecl, default_watchlists,
 };
 
-use crate::assessment::{Assessment, Failure, Outcome, SignalSlots};
-use crate::context::RiskContext;
-use crate::decision::{Decision, Level, StepUpMethod};
-use crate::detectors::{Detector, DetectorInput, detect_all};
-use crate::digest::Fingerprint;
-use crate::environment::Environment;
-use crate::population::PopulationStats;
-use crate::profile::Profile;
-use crate::signal::{Missing, Signal, SignalCode};
-use crate::watchlist::{ListName, WatchlistKind, Watchlists};
+use crate::detect::signal::{Missing, Signal, SignalCode};
+use crate::detect::{Detector, DetectorInput, detect_all};
+use crate::env::environment::Environment;
+use crate::env::watchlist::{ListName, WatchlistKind, Watchlists};
+use crate::history::population::PopulationStats;
+use crate::history::profile::Profile;
+use crate::input::context::RiskContext;
+use crate::model::digest::Fingerprint;
+use crate::policy::assessment::{Assessment, Failure, Outcome, SignalSlots};
+use crate::policy::decision::{Decision, Level, StepUpMethod};
 use condition::{Facts, MaskRule, Observed, States, Truth};
 
 pub(crate) use condition::{Condition, SignalRef};
@@ -207,12 +209,12 @@ impl Policy {
                 step_up_method: StepUpMethodSpec::CpsCard,
             },
             fail_closed: Decision::Deny,
-            detectors: crate::detectors::DetectorParams::defaults(),
+            detectors: crate::detect::DetectorParams::defaults(),
             watchlists: default_watchlists(),
             rules: Vec::new(),
             examples: Vec::new(),
         };
-        let fingerprint = Fingerprint::new(crate::digest::sha256("deny-everything", &[]));
+        let fingerprint = Fingerprint::new(crate::model::digest::sha256("deny-everything", &[]));
         Policy {
             spec,
             thresholds: Thresholds {
@@ -568,7 +570,7 @@ struct EvalFacts<'a> {
 }
 
 impl Facts for EvalFacts<'_> {
-    fn masks(&self) -> crate::assessment::Masks {
+    fn masks(&self) -> crate::policy::assessment::Masks {
         self.slots.masks
     }
 

@@ -51,13 +51,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::context::LoginEvent;
-use crate::decision::{Decision, StepUpMethod};
-use crate::detectors::DetectorParams;
-use crate::population::PopulationStats;
-use crate::profile::Profile;
-use crate::signal::SignalCode;
-use crate::watchlist::{ListName, WatchlistKind, WatchlistsSpec};
+use crate::detect::DetectorParams;
+use crate::detect::signal::SignalCode;
+use crate::env::watchlist::{ListName, WatchlistKind, WatchlistsSpec};
+use crate::history::population::PopulationStats;
+use crate::history::profile::Profile;
+use crate::input::context::LoginEvent;
+use crate::policy::decision::{Decision, StepUpMethod};
 
 /// A policy as written: thresholds, detector parameters, expected watchlists, rules, examples.
 ///
@@ -145,7 +145,7 @@ pub struct PolicySpec {
     /// required). A name may appear once.
     #[serde(
         default = "default_watchlists",
-        deserialize_with = "crate::wire::unique_keys"
+        deserialize_with = "crate::model::wire::unique_keys"
     )]
     pub watchlists: BTreeMap<ListName, WatchlistDecl>,
     /// The rules.
@@ -155,7 +155,7 @@ pub struct PolicySpec {
     #[serde(default)]
     pub examples: Vec<ExampleSpec>,
 }
-crate::wire::map_only!(PolicySpec);
+crate::model::wire::map_only!(PolicySpec);
 
 pub(crate) fn default_fail_closed() -> Decision {
     Decision::StepUp(StepUpMethod::CpsCard)
@@ -174,7 +174,7 @@ pub fn default_watchlists() -> BTreeMap<ListName, WatchlistDecl> {
     .into_iter()
     .filter_map(|code| Some((code, list_kind(code)?)))
     .flat_map(|(code, kind)| {
-        crate::detectors::default_lists(code)
+        crate::detect::default_lists(code)
             .iter()
             // Valid names (a test checks them): none is ever left out.
             .filter_map(move |name| Some((ListName::new(name).ok()?, WatchlistDecl::from(kind))))
@@ -229,7 +229,7 @@ struct WatchlistDeclTable {
     #[serde(default)]
     required: bool,
 }
-crate::wire::map_only!(WatchlistDeclTable);
+crate::model::wire::map_only!(WatchlistDeclTable);
 
 // The kind alone when not required, so that a policy without `required` keeps the form (and
 // the fingerprint) it always had.
@@ -308,7 +308,7 @@ pub struct ThresholdsSpec {
     #[serde(default = "default_method")]
     pub step_up_method: StepUpMethodSpec,
 }
-crate::wire::map_only!(ThresholdsSpec);
+crate::model::wire::map_only!(ThresholdsSpec);
 
 fn default_method() -> StepUpMethodSpec {
     StepUpMethodSpec::CpsCard
@@ -350,7 +350,7 @@ pub struct RuleSpec {
     #[serde(default)]
     pub report_only: bool,
 }
-crate::wire::map_only!(RuleSpec);
+crate::model::wire::map_only!(RuleSpec);
 
 /// A rule condition (see the module docs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -400,7 +400,7 @@ pub struct CompareSpec {
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
     pub in_: Option<Vec<ValueSpec>>,
 }
-crate::wire::map_only!(CompareSpec);
+crate::model::wire::map_only!(CompareSpec);
 
 /// A literal in a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -449,4 +449,4 @@ pub struct ExampleSpec {
     #[serde(default)]
     pub fires: Vec<String>,
 }
-crate::wire::map_only!(ExampleSpec);
+crate::model::wire::map_only!(ExampleSpec);

@@ -1,0 +1,1559 @@
+//! [`Profile`]: one professional's login history, kept by the caller between logins.
+//!
+//! The caller loads it (any database, any serde format), passes it to evaluation, and stores the
+//! value [`Profile::learn`] returns. It is **bounded** — every table has a cap
+//! ([`PROFILE_CAPS`], [`MAX_DEVICES`], …) with least-recently-seen eviction — so a stored
+//! profile stays within a few KiB of JSON whatever happens.
+//!
+//! It learns **only from good logins**: allowed ones, ones whose step-up succeeded
+//! ([`Assessment::mark_step_up_passed`](crate::Assessment::mark_step_up_passed)), and ones a
+//! person confirmed safe ([`Profile::confirm_safe`]). A blocked attacker therefore cannot make
+//! their device or network familiar by retrying: a challenged or denied login is kept only as
+//! an *attempt* (its time and device), which `velocity.burst` counts. What a good login teaches
+//! is *confirmed* when the CPS card vouched for it (a `CARD` login, a passed card step-up) or a
+//! person did; otherwise a device or a network becomes established only after several logins
+//! over several days ([`Entry::is_established`](crate::Entry::is_established)), so an attacker
+//! let in once is not familiar at once. The profile also counts the professional's logins by
+//! means of authentication (the card, the e-CPS: [`Means`]), the habit `auth.ecps_unusual`
+//! reads. [`Profile::confirm_compromised`] takes back what a compromised login taught and
+//! remembers its device as compromised (`device.compromised`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::history::count_table::{CountTable, CountTableWire, MAX_UNIX_TIME};
+use crate::input::context::{AuthMode, RiskContext};
+use crate::input::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
+use crate::model::digest::Digest128;
+use crate::model::geo::GeoPoint;
+use crate::model::local_time::HOURS_PER_WEEK;
+use crate::model::national_id::NationalId;
+use crate::policy::assessment::{Assessment, LoginMismatch};
+
+/// The format version this crate writes. Reading a newer one is an error, never a reset;
+/// version 1 (before means, attempts, confirmed observations and recent logins' digests) reads
+/// as a profile without them. Recent logins and the last position keep the
+/// [`RiskContext::digest`] of their login, so a release that changes the digest's encoding
+/// must bump this version (and read older digests as absent).
+pub const PROFILE_FORMAT_VERSION: u32 = 2;
+/// Distinct devices kept per professional.
+pub const MAX_DEVICES: usize = 16;
+/// Caps of the network / ASN / country / user-agent tables of a profile.
+pub const PROFILE_CAPS: FeatureCaps = FeatureCaps {
+    networks: 24,
+    asns: 12,
+    countries: 12,
+    user_agents: 8,
+};
+/// Login times kept for `velocity.burst`.
+pub const MAX_RECENT_LOGINS: usize = 16;
+/// Challenged or denied attempts kept (for `velocity.burst`).
+pub const MAX_ATTEMPTS: usize = 16;
+/// Counts of logins by means saturate here; when one would pass it, all are halved, so old
+/// habits fade.
+pub const MAX_MEANS_COUNT: u32 = 1000;
+/// Feedback marks kept.
+pub const MAX_FEEDBACK: usize = 8;
+/// Hour-of-week counts saturate here; when one would pass it, all are halved, so old habits
+/// fade and the histogram's size is fixed.
+pub const MAX_HOUR_COUNT: u16 = 1000;
+
+/// Where the professional last logged in from, for `geo.impossible_travel`: the last good
+/// login that had coordinates (a login without GeoIP data does not erase it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct LastPosition {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// Where.
+    pub geo: GeoPoint,
+    /// The login's [`RiskContext::digest`], so that only that login's undo takes the position
+    /// back; `None` when stored by format 1 (matched by its time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest128>,
+}
+crate::model::wire::map_only!(LastPosition);
+
+/// A good login among the last [`MAX_RECENT_LOGINS`]: when, which one, and whether what it
+/// taught was confirmed. The same login learned again (allowed, then confirmed safe) is found
+/// by its digest and counted once; [`Profile::confirm_compromised`] finds it the same way, so
+/// another login at the same second is never taken for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct RecentLogin {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// The login's [`RiskContext::digest`]; `None` for a login stored by format 1 (a bare
+    /// time), which is matched by its time, as format 1 did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest128>,
+    /// Whether what it taught was confirmed (a card login, a card step-up passed, a person).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub confirmed: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Serialize for RecentLogin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RecentLogin::serialize(self, s)
+    }
+}
+
+/// A recent login reads from a map of named fields, or from a bare time (format 1).
+impl<'de> Deserialize<'de> for RecentLogin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RecentLogin;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a time (Unix seconds) or a map of named fields")
+            }
+            fn visit_i64<E: serde::de::Error>(self, at: i64) -> Result<RecentLogin, E> {
+                Ok(RecentLogin {
+                    at,
+                    digest: None,
+                    confirmed: false,
+                })
+            }
+            fn visit_u64<E: serde::de::Error>(self, at: u64) -> Result<RecentLogin, E> {
+                let at = i64::try_from(at).map_err(|_| {
+                    E::invalid_value(serde::de::Unexpected::Unsigned(at), &"a time")
+                })?;
+                self.visit_i64(at)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RecentLogin, A::Error> {
+                RecentLogin::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// What a person said about a login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feedback {
+    /// The professional or an administrator confirmed the login was theirs.
+    ConfirmedSafe,
+    /// The login was confirmed fraudulent.
+    ConfirmedCompromised,
+}
+
+/// A feedback mark, kept for audit; a compromised login's device stays suspicious.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct FeedbackMark {
+    /// Time of the login the feedback is about, Unix seconds.
+    pub at: i64,
+    /// The feedback.
+    pub feedback: Feedback,
+    /// The login's device (hashed cookie), when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Digest128>,
+}
+crate::model::wire::map_only!(FeedbackMark);
+
+/// How many of the professional's good logins came with each means of authentication
+/// (`authMode`): the habit `auth.ecps_unusual` reads. Logins without `authMode` are not
+/// counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields, default)]
+pub struct Means {
+    /// With the CPS card.
+    pub card: u32,
+    /// With the e-CPS.
+    pub ecps: u32,
+    /// With another means.
+    pub other: u32,
+}
+crate::model::wire::map_only!(Means);
+
+impl Means {
+    fn slot(&mut self, mode: &AuthMode) -> &mut u32 {
+        match mode {
+            AuthMode::Card => &mut self.card,
+            AuthMode::Ecps => &mut self.ecps,
+            AuthMode::Other(_) => &mut self.other,
+        }
+    }
+
+    fn count(&mut self, mode: &AuthMode) {
+        if *self.slot(mode) >= MAX_MEANS_COUNT {
+            for n in [&mut self.card, &mut self.ecps, &mut self.other] {
+                *n /= 2;
+            }
+        }
+        let n = self.slot(mode);
+        *n = n.saturating_add(1);
+    }
+
+    fn uncount(&mut self, mode: &AuthMode) {
+        let n = self.slot(mode);
+        *n = n.saturating_sub(1);
+    }
+
+    /// Logins counted, every means.
+    pub fn total(&self) -> u32 {
+        self.card
+            .saturating_add(self.ecps)
+            .saturating_add(self.other)
+    }
+}
+
+/// A login that was challenged or denied and not (yet) passed: never learned as familiar, kept
+/// for `velocity.burst`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct Attempt {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// Its device (hashed cookie), when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Digest128>,
+}
+crate::model::wire::map_only!(Attempt);
+
+/// One professional's bounded login history (see the module docs).
+///
+/// ```
+/// use ecps_risk::{Policy, Profile, RiskContext, Environment};
+/// use time::macros::datetime;
+///
+/// let policy = Policy::recommended();
+/// let ctx = RiskContext::builder(datetime!(2025-10-08 09:30 UTC), "810001234565".parse()?)
+///     .ip("192.0.2.10".parse()?)
+///     .device_id("cookie-1")
+///     .build()?;
+/// let profile = Profile::new();
+/// let assessment = policy.evaluate(&ctx, &profile, &Environment::empty());
+/// // Learning happens only if the login was allowed (or its step-up passed).
+/// let profile = profile.learn(&ctx, &assessment)?;
+/// assert!(profile.login_count() <= 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ProfileWire")]
+pub struct Profile {
+    format_version: u32,
+    subject: Option<NationalId>,
+    first_seen: Option<i64>,
+    login_count: u64,
+    last_position: Option<LastPosition>,
+    devices: CountTable<Digest128>,
+    history: FeatureHistory,
+    #[serde(with = "hours_serde")]
+    hours: [u16; HOURS_PER_WEEK],
+    /// Sums of `hours`, kept with it so `time.unusual_hour` need not add them per login.
+    #[serde(skip)]
+    hour_sums: HourSums,
+    #[serde(rename = "recent_logins")]
+    recent: Vec<RecentLogin>,
+    /// The times of `recent`, kept with it for `velocity.burst`.
+    #[serde(skip)]
+    recent_times: Vec<i64>,
+    feedback: Vec<FeedbackMark>,
+    #[serde(skip_serializing_if = "is_no_means")]
+    means: Means,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attempts: Vec<Attempt>,
+}
+
+fn is_no_means(m: &Means) -> bool {
+    *m == Means::default()
+}
+
+/// The stored form, checked on the way in.
+#[derive(Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+struct ProfileWire {
+    format_version: u32,
+    #[serde(default)]
+    subject: Option<NationalId>,
+    #[serde(default)]
+    first_seen: Option<i64>,
+    #[serde(default)]
+    login_count: u64,
+    #[serde(default)]
+    last_position: Option<LastPosition>,
+    #[serde(default)]
+    devices: CountTableWire<Digest128>,
+    #[serde(default)]
+    history: FeatureHistoryWire,
+    #[serde(default = "empty_hours", with = "hours_serde")]
+    hours: [u16; HOURS_PER_WEEK],
+    #[serde(default)]
+    recent_logins: Vec<RecentLogin>,
+    #[serde(default)]
+    feedback: Vec<FeedbackMark>,
+    #[serde(default)]
+    means: Means,
+    #[serde(default)]
+    attempts: Vec<Attempt>,
+}
+crate::model::wire::map_only!(deserialize ProfileWire);
+
+fn empty_hours() -> [u16; HOURS_PER_WEEK] {
+    [0; HOURS_PER_WEEK]
+}
+
+/// Why a stored profile was refused, or a profile cannot learn from a login.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// Written by a newer version of the crate.
+    #[error(
+        "profile format version `{found}` is not supported (this crate reads up to {PROFILE_FORMAT_VERSION})"
+    )]
+    FutureVersion {
+        /// The version found.
+        found: u32,
+    },
+    /// Version 0 does not exist.
+    #[error("profile format version `0` does not exist")]
+    ZeroVersion,
+    /// A table holds more entries than its cap.
+    #[error("profile table `{table}` has {len} entries, above its cap of {cap}")]
+    OverCap {
+        /// The table.
+        table: &'static str,
+        /// Entries found.
+        len: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// A stored count is above the cap learning keeps it under (it halves them there), so no
+    /// profile this crate wrote holds it.
+    #[error("profile count `{field}` is {count}, above its cap of {cap}")]
+    CountOverCap {
+        /// The counts: `means` or `hours`.
+        field: &'static str,
+        /// The count found.
+        count: u32,
+        /// The cap.
+        cap: u32,
+    },
+    /// A stored last position is invalid.
+    #[error("profile `last_position.geo`: {0}")]
+    LastPosition(crate::model::geo::GeoPointError),
+    /// A stored table breaks its invariants (a value twice, a count of 0, a time out of
+    /// range).
+    #[error("profile table `{table}`: {source}")]
+    Table {
+        /// The table (`devices`, `history.networks`, …).
+        table: String,
+        /// What is wrong, naming the entry's value.
+        source: crate::history::count_table::CountTableError,
+    },
+    /// A stored time is not between 1970 and 9999 (the range of login times).
+    #[error("profile `{field}` `{value}` is not a time between 1970 and 9999")]
+    Time {
+        /// The field (`first_seen`, `last_position.at`, `recent_logins`, `feedback.at`,
+        /// `attempts.at`).
+        field: &'static str,
+        /// The value, Unix seconds.
+        value: i64,
+    },
+    /// The assessment is of another login than the context given with it (another time, or
+    /// another login at the same second: see [`Assessment::check_login`]).
+    #[error(transparent)]
+    AssessmentMismatch(#[from] LoginMismatch),
+    /// The login is another professional's.
+    #[error("profile belongs to `{profile}`, the login to `{login}`")]
+    SubjectMismatch {
+        /// The profile's subject.
+        profile: String,
+        /// The login's subject.
+        login: String,
+    },
+}
+
+impl TryFrom<ProfileWire> for Profile {
+    type Error = ProfileError;
+    fn try_from(w: ProfileWire) -> Result<Self, ProfileError> {
+        if w.format_version == 0 {
+            return Err(ProfileError::ZeroVersion);
+        }
+        if w.format_version > PROFILE_FORMAT_VERSION {
+            return Err(ProfileError::FutureVersion {
+                found: w.format_version,
+            });
+        }
+        let devices = w.devices.check().map_err(|source| ProfileError::Table {
+            table: "devices".into(),
+            source,
+        })?;
+        let history = w.history.check().map_err(|e| ProfileError::Table {
+            table: format!("history.{}", e.table),
+            source: e.source,
+        })?;
+        let caps = [
+            ("devices", devices.len(), MAX_DEVICES),
+            (
+                "history.networks",
+                history.networks.len(),
+                PROFILE_CAPS.networks,
+            ),
+            ("history.asns", history.asns.len(), PROFILE_CAPS.asns),
+            (
+                "history.countries",
+                history.countries.len(),
+                PROFILE_CAPS.countries,
+            ),
+            (
+                "history.user_agents",
+                history.user_agents.len(),
+                PROFILE_CAPS.user_agents,
+            ),
+            ("recent_logins", w.recent_logins.len(), MAX_RECENT_LOGINS),
+            ("feedback", w.feedback.len(), MAX_FEEDBACK),
+            ("attempts", w.attempts.len(), MAX_ATTEMPTS),
+        ];
+        for (table, len, cap) in caps {
+            if len > cap {
+                return Err(ProfileError::OverCap { table, len, cap });
+            }
+        }
+        if let Some(p) = w.last_position {
+            p.geo.validate().map_err(ProfileError::LastPosition)?;
+        }
+        // Detectors subtract stored times from the login time: keep them in the range login
+        // times have, so that no difference can overflow.
+        let times = (w.first_seen.iter().map(|t| ("first_seen", *t)))
+            .chain(w.last_position.iter().map(|p| ("last_position.at", p.at)))
+            .chain(w.recent_logins.iter().map(|r| ("recent_logins", r.at)))
+            .chain(w.feedback.iter().map(|f| ("feedback.at", f.at)))
+            .chain(w.attempts.iter().map(|a| ("attempts.at", a.at)));
+        for (field, value) in times {
+            if !(0..=MAX_UNIX_TIME).contains(&value) {
+                return Err(ProfileError::Time { field, value });
+            }
+        }
+        let mut recent = w.recent_logins;
+        recent.sort_unstable();
+        let mut feedback = w.feedback;
+        feedback.sort_unstable();
+        let mut attempts = w.attempts;
+        attempts.sort_unstable();
+        let means = w.means;
+        let most = means.card.max(means.ecps).max(means.other);
+        if most > MAX_MEANS_COUNT {
+            return Err(ProfileError::CountOverCap {
+                field: "means",
+                count: most,
+                cap: MAX_MEANS_COUNT,
+            });
+        }
+        if let Some(over) = w.hours.iter().copied().find(|c| *c > MAX_HOUR_COUNT) {
+            return Err(ProfileError::CountOverCap {
+                field: "hours",
+                count: u32::from(over),
+                cap: u32::from(MAX_HOUR_COUNT),
+            });
+        }
+        Ok(Profile {
+            format_version: PROFILE_FORMAT_VERSION,
+            subject: w.subject,
+            first_seen: w.first_seen,
+            login_count: w.login_count,
+            last_position: w.last_position,
+            devices,
+            history,
+            hour_sums: HourSums::of(&w.hours),
+            hours: w.hours,
+            recent_times: recent.iter().map(|r| r.at).collect(),
+            recent,
+            feedback,
+            means,
+            attempts,
+        })
+    }
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            format_version: PROFILE_FORMAT_VERSION,
+            subject: None,
+            first_seen: None,
+            login_count: 0,
+            last_position: None,
+            devices: CountTable::new(),
+            history: FeatureHistory::default(),
+            hours: [0; HOURS_PER_WEEK],
+            hour_sums: HourSums::default(),
+            recent: Vec::new(),
+            recent_times: Vec::new(),
+            feedback: Vec::new(),
+            means: Means::default(),
+            attempts: Vec::new(),
+        }
+    }
+}
+
+impl Profile {
+    /// An empty profile (a professional's first login: `history.cold_start`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whose profile this is, once it learned a login.
+    pub fn subject(&self) -> Option<&NationalId> {
+        self.subject.as_ref()
+    }
+
+    /// Good logins learned.
+    pub fn login_count(&self) -> u64 {
+        self.login_count
+    }
+
+    /// First good login, Unix seconds.
+    pub fn first_seen(&self) -> Option<i64> {
+        self.first_seen
+    }
+
+    /// Where the last good login with coordinates came from.
+    pub fn last_position(&self) -> Option<&LastPosition> {
+        self.last_position.as_ref()
+    }
+
+    /// Time of the last good login, Unix seconds.
+    pub fn last_login_at(&self) -> Option<i64> {
+        self.recent_times.last().copied()
+    }
+
+    /// Known devices (hashed ids).
+    pub fn devices(&self) -> &CountTable<Digest128> {
+        &self.devices
+    }
+
+    /// Known networks, ASNs, countries and user agents.
+    pub fn history(&self) -> &FeatureHistory {
+        &self.history
+    }
+
+    /// Logins per local hour of the week (index 0 = Monday 00:00).
+    pub fn hours(&self) -> &[u16; HOURS_PER_WEEK] {
+        &self.hours
+    }
+
+    /// The sum of [`Profile::hours`].
+    pub fn hours_total(&self) -> u32 {
+        self.hour_sums.total
+    }
+
+    /// The sums of [`Profile::hours`] by hour of the day (over the seven weekdays).
+    pub(crate) fn hour_of_day_totals(&self) -> &[u32; 24] {
+        &self.hour_sums.by_hour_of_day
+    }
+
+    /// Times of the last good logins, Unix seconds, oldest first.
+    pub fn recent_logins(&self) -> &[i64] {
+        &self.recent_times
+    }
+
+    /// `ctx`, if it is among the last good logins learned: found by its digest, or a login
+    /// stored by format 1 (without a digest) at its second.
+    pub fn recent_login(&self, ctx: &RiskContext) -> Option<&RecentLogin> {
+        self.recent_index(ctx).and_then(|i| self.recent.get(i))
+    }
+
+    fn recent_index(&self, ctx: &RiskContext) -> Option<usize> {
+        let digest = ctx.digest();
+        let at = ctx.now_unix();
+        (self.recent.iter().position(|r| r.digest == Some(digest)))
+            .or_else(|| (self.recent.iter()).position(|r| r.digest.is_none() && r.at == at))
+    }
+
+    /// Feedback marks, oldest first.
+    pub fn feedback(&self) -> &[FeedbackMark] {
+        &self.feedback
+    }
+
+    /// How many good logins came with the card, the e-CPS, another means.
+    pub fn means(&self) -> &Means {
+        &self.means
+    }
+
+    /// Logins challenged or denied and not passed, oldest first.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// When a login from `device` was confirmed compromised, unless a later login from it was
+    /// confirmed safe (the latest mark about the device decides).
+    pub fn compromised_since(&self, device: &Digest128) -> Option<i64> {
+        self.feedback
+            .iter()
+            .rev()
+            .find(|m| m.device == Some(*device))
+            .filter(|m| m.feedback == Feedback::ConfirmedCompromised)
+            .map(|m| m.at)
+    }
+
+    /// Learn from a scored login, if it was good (allowed, or stepped up and passed): its
+    /// device, network and habits, *confirmed* when the CPS card vouched for the login (a
+    /// `CARD` login, a card step-up passed). Otherwise the login is kept only as an attempt
+    /// (its time and device, for `velocity.burst`), so a blocked attacker cannot make their
+    /// device or network familiar by retrying. Errors when the login is another
+    /// professional's, or the assessment another login's.
+    pub fn learn(
+        &self,
+        ctx: &RiskContext,
+        assessment: &Assessment<'_>,
+    ) -> Result<Profile, ProfileError> {
+        self.check_subject(ctx)?;
+        assessment.check_login(ctx)?;
+        let mut next = self.clone();
+        if assessment.is_good_login() {
+            let card = ctx.event().auth.mode == Some(AuthMode::Card);
+            next.absorb(ctx, card || assessment.passed_with_card());
+        } else {
+            next.attempt(ctx);
+        }
+        Ok(next)
+    }
+
+    /// A person confirmed this login was the professional's: learn it whatever it scored, as
+    /// confirmed.
+    pub fn confirm_safe(&self, ctx: &RiskContext) -> Result<Profile, ProfileError> {
+        self.check_subject(ctx)?;
+        let mut next = self.clone();
+        next.absorb(ctx, true);
+        next.mark(ctx, Feedback::ConfirmedSafe);
+        Ok(next)
+    }
+
+    /// A person confirmed this login was fraudulent: take back what it taught — only that.
+    ///
+    /// Its device is forgotten and stays suspicious (`device.compromised` reads the mark). If
+    /// the login was learned and is among the last [`MAX_RECENT_LOGINS`] (found by its
+    /// digest: another login at the same second is not it), its observation goes from every
+    /// table ([`CountTable::unobserve`]: a value it alone saw goes, one the professional had
+    /// too loses that observation, its confirmation if the login gave one, and the span it
+    /// stretched), and its hour, means and count go too; the last-login position goes if it
+    /// was that login's. Confirming the same compromise again changes nothing.
+    pub fn confirm_compromised(&self, ctx: &RiskContext) -> Result<Profile, ProfileError> {
+        self.check_subject(ctx)?;
+        let mut next = self.clone();
+        let at = ctx.now_unix();
+        let digest = ctx.digest();
+        let e = ctx.event();
+        if let Some(d) = e.request.device {
+            next.devices.remove(&d);
+        }
+        let learned = next.recent_index(ctx).map(|i| next.recent.remove(i));
+        if let Some(login) = learned {
+            next.recent_times = next.recent.iter().map(|r| r.at).collect();
+            next.history.unobserve(ctx.features(), at, login.confirmed);
+            if let Some(mode) = &e.auth.mode {
+                next.means.uncount(mode);
+            }
+            if let Some(c) = next.hours.get_mut(usize::from(ctx.hour_of_week())) {
+                *c = c.saturating_sub(1);
+            }
+            next.hour_sums = HourSums::of(&next.hours);
+            next.login_count = next.login_count.saturating_sub(1);
+        }
+        // The position is this login's if it carries its digest; one stored by format 1, if
+        // it is at its second and the login was found among the recent ones.
+        let its_position = |l: &LastPosition| match l.digest {
+            Some(d) => d == digest,
+            None => l.at == at && learned.is_some(),
+        };
+        if next.last_position.as_ref().is_some_and(its_position) {
+            next.last_position = None;
+        }
+        next.mark(ctx, Feedback::ConfirmedCompromised);
+        Ok(next)
+    }
+
+    fn check_subject(&self, ctx: &RiskContext) -> Result<(), ProfileError> {
+        match &self.subject {
+            Some(s) if s != ctx.subject() => Err(ProfileError::SubjectMismatch {
+                profile: s.to_string(),
+                login: ctx.subject().to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn mark(&mut self, ctx: &RiskContext, feedback: Feedback) {
+        let mark = FeedbackMark {
+            at: ctx.now_unix(),
+            feedback,
+            device: ctx.event().request.device,
+        };
+        // The same feedback again says nothing new, and must not push out another mark.
+        if self.feedback.contains(&mark) {
+            return;
+        }
+        self.feedback.push(mark);
+        self.feedback.sort_unstable();
+        let excess = self.feedback.len().saturating_sub(MAX_FEEDBACK);
+        self.feedback.drain(..excess);
+    }
+
+    fn attempt(&mut self, ctx: &RiskContext) {
+        let attempt = Attempt {
+            at: ctx.now().unix_timestamp(),
+            device: ctx.event().request.device,
+        };
+        // The same login learned twice is one attempt.
+        if self.attempts.contains(&attempt) {
+            return;
+        }
+        self.attempts.push(attempt);
+        self.attempts.sort_unstable();
+        let excess = self.attempts.len().saturating_sub(MAX_ATTEMPTS);
+        self.attempts.drain(..excess);
+    }
+
+    fn absorb(&mut self, ctx: &RiskContext, confirmed: bool) {
+        let at = ctx.now_unix();
+        let digest = ctx.digest();
+        let e = ctx.event();
+        let request = &e.request;
+        // The same login again (allowed, then confirmed safe): counted once; it only gains
+        // the confirmation it lacked.
+        if let Some(login) = self.recent.iter_mut().find(|r| r.digest == Some(digest)) {
+            if confirmed && !login.confirmed {
+                login.confirmed = true;
+                if let Some(d) = request.device {
+                    self.devices.confirm(&d, at);
+                }
+                self.history.confirm(ctx.features(), at);
+            }
+            return;
+        }
+        self.subject = Some(ctx.subject().clone());
+        self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
+        self.login_count = self.login_count.saturating_add(1);
+        // A VPN or data-centre exit says nothing of where the professional is: it never becomes
+        // the position impossible travel is measured from.
+        let exit = request.anonymizer == Some(true) || request.hosting == Some(true);
+        if let Some(geo) = request.geo
+            && !exit
+            && self.last_position.is_none_or(|l| l.at <= at)
+        {
+            self.last_position = Some(LastPosition {
+                at,
+                geo,
+                digest: Some(digest),
+            });
+        }
+        if let Some(d) = request.device {
+            self.devices.observe_as(d, at, MAX_DEVICES, confirmed);
+        }
+        self.history
+            .observe_as(ctx.features(), at, &PROFILE_CAPS, confirmed);
+        if let Some(mode) = &e.auth.mode {
+            self.means.count(mode);
+        }
+        let hour = usize::from(ctx.hour_of_week());
+        if self.hours.get(hour).is_some_and(|c| *c >= MAX_HOUR_COUNT) {
+            self.hours.iter_mut().for_each(|c| *c /= 2);
+        }
+        if let Some(c) = self.hours.get_mut(hour) {
+            *c += 1;
+        }
+        self.hour_sums = HourSums::of(&self.hours);
+        self.recent.push(RecentLogin {
+            at,
+            digest: Some(digest),
+            confirmed,
+        });
+        self.recent.sort_unstable();
+        let excess = self.recent.len().saturating_sub(MAX_RECENT_LOGINS);
+        self.recent.drain(..excess);
+        self.recent_times = self.recent.iter().map(|r| r.at).collect();
+    }
+}
+
+/// Sums of an hour-of-week histogram: in all, and by hour of the day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct HourSums {
+    total: u32,
+    by_hour_of_day: [u32; 24],
+}
+
+impl HourSums {
+    fn of(hours: &[u16; HOURS_PER_WEEK]) -> Self {
+        let mut sums = HourSums::default();
+        for (hour, count) in hours.iter().enumerate() {
+            sums.total += u32::from(*count);
+            if let Some(slot) = sums.by_hour_of_day.get_mut(hour % 24) {
+                *slot += u32::from(*count);
+            }
+        }
+        sums
+    }
+}
+
+/// The hour histogram as a JSON array of 168 numbers.
+mod hours_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::model::local_time::HOURS_PER_WEEK;
+
+    pub fn serialize<S: Serializer>(h: &[u16; HOURS_PER_WEEK], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(h.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u16; HOURS_PER_WEEK], D::Error> {
+        let v = Vec::<u16>::deserialize(d)?;
+        let len = v.len();
+        <[u16; HOURS_PER_WEEK]>::try_from(v).map_err(|_| {
+            serde::de::Error::custom(format_args!(
+                "`hours` has {len} entries, expected {HOURS_PER_WEEK}"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::env::environment::Environment;
+    use crate::model::geo::CountryCode;
+    use crate::policy::Policy;
+    use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
+
+    const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+
+    /// What an entry says of its value, without the sighting before the last (which an undo
+    /// forgets, see `CountTable::unobserve`).
+    pub(super) fn facts<K: Copy>(e: &crate::Entry<K>) -> (K, u32, u32, i64, i64) {
+        (e.value, e.count, e.confirmed, e.first_seen, e.last_seen)
+    }
+
+    fn login(at: OffsetDateTime, device: &str, ip: &str) -> RiskContext {
+        RiskContext::builder(at, "810001234565".parse().unwrap())
+            .device_id(device)
+            .ip(ip.parse().unwrap())
+            .country("FR")
+            .asn(3215)
+            .geo(48.85, 2.35, 10.0)
+            .user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn caps_hold_with_least_recently_seen_eviction() {
+        let mut p = Profile::new();
+        for i in 0..100u32 {
+            let at = NOW - Duration::hours(i64::from(100 - i));
+            let ctx = login(
+                at,
+                &format!("device-{i}"),
+                &format!("10.{}.{}.1", i / 250, i % 250),
+            );
+            p = p.confirm_safe(&ctx).unwrap();
+        }
+        assert_eq!(p.login_count(), 100);
+        assert_eq!(p.devices().len(), MAX_DEVICES);
+        assert_eq!(p.history().networks.len(), PROFILE_CAPS.networks);
+        assert_eq!(p.recent_logins().len(), MAX_RECENT_LOGINS);
+        assert_eq!(p.feedback().len(), MAX_FEEDBACK);
+        // The survivors are the most recent devices.
+        let newest = login(NOW - Duration::hours(1), "device-99", "10.0.99.1");
+        let oldest = login(NOW - Duration::hours(100), "device-0", "10.0.0.1");
+        assert_eq!(
+            p.devices().count(&newest.event().request.device.unwrap()),
+            1
+        );
+        assert_eq!(
+            p.devices().count(&oldest.event().request.device.unwrap()),
+            0
+        );
+        // Bounded size: a full profile stays within a few KiB of JSON.
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.len() < 8 * 1024, "{} bytes", json.len());
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let mut p = Profile::new();
+        for d in 0..5 {
+            p = p
+                .confirm_safe(&login(NOW - Duration::days(d), "laptop", "192.0.2.1"))
+                .unwrap();
+        }
+        let json = serde_json::to_string(&p).unwrap();
+        let back: Profile = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(back.hours_total(), 5);
+    }
+
+    #[test]
+    fn future_and_zero_versions_are_errors() {
+        let e = serde_json::from_str::<Profile>(r#"{"format_version": 3}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("format version `3` is not supported"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<Profile>(r#"{"format_version": 0}"#).unwrap_err();
+        assert!(e.to_string().contains("`0`"), "{e}");
+        // Version 1 (no means, attempts, confirmed observations) reads, and is written as 2.
+        for version in [1, 2] {
+            let json = format!(r#"{{"format_version": {version}}}"#);
+            let p: Profile = serde_json::from_str(&json).unwrap();
+            assert_eq!(p, Profile::new());
+        }
+        assert!(serde_json::from_str::<Profile>(r#"{"format_version": 1, "extra": 1}"#).is_err());
+    }
+
+    #[test]
+    fn stored_tables_over_cap_are_refused() {
+        let entries: Vec<String> = (0..=MAX_RECENT_LOGINS).map(|i| i.to_string()).collect();
+        let json = format!(
+            r#"{{"format_version": 1, "recent_logins": [{}]}}"#,
+            entries.join(",")
+        );
+        let e = serde_json::from_str::<Profile>(&json).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`recent_logins` has 17 entries, above its cap of 16"),
+            "{e}"
+        );
+        let json = r#"{"format_version": 1, "hours": [1, 2]}"#;
+        assert!(serde_json::from_str::<Profile>(json).is_err());
+        let json =
+            r#"{"format_version": 1, "last_position": {"at": 1, "geo": {"lat": 95, "lon": 0}}}"#;
+        assert!(serde_json::from_str::<Profile>(json).is_err());
+    }
+
+    #[test]
+    fn learns_only_from_good_logins() {
+        let policy = Policy::recommended();
+        let env = Environment::empty();
+        let ctx = login(NOW, "laptop", "192.0.2.1");
+        let allowed = policy.evaluate(&ctx, &Profile::new(), &env);
+        assert_eq!(allowed.decision(), crate::policy::decision::Decision::Allow);
+        let p = Profile::new().learn(&ctx, &allowed).unwrap();
+        assert_eq!(p.login_count(), 1);
+
+        // A fresh remote activation on an unknown device is stepped up: not learned...
+        let risky = RiskContext::builder(NOW + Duration::hours(1), "810001234565".parse().unwrap())
+            .device_id("other-phone")
+            .activation(NOW, crate::input::context::ActivationChannel::EmailSms)
+            .build()
+            .unwrap();
+        let mut a = policy.evaluate(&risky, &p, &env);
+        assert!(matches!(
+            a.decision(),
+            crate::policy::decision::Decision::StepUp(_)
+        ));
+        let attempted = p.learn(&risky, &a).unwrap();
+        assert_eq!(attempted.login_count(), 1);
+        assert_eq!(attempted.devices(), p.devices());
+        assert_eq!(
+            attempted.attempts(),
+            &[Attempt {
+                at: risky.now_unix(),
+                device: risky.event().request.device,
+            }]
+        );
+        // ...until the step-up passed, proven by a card login.
+        let card = RiskContext::builder(
+            risky.now() + Duration::minutes(2),
+            "810001234565".parse().unwrap(),
+        )
+        .auth_mode(AuthMode::Card)
+        .auth_time(risky.now() + Duration::minutes(2))
+        .build()
+        .unwrap();
+        a.mark_step_up_passed(&risky, &card).unwrap();
+        let learned = p.learn(&risky, &a).unwrap();
+        assert_eq!(learned.login_count(), 2);
+        // The card confirmed the device: established at once.
+        let device = risky.event().request.device.unwrap();
+        assert_eq!(learned.devices().get(&device).unwrap().confirmed, 1);
+        // An assessment of another login is refused.
+        let e = p.learn(&ctx, &a).unwrap_err();
+        assert!(matches!(e, ProfileError::AssessmentMismatch { .. }));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "the assessment is of the login at `2025-10-08T10:30:00Z` (digest `{}`), \
+                 the context of the login at `2025-10-08T09:30:00Z` (digest `{}`)",
+                risky.digest(),
+                ctx.digest()
+            )
+        );
+        // So is one of no login at all.
+        let e = p.learn(&ctx, &policy.create_assessment()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "the assessment is of no login (no evaluation filled it), \
+                 the context of the login at `2025-10-08T09:30:00Z` (digest `{}`)",
+                ctx.digest()
+            )
+        );
+    }
+
+    #[test]
+    fn another_professionals_login_is_refused() {
+        let p = Profile::new()
+            .confirm_safe(&login(NOW, "laptop", "192.0.2.1"))
+            .unwrap();
+        let other = RiskContext::builder(NOW, "810023456782".parse().unwrap())
+            .build()
+            .unwrap();
+        let e = p.confirm_safe(&other).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "profile belongs to `810001234565`, the login to `810023456782`"
+        );
+    }
+
+    #[test]
+    fn confirm_compromised_forgets_what_the_login_taught() {
+        let mut p = Profile::new();
+        for d in 1..=3 {
+            p = p
+                .confirm_safe(&login(NOW - Duration::days(d), "laptop", "192.0.2.1"))
+                .unwrap();
+        }
+        let attack = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("fraud-phone")
+            .ip("203.0.113.5".parse().unwrap())
+            .asn(64512)
+            .country("CI")
+            .geo(5.3, -4.0, 50.0)
+            .build()
+            .unwrap();
+        // Wrongly confirmed safe, then found out.
+        let poisoned = p.confirm_safe(&attack).unwrap();
+        let device = attack.event().request.device.unwrap();
+        assert_eq!(poisoned.devices().count(&device), 1);
+        let cleaned = poisoned.confirm_compromised(&attack).unwrap();
+        assert_eq!(cleaned.devices().count(&device), 0);
+        assert_eq!(cleaned.history().countries.count(&"CI".parse().unwrap()), 0);
+        assert_eq!(cleaned.history().asns.count(&64512), 0);
+        assert!(cleaned.last_position().is_none());
+        assert_eq!(cleaned.recent_logins().len(), 3);
+        let marks: Vec<Feedback> = cleaned.feedback().iter().map(|m| m.feedback).collect();
+        assert_eq!(marks.last(), Some(&Feedback::ConfirmedCompromised));
+        // What the real professional taught stays.
+        assert_eq!(cleaned.history().countries.count(&CountryCode::FR), 3);
+    }
+
+    #[test]
+    fn stored_times_out_of_range_are_refused() {
+        // Found by fuzzing (tests/data/fuzz/profile_json/): a recent login at `i64::MIN` made
+        // `velocity.burst` overflow when subtracting it from the login time.
+        let p = Profile::new()
+            .confirm_safe(&login(NOW, "laptop", "192.0.2.1"))
+            .unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        for (field, path, value) in [
+            ("recent_logins", "/recent_logins/0", i64::MIN),
+            ("first_seen", "/first_seen", -1),
+            ("last_position.at", "/last_position/at", MAX_UNIX_TIME + 1),
+            ("feedback.at", "/feedback/0/at", i64::MAX),
+        ] {
+            let mut bad = json.clone();
+            *bad.pointer_mut(path).unwrap() = serde_json::json!(value);
+            let e = serde_json::from_value::<Profile>(bad).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("profile `{field}` `{value}` is not a time between 1970 and 9999")
+            );
+        }
+        let mut edge = json.clone();
+        *edge.pointer_mut("/recent_logins/0").unwrap() = serde_json::json!(MAX_UNIX_TIME);
+        assert!(serde_json::from_value::<Profile>(edge).is_ok());
+    }
+
+    #[test]
+    fn hour_histogram_halves_when_full() {
+        let mut p = Profile::new();
+        p.hours[5] = MAX_HOUR_COUNT;
+        p.hours[6] = 9;
+        p.hour_sums = HourSums::of(&p.hours);
+        let ctx = RiskContext::builder(
+            datetime!(2025-10-06 03:30 UTC),
+            "810001234565".parse().unwrap(),
+        )
+        .build()
+        .unwrap();
+        assert_eq!(ctx.hour_of_week(), 5);
+        let p = p.confirm_safe(&ctx).unwrap();
+        assert_eq!((p.hours()[5], p.hours()[6]), (MAX_HOUR_COUNT / 2 + 1, 4));
+        assert_eq!(p.hours_total(), u32::from(MAX_HOUR_COUNT / 2 + 1) + 4);
+    }
+
+    #[test]
+    fn login_without_coordinates_keeps_the_last_position() {
+        let p = Profile::new()
+            .confirm_safe(&login(NOW - Duration::hours(2), "laptop", "192.0.2.1"))
+            .unwrap();
+        let blind = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .build()
+            .unwrap();
+        let p2 = p.confirm_safe(&blind).unwrap();
+        assert_eq!(p2.last_position(), p.last_position());
+        assert_eq!(p2.last_login_at(), Some(NOW.unix_timestamp()));
+    }
+
+    #[test]
+    fn confirm_compromised_takes_back_only_what_the_attack_brought() {
+        let mut p = Profile::new();
+        for d in 1..=3 {
+            p = p
+                .confirm_safe(&login(NOW - Duration::days(d), "laptop", "192.0.2.1"))
+                .unwrap();
+        }
+        // The fraudster, in France too, on the same provider, from a new /24 and phone, with an
+        // e-CPS: allowed by a lax policy and learned.
+        let attack = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .auth_mode(AuthMode::Ecps)
+            .device_id("fraud-phone")
+            .ip("198.51.100.9".parse().unwrap())
+            .country("FR")
+            .asn(3215)
+            .geo(43.3, 5.4, 25.0)
+            .build()
+            .unwrap();
+        let poisoned = p.confirm_safe(&attack).unwrap();
+        assert_eq!(poisoned.login_count(), 4);
+        assert_eq!(poisoned.means().ecps, 1);
+        let cleaned = poisoned.confirm_compromised(&attack).unwrap();
+        let device = attack.event().request.device.unwrap();
+        // What it brought goes: its device, its /24, its position, its login, hour and means.
+        assert_eq!(cleaned.devices().count(&device), 0);
+        assert_eq!(
+            cleaned
+                .history()
+                .networks
+                .count(&"198.51.100.0/24".parse().unwrap()),
+            0
+        );
+        assert_eq!(cleaned.last_position(), None);
+        assert_eq!(cleaned.login_count(), 3);
+        assert_eq!(cleaned.means().ecps, 0);
+        assert_eq!(cleaned.hours_total(), 3);
+        // What was hers stays, one observation fewer: France and her provider.
+        assert_eq!(cleaned.history().countries.count(&CountryCode::FR), 3);
+        assert_eq!(cleaned.history().asns.count(&3215), 3);
+        assert_eq!(cleaned.devices().len(), 1);
+        // And the device stays suspicious.
+        assert_eq!(
+            cleaned.compromised_since(&device),
+            Some(NOW.unix_timestamp())
+        );
+        assert_eq!(cleaned.feedback().last().unwrap().device, Some(device));
+        // A login never learned (refused) takes nothing back but leaves the mark.
+        let refused = p.confirm_compromised(&attack).unwrap();
+        assert_eq!(refused.history(), p.history());
+        assert_eq!(refused.login_count(), 3);
+        assert_eq!(
+            refused.compromised_since(&device),
+            Some(NOW.unix_timestamp())
+        );
+    }
+
+    #[test]
+    fn confirm_compromised_takes_back_the_confirmation_and_span_a_mistake_gave() {
+        // Found by fuzzing (fuzz target `evaluate`): the professional's carrier, seen in three
+        // allowed logins within two hours, was left confirmed and seen over five days by an
+        // attack confirmed safe by mistake and then found out: established by the attack.
+        let lax: crate::PolicySpec = serde_json::from_value(serde_json::json!({
+            "id": "lax", "version": "1", "rules": [],
+            "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+        }))
+        .unwrap();
+        let lax = Policy::compile(lax).unwrap();
+        let mut p = Profile::new();
+        for h in [5 * 24 + 3, 5 * 24 + 2, 5 * 24 + 1] {
+            let ctx = login(NOW - Duration::hours(h), "laptop", "192.0.2.1");
+            let a = lax.evaluate(&ctx, &p, &Environment::empty());
+            p = p.learn(&ctx, &a).unwrap();
+        }
+        let carrier = *p.history().asns.get(&3215).unwrap();
+        assert_eq!((carrier.count, carrier.confirmed), (3, 0));
+        let attack = login(NOW, "fraud-phone", "198.51.100.9");
+        let poisoned = p.confirm_safe(&attack).unwrap();
+        let asn = poisoned.history().asns.get(&3215).unwrap();
+        assert!(asn.confirmed == 1 && asn.is_established(3, 3 * 86_400));
+        let cleaned = poisoned.confirm_compromised(&attack).unwrap();
+        assert_eq!(
+            facts(cleaned.history().asns.get(&3215).unwrap()),
+            facts(&carrier)
+        );
+        // Every table as before (its total keeps the observation; the sighting before the
+        // last is forgotten, see `CountTable::unobserve`).
+        let (h, before) = (cleaned.history(), p.history());
+        assert!(
+            h.networks
+                .iter()
+                .map(facts)
+                .eq(before.networks.iter().map(facts))
+        );
+        assert!(
+            h.countries
+                .iter()
+                .map(facts)
+                .eq(before.countries.iter().map(facts))
+        );
+        assert!(
+            h.user_agents
+                .iter()
+                .map(facts)
+                .eq(before.user_agents.iter().map(facts))
+        );
+        // Allowed, not confirmed: its observations were not confirmed, the professional's
+        // confirmations stay.
+        let card = RiskContext::builder(NOW - Duration::hours(3), "810001234565".parse().unwrap())
+            .auth_mode(AuthMode::Card)
+            .asn(3215)
+            .build()
+            .unwrap();
+        let p = p.confirm_safe(&card).unwrap();
+        let a = lax.evaluate(&attack, &p, &Environment::empty());
+        let cleaned = p
+            .learn(&attack, &a)
+            .unwrap()
+            .confirm_compromised(&attack)
+            .unwrap();
+        assert_eq!(cleaned.history().asns.get(&3215).unwrap().confirmed, 1);
+    }
+
+    #[test]
+    fn means_are_counted_and_halved() {
+        let card = |at| {
+            RiskContext::builder(at, "810001234565".parse().unwrap())
+                .auth_mode(AuthMode::Card)
+                .build()
+                .unwrap()
+        };
+        let mut p = Profile::new()
+            .confirm_safe(&card(NOW - Duration::days(1)))
+            .unwrap();
+        assert_eq!(
+            (p.means().card, p.means().ecps, p.means().total()),
+            (1, 0, 1)
+        );
+        // Without `authMode`, nothing is counted.
+        p = p
+            .confirm_safe(&login(NOW - Duration::hours(5), "laptop", "192.0.2.1"))
+            .unwrap();
+        assert_eq!(p.means().total(), 1);
+        p.means = Means {
+            card: MAX_MEANS_COUNT,
+            ecps: 7,
+            other: 1,
+        };
+        let p = p.confirm_safe(&card(NOW)).unwrap();
+        assert_eq!(
+            *p.means(),
+            Means {
+                card: MAX_MEANS_COUNT / 2 + 1,
+                ecps: 3,
+                other: 0
+            }
+        );
+        // Stored counts over the cap are refused.
+        let mut json = serde_json::to_value(&p).unwrap();
+        json["means"]["ecps"] = serde_json::json!(MAX_MEANS_COUNT + 1);
+        let e = serde_json::from_value::<Profile>(json).unwrap_err();
+        assert!(e.to_string().contains("`means`"), "{e}");
+    }
+
+    #[test]
+    fn attempts_are_bounded_and_counted_once() {
+        let policy = Policy::recommended();
+        let env = Environment::empty();
+        let p = Profile::new()
+            .confirm_safe(&login(NOW - Duration::days(2), "laptop", "192.0.2.1"))
+            .unwrap();
+        let attempt = |m: i64| {
+            RiskContext::builder(NOW - Duration::minutes(m), "810001234565".parse().unwrap())
+                .auth_mode(AuthMode::Ecps)
+                .device_id("fraud-phone")
+                .ip("203.0.113.5".parse().unwrap())
+                .country("CI")
+                .build()
+                .unwrap()
+        };
+        let mut q = p.clone();
+        for m in (0..20).rev() {
+            let ctx = attempt(m);
+            let a = policy.evaluate(&ctx, &q, &env);
+            assert!(!a.is_good_login(), "{a}");
+            q = q.learn(&ctx, &a).unwrap();
+            // Learning the same login twice keeps one attempt.
+            q = q.learn(&ctx, &a).unwrap();
+        }
+        assert_eq!(q.attempts().len(), MAX_ATTEMPTS);
+        assert_eq!(q.attempts()[0].at, attempt(15).now_unix());
+        assert_eq!(q.login_count(), 1);
+        assert_eq!(q.devices(), p.devices());
+        // Stored attempts are checked like every stored time and table.
+        let mut json = serde_json::to_value(&q).unwrap();
+        json["attempts"][0]["at"] = serde_json::json!(-5);
+        let e = serde_json::from_value::<Profile>(json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "profile `attempts.at` `-5` is not a time between 1970 and 9999"
+        );
+        let mut json = serde_json::to_value(&q).unwrap();
+        json["attempts"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"at": 1}));
+        assert!(serde_json::from_value::<Profile>(json).is_err());
+    }
+
+    #[test]
+    fn a_vpn_exit_is_never_the_last_position() {
+        let p = Profile::new()
+            .confirm_safe(&login(NOW - Duration::hours(3), "laptop", "192.0.2.1"))
+            .unwrap();
+        let vpn = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("laptop")
+            .geo(52.37, 4.90, 50.0)
+            .anonymizer(true)
+            .build()
+            .unwrap();
+        let q = p.confirm_safe(&vpn).unwrap();
+        assert_eq!(q.last_position(), p.last_position());
+        assert_eq!(q.login_count(), 2);
+    }
+}
+
+/// The undo of `confirm_compromised`, defect by defect (review of the undo).
+#[cfg(test)]
+mod undo_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::tests::facts;
+    use super::*;
+    use crate::env::environment::Environment;
+    use crate::policy::Policy;
+    use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
+
+    const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+    const DAY: i64 = 86_400;
+
+    /// A policy that allows every login.
+    fn lax() -> Policy {
+        Policy::compile(
+            serde_json::from_value(serde_json::json!({
+                "id": "lax", "version": "1", "rules": [],
+                "thresholds": { "step_up": 1, "review": 2, "deny": 3 },
+            }))
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn on(at: OffsetDateTime, ip: &str, asn: u32) -> RiskContext {
+        RiskContext::builder(at, "810001234565".parse().unwrap())
+            .ip(ip.parse().unwrap())
+            .asn(asn)
+            .build()
+            .unwrap()
+    }
+
+    fn allowed(p: &Profile, c: &RiskContext, policy: &Policy) -> Profile {
+        let a = policy.evaluate(c, p, &Environment::empty());
+        assert!(a.is_good_login());
+        p.learn(c, &a).unwrap()
+    }
+
+    /// Was: a last sighting at the undone login went back to the previous good login, even
+    /// when that login never saw the value, stretching its span.
+    #[test]
+    fn the_undo_restores_the_last_sighting_the_value_had() {
+        let lax = lax();
+        let mut p = Profile::new();
+        for h in [5 * 24 + 3, 5 * 24 + 2, 5 * 24 + 1] {
+            p = allowed(&p, &on(NOW - Duration::hours(h), "192.0.2.1", 3215), &lax);
+        }
+        p = allowed(&p, &on(NOW - Duration::days(1), "198.18.0.1", 64500), &lax);
+        let before = *p.history().asns.get(&3215).unwrap();
+        assert!(!before.is_established(3, 3 * DAY));
+        let attack = on(NOW, "203.0.113.5", 3215);
+        let cleaned = allowed(&p, &attack, &lax)
+            .confirm_compromised(&attack)
+            .unwrap();
+        let after = *cleaned.history().asns.get(&3215).unwrap();
+        assert!(!after.is_established(3, 3 * DAY), "{after:?}");
+        assert_eq!(facts(&after), facts(&before));
+    }
+
+    /// Was: a login learned (allowed) and then confirmed safe was counted twice, and the undo
+    /// took back one.
+    #[test]
+    fn a_login_learned_twice_counts_once() {
+        let lax = lax();
+        let mut p = Profile::new();
+        for d in [5, 1] {
+            p = allowed(&p, &on(NOW - Duration::days(d), "192.0.2.1", 3215), &lax);
+        }
+        let attack = on(NOW, "203.0.113.5", 3215);
+        let learned = allowed(&p, &attack, &lax);
+        let confirmed = learned.confirm_safe(&attack).unwrap();
+        // Confirmed safe after being allowed: one login, now confirmed.
+        assert_eq!(confirmed.login_count(), p.login_count() + 1);
+        assert_eq!(confirmed.hours_total(), p.hours_total() + 1);
+        let asn = confirmed.history().asns.get(&3215).unwrap();
+        assert_eq!((asn.count, asn.confirmed), (3, 1));
+        // Learned again: nothing more.
+        let a = lax.evaluate(&attack, &confirmed, &Environment::empty());
+        let again = confirmed.learn(&attack, &a).unwrap();
+        assert_eq!(again.history(), confirmed.history());
+        assert_eq!(again.login_count(), confirmed.login_count());
+        let cleaned = again.confirm_compromised(&attack).unwrap();
+        let asn = cleaned.history().asns.get(&3215).unwrap();
+        assert!(!asn.is_established(3, 3 * DAY), "{asn:?}");
+        assert_eq!(facts(asn), facts(p.history().asns.get(&3215).unwrap()));
+        assert_eq!(cleaned.login_count(), p.login_count());
+        assert_eq!(cleaned.hours(), p.hours());
+        assert_eq!(cleaned.recent_logins(), p.recent_logins());
+    }
+
+    /// Was: a login was told by its second only, so the undo of a refused attack at the same
+    /// second as a good login took back the good login.
+    #[test]
+    fn a_refused_attack_at_the_same_second_takes_back_nothing() {
+        let lax = lax();
+        let p = allowed(
+            &Profile::new(),
+            &on(NOW - Duration::days(1), "192.0.2.1", 3215),
+            &lax,
+        );
+        let good = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .ip("192.0.2.1".parse().unwrap())
+            .asn(3215)
+            .geo(48.85, 2.35, 10.0)
+            .build()
+            .unwrap();
+        let p = allowed(&p, &good, &lax);
+        let attack = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("fraud-phone")
+            .ip("203.0.113.5".parse().unwrap())
+            .asn(3215)
+            .geo(48.85, 2.35, 10.0)
+            .build()
+            .unwrap();
+        let cleaned = p.confirm_compromised(&attack).unwrap();
+        assert_eq!(cleaned.login_count(), p.login_count());
+        assert_eq!(cleaned.recent_logins(), p.recent_logins());
+        assert_eq!(cleaned.history(), p.history());
+        assert_eq!(cleaned.hours(), p.hours());
+        assert_eq!(cleaned.last_position(), p.last_position());
+    }
+
+    /// Was: a value the attack saw first lost the professional's later sightings too.
+    #[test]
+    fn a_value_the_attack_saw_first_keeps_later_sightings() {
+        let lax = lax();
+        let p = allowed(
+            &Profile::new(),
+            &on(NOW - Duration::days(9), "192.0.2.1", 3215),
+            &lax,
+        );
+        let attack = on(NOW - Duration::days(2), "203.0.113.5", 64512);
+        let p = allowed(&p, &attack, &lax);
+        let card = RiskContext::builder(NOW - Duration::days(1), "810001234565".parse().unwrap())
+            .auth_mode(AuthMode::Card)
+            .ip("198.18.0.1".parse().unwrap())
+            .asn(64512)
+            .build()
+            .unwrap();
+        let cleaned = p
+            .confirm_safe(&card)
+            .unwrap()
+            .confirm_compromised(&attack)
+            .unwrap();
+        let e = *cleaned.history().asns.get(&64512).unwrap();
+        assert_eq!((e.count, e.confirmed), (1, 1));
+        // Its span starts at the professional's sighting: the attack's is gone.
+        let day = (NOW - Duration::days(1)).unix_timestamp();
+        assert_eq!((e.first_seen, e.last_seen), (day, day));
+    }
+
+    /// Was: each confirmation of the same compromise pushed one more mark, until another
+    /// device's mark was pushed out and `device.compromised` no longer refused it.
+    #[test]
+    fn confirming_a_compromise_again_changes_nothing() {
+        let lax = lax();
+        let p = allowed(
+            &Profile::new(),
+            &on(NOW - Duration::days(3), "192.0.2.1", 3215),
+            &lax,
+        );
+        let first = RiskContext::builder(NOW - Duration::days(2), "810001234565".parse().unwrap())
+            .device_id("fraud-phone-1")
+            .build()
+            .unwrap();
+        let second = RiskContext::builder(NOW, "810001234565".parse().unwrap())
+            .device_id("fraud-phone-2")
+            .ip("203.0.113.5".parse().unwrap())
+            .asn(3215)
+            .build()
+            .unwrap();
+        let mut q = p.confirm_compromised(&first).unwrap();
+        q = allowed(&q, &second, &lax);
+        let once = q.confirm_compromised(&second).unwrap();
+        let mut again = once.clone();
+        for _ in 0..=MAX_FEEDBACK {
+            again = again.confirm_compromised(&second).unwrap();
+        }
+        assert_eq!(again, once);
+        let device = first.event().request.device.unwrap();
+        assert_eq!(again.compromised_since(&device), Some(first.now_unix()));
+    }
+
+    /// Format 1 stored recent logins as bare times: they still read, and are matched by their
+    /// time; format 2 keeps each login's digest and confirmation.
+    #[test]
+    fn recent_logins_of_format_1_are_matched_by_time() {
+        let lax = lax();
+        let old = on(NOW - Duration::days(1), "192.0.2.1", 3215);
+        let p = allowed(&Profile::new(), &old, &lax);
+        let json = serde_json::to_value(&p).unwrap();
+        let recent = &json["recent_logins"][0];
+        assert_eq!(recent["at"], serde_json::json!(old.now_unix()));
+        assert_eq!(
+            recent["digest"],
+            serde_json::json!(old.digest().to_string())
+        );
+        assert!(recent.get("confirmed").is_none(), "{recent}");
+        let mut v1 = json.clone();
+        v1["format_version"] = serde_json::json!(1);
+        v1["recent_logins"] = serde_json::json!([old.now_unix()]);
+        let v1: Profile = serde_json::from_value(v1).unwrap();
+        assert_eq!(v1.recent_logins(), p.recent_logins());
+        assert_eq!(v1.recent_login(&old).unwrap().digest, None);
+        let cleaned = v1.confirm_compromised(&old).unwrap();
+        assert_eq!(
+            (cleaned.login_count(), cleaned.recent_logins()),
+            (0, &[][..])
+        );
+        assert!(cleaned.history().asns.is_empty());
+        // Anything else is refused, naming what was expected.
+        let mut bad = json.clone();
+        bad["recent_logins"] = serde_json::json!(["soon"]);
+        let e = serde_json::from_value::<Profile>(bad).unwrap_err();
+        assert!(
+            e.to_string().contains("a time (Unix seconds) or a map"),
+            "{e}"
+        );
+        let mut bad = json;
+        bad["recent_logins"][0]["extra"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Profile>(bad).is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! Value types with no dependency on the rest of the crate: national identifiers, places and
+//! local time, digests, user-agent classes, and the text and serde helpers every layer uses.
+
+pub(crate) mod digest;
+pub(crate) mod geo;
+pub(crate) mod local_time;
+pub(crate) mod national_id;
+pub(crate) mod text;
+pub(crate) mod user_agent;
+pub(crate) mod wire;

@@ -33,14 +33,14 @@ pub use input::context::{
 pub use model::local_time::{HOURS_PER_WEEK, LocalTime};
 // Learned histories: the generic bounded table, login features, the per-professional profile.
 pub use history::count_table::{CountTable, CountTableError, Entry};
+pub use history::feature_history::{FeatureCaps, FeatureHistory};
 pub use history::profile::{
     Attempt, Feedback, FeedbackMark, LastPosition, MAX_ATTEMPTS, MAX_DEVICES, MAX_FEEDBACK,
     MAX_HOUR_COUNT, MAX_MEANS_COUNT, MAX_RECENT_LOGINS, Means, PROFILE_CAPS,
     PROFILE_FORMAT_VERSION, Profile, ProfileError, RecentLogin,
 };
 pub use input::features::{
-    FeatureCaps, FeatureHistory, IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, LoginFeatures,
-    UserAgentFeatures, network_of,
+    IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, LoginFeatures, UserAgentFeatures, network_of,
 };
 pub use model::user_agent::{Browser, DeviceType, Os, UserAgentClass};
 // Provider-wide data: watchlists and population frequencies, bundled per request.
@@ -66,9 +66,9 @@ pub use detect::{
     UnusualHour, VelocityBurst,
 };
 // Policies: the spec security teams write, its compiled form, and what evaluation returns.
+pub use history::verdict::{LoginMismatch, Verdict};
 pub use policy::assessment::{
-    Assessment, Failure, LoginMismatch, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName,
-    StepUpError,
+    Assessment, Failure, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName, StepUpError,
 };
 pub use policy::decision::{Decision, Level, StepUpMethod};
 pub use policy::{

@@ -8,6 +8,7 @@
 
 mod builtin;
 pub(crate) mod signal;
+pub(crate) mod slots;
 
 use builtin::{auth, ecps, history, network};
 
@@ -16,13 +17,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::signal::{Missing, Signal, SignalCode};
+use crate::detect::slots::{SignalRef, SignalSlots};
 use crate::env::environment::Environment;
 use crate::env::watchlist::ListName;
 use crate::history::profile::Profile;
 use crate::input::context::{Acr, RiskContext};
 use crate::model::geo::CountryCode;
-use crate::policy::SignalRef;
-use crate::policy::assessment::SignalSlots;
 
 /// What a detector sees.
 #[derive(Clone, Copy, Debug)]
@@ -239,7 +239,7 @@ numeric_params! {
     /// `history.cold_start`: fires while the profile has fewer good logins than this.
     ColdStart { /** Count (default 1: only a first login). */ min_logins: u32 = 1 }
     /// `stats.anomaly`: fires above this log-likelihood ratio.
-    Anomaly { /** Natural-log threshold (default [`DEFAULT_ANOMALY_THRESHOLD`](crate::DEFAULT_ANOMALY_THRESHOLD), 1.0). */ threshold: f64 = crate::history::anomaly::DEFAULT_ANOMALY_THRESHOLD }
+    Anomaly { /** Natural-log threshold (default [`DEFAULT_ANOMALY_THRESHOLD`](crate::history::anomaly::DEFAULT_ANOMALY_THRESHOLD), 1.0). */ threshold: f64 = crate::history::anomaly::DEFAULT_ANOMALY_THRESHOLD }
 }
 
 /// `practice.location_mismatch`: countries always accepted besides those of the registered

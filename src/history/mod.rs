@@ -4,5 +4,7 @@
 
 pub(crate) mod anomaly;
 pub(crate) mod count_table;
+pub(crate) mod feature_history;
 pub(crate) mod population;
 pub(crate) mod profile;
+pub(crate) mod verdict;

@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::input::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire, LoginFeatures};
+use crate::history::feature_history::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
+use crate::input::features::LoginFeatures;
 
 /// The version of the serialized form written by this crate.
 pub const POPULATION_FORMAT_VERSION: u32 = 1;

@@ -21,13 +21,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::history::count_table::{CountTable, CountTableWire, MAX_UNIX_TIME};
+use crate::history::feature_history::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
+use crate::history::verdict::{LoginMismatch, Verdict};
 use crate::input::context::{AuthMode, RiskContext};
-use crate::input::features::{FeatureCaps, FeatureHistory, FeatureHistoryWire};
 use crate::model::digest::Digest128;
 use crate::model::geo::GeoPoint;
 use crate::model::local_time::HOURS_PER_WEEK;
 use crate::model::national_id::NationalId;
-use crate::policy::assessment::{Assessment, LoginMismatch};
 
 /// The format version this crate writes. Reading a newer one is an error, never a reset;
 /// version 1 (before means, attempts, confirmed observations and recent logins' digests) reads
@@ -604,14 +604,15 @@ impl Profile {
     pub fn learn(
         &self,
         ctx: &RiskContext,
-        assessment: &Assessment<'_>,
+        verdict: impl Into<Verdict>,
     ) -> Result<Profile, ProfileError> {
+        let verdict = verdict.into();
         self.check_subject(ctx)?;
-        assessment.check_login(ctx)?;
+        verdict.check_login(ctx)?;
         let mut next = self.clone();
-        if assessment.is_good_login() {
+        if verdict.is_good_login() {
             let card = ctx.event().auth.mode == Some(AuthMode::Card);
-            next.absorb(ctx, card || assessment.passed_with_card());
+            next.absorb(ctx, card || verdict.passed_with_card());
         } else {
             next.attempt(ctx);
         }

@@ -23,9 +23,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::detect::signal::SignalCode;
-use crate::policy::EffectSpec;
 use crate::policy::assessment::{Assessment, SignalName};
 use crate::policy::decision::{Decision, StepUpMethod};
+use crate::policy::raises_risk;
 
 /// The language of a message.
 #[derive(
@@ -378,16 +378,6 @@ impl<'de> Deserialize<'de> for Advice {
             advice.insert(c);
         }
         Ok(advice)
-    }
-}
-
-/// True for an effect that can only make the decision stricter (also: the rules a missing
-/// input must not silence, `Policy::warnings`).
-pub(crate) fn raises_risk(effect: Option<EffectSpec>) -> bool {
-    match effect {
-        Some(EffectSpec::Points(p)) => p > 0,
-        Some(EffectSpec::AtLeast(d) | EffectSpec::Force(d)) => d > Decision::Allow,
-        None => false,
     }
 }
 

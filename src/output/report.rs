@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::detect::signal::{Evidence, Missing, Signal};
+use crate::history::verdict::LoginMismatch;
 use crate::input::context::{
     Acr, ActivationChannel, AuthMode, ContactChange, ContactKind, ReportedRequest, RiskContext,
     Telemetry, ValidationRequest,
@@ -29,7 +30,7 @@ use crate::model::user_agent::UserAgentClass;
 use crate::output::advice::Advice;
 use crate::output::pseudonym::{Privacy, PseudonymKey};
 use crate::policy::EffectSpec;
-use crate::policy::assessment::{Assessment, LoginMismatch};
+use crate::policy::assessment::Assessment;
 use crate::policy::decision::{Decision, Level, StepUpMethod};
 
 /// Where providers send technical reports about suspicious e-CPS use (ANS alert, 2025-10-08).

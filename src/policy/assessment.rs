@@ -15,120 +15,20 @@ use time::OffsetDateTime;
 
 use crate::detect::DetectorError;
 use crate::detect::signal::{EvidenceError, Missing, Signal, SignalCode};
+use crate::detect::slots::{Masks, SignalRef, SignalSlots};
+use crate::history::verdict::{LoginMismatch, Verdict};
 use crate::input::context::{AuthMode, RiskContext};
 use crate::model::digest::{Digest128, Fingerprint};
 use crate::model::text::rfc3339;
-use crate::policy::SignalRef;
 use crate::policy::decision::{Decision, Level, StepUpMethod};
-use crate::policy::{EffectSpec, MAX_CUSTOM_DETECTORS, Policy};
+use crate::policy::{EffectSpec, Policy};
 
 /// At most this many fired rules are listed as reasons; every fired rule still counts in the
 /// score and decision, and [`Assessment::reasons_truncated`] says how many were left out.
 pub const MAX_REASONS: usize = 64;
 
-const N_BUILTIN: usize = SignalCode::ALL.len();
-
-/// The signals of one evaluation, indexed by detector, with their states as bit masks (one
-/// bit per detector) so rule conditions test them without reading the signals. A slot holds
-/// a signal only if its `ran` bit is set.
-///
-/// Detectors write their signal straight into its slot ([`SignalSlots::fill`]): returning it
-/// and copying it in made every detector pay a store-forwarding stall (the copy's wide loads
-/// read the detector's narrower stores), which `perf` showed as the costliest instruction of
-/// an evaluation.
-#[derive(Clone)]
-pub(crate) struct SignalSlots {
-    builtin: [Signal; N_BUILTIN],
-    custom: [Signal; MAX_CUSTOM_DETECTORS],
-    pub(crate) masks: Masks,
-}
-
-/// Which detectors ran, fired, or lacked input: bit `SignalRef::bit`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Masks {
-    pub(crate) ran: u64,
-    pub(crate) hit: u64,
-    pub(crate) not_evaluated: u64,
-}
-
 // Every rule index fits the fired list.
 const _: () = assert!(crate::policy::MAX_RULES <= u16::MAX as usize + 1);
-
-// Every detector needs its own bit.
-const _: () = assert!(N_BUILTIN + MAX_CUSTOM_DETECTORS <= 64);
-
-impl SignalRef {
-    /// This detector's bit in [`Masks`].
-    pub(crate) fn bit(self) -> u64 {
-        match self {
-            SignalRef::Builtin(c) => 1u64 << (c as u32),
-            SignalRef::Custom(i) => 1u64 << ((N_BUILTIN + i) as u32 & 63),
-        }
-    }
-}
-
-impl Default for SignalSlots {
-    fn default() -> Self {
-        SignalSlots {
-            builtin: [Signal::NoHit; N_BUILTIN],
-            custom: [Signal::NoHit; MAX_CUSTOM_DETECTORS],
-            masks: Masks::default(),
-        }
-    }
-}
-
-// Only the slots that ran: the others may hold a previous evaluation's signals (see
-// `Assessment::reset`), which must not leak into a log of this one.
-impl fmt::Debug for SignalSlots {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let builtin = SignalCode::ALL.iter().map(|&c| SignalRef::Builtin(c));
-        let custom = (0..MAX_CUSTOM_DETECTORS).map(SignalRef::Custom);
-        f.debug_map()
-            .entries(
-                builtin
-                    .chain(custom)
-                    .filter_map(|r| Some((r, self.get(r)?))),
-            )
-            .finish()
-    }
-}
-
-impl SignalSlots {
-    /// Run `detector` on the slot of `r` and record its state; does nothing for a reference
-    /// outside the slots (never made by a compiled policy).
-    #[inline]
-    pub(crate) fn fill(&mut self, r: SignalRef, detector: impl FnOnce(&mut Signal)) {
-        let slot = match r {
-            SignalRef::Builtin(c) => self.builtin.get_mut(c as usize),
-            SignalRef::Custom(i) => self.custom.get_mut(i),
-        };
-        if let Some(slot) = slot {
-            detector(slot);
-            let bit = r.bit();
-            self.masks.ran |= bit;
-            match slot {
-                Signal::Hit { .. } => self.masks.hit |= bit,
-                Signal::NotEvaluated { .. } => self.masks.not_evaluated |= bit,
-                Signal::NoHit => {}
-            }
-        }
-    }
-
-    /// Store a signal computed elsewhere (custom detectors).
-    pub(crate) fn set(&mut self, r: SignalRef, signal: Signal) {
-        self.fill(r, |slot| *slot = signal);
-    }
-
-    pub(crate) fn get(&self, r: SignalRef) -> Option<&Signal> {
-        if self.masks.ran & r.bit() == 0 {
-            return None;
-        }
-        match r {
-            SignalRef::Builtin(c) => self.builtin.get(c as usize),
-            SignalRef::Custom(i) => self.custom.get(i),
-        }
-    }
-}
 
 /// Indices of the rules that fired, in rule order (`u16`: the assessment is copied whole, so
 /// it is kept small). Entries past `len` are stale.
@@ -562,15 +462,7 @@ impl<'p> Assessment<'p> {
     /// and [`AuditRecord::new`](crate::AuditRecord::new) make: two professionals logging in
     /// at the same second are two logins.
     pub fn check_login(&self, ctx: &RiskContext) -> Result<(), LoginMismatch> {
-        if self.login_digest == Some(ctx.digest()) {
-            return Ok(());
-        }
-        Err(LoginMismatch {
-            assessment_time: self.login_time,
-            assessment_digest: self.login_digest,
-            context_time: ctx.now(),
-            context_digest: ctx.digest(),
-        })
+        Verdict::from(self).check_login(ctx)
     }
 
     /// True for a login the profile may learn from: allowed, or stepped up and passed — and,
@@ -593,35 +485,21 @@ impl<'p> Assessment<'p> {
     }
 }
 
-/// An assessment given with the context of another login (see [`Assessment::check_login`]).
-/// The logins are named by time and [`RiskContext::digest`], never by their subject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the assessment is of {}, the context of the login at `{}` (digest `{context_digest}`)",
-    AssessedLogin(*assessment_digest, *assessment_time),
-    rfc3339(context_time)
-)]
-#[non_exhaustive]
-pub struct LoginMismatch {
-    /// Login time of the assessment.
-    pub assessment_time: OffsetDateTime,
-    /// Digest of the assessment's login (`None`: no evaluation filled the assessment).
-    pub assessment_digest: Option<Digest128>,
-    /// Login time of the context.
-    pub context_time: OffsetDateTime,
-    /// Digest of the context.
-    pub context_digest: Digest128,
+impl From<&Assessment<'_>> for Verdict {
+    fn from(a: &Assessment<'_>) -> Verdict {
+        Verdict {
+            login_time: a.login_time,
+            login_digest: a.login_digest,
+            good: a.is_good_login(),
+            card_step_up: a.passed_with_card(),
+        }
+    }
 }
 
-/// The assessment's side of a [`LoginMismatch`] message.
-struct AssessedLogin(Option<Digest128>, OffsetDateTime);
-
-impl fmt::Display for AssessedLogin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(digest) => write!(f, "the login at `{}` (digest `{digest}`)", rfc3339(&self.1)),
-            None => f.write_str("no login (no evaluation filled it)"),
-        }
+// Call sites holding the assessment mutably (a reused one) learn from it unchanged.
+impl From<&mut Assessment<'_>> for Verdict {
+    fn from(a: &mut Assessment<'_>) -> Verdict {
+        Verdict::from(&*a)
     }
 }
 

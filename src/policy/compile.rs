@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::condition::{Comparison, Condition, Fact, FactKind, Op, SignalRef, Sym, never_true};
+use super::condition::{Comparison, Condition, Fact, FactKind, Op, Sym, never_true};
 use super::error::PolicyError;
 use super::spec::{CompareSpec, ConditionSpec, EffectSpec, Mode, PolicySpec, ValueSpec, list_kind};
 use super::{CustomDetector, Example, Policy, Rule, Thresholds};
 use crate::detect::signal::SignalCode;
+use crate::detect::slots::SignalRef;
 use crate::detect::{Detector, DetectorParams};
 use crate::env::watchlist::Watchlists;
 use crate::model::digest::{Fingerprint, sha256};
@@ -16,8 +17,7 @@ use crate::policy::decision::Decision;
 
 /// Most rules in a policy.
 pub const MAX_RULES: usize = 10_000;
-/// Most custom detectors a policy can use.
-pub const MAX_CUSTOM_DETECTORS: usize = 16;
+pub use crate::detect::slots::MAX_CUSTOM_DETECTORS;
 /// Deepest nesting of a condition.
 pub const MAX_CONDITION_DEPTH: usize = 16;
 /// Most nodes in one condition.

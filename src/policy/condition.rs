@@ -3,12 +3,13 @@
 
 use std::fmt;
 
+#[cfg(test)] // the tests name codes through `super::*`
 use crate::detect::signal::SignalCode;
+use crate::detect::slots::{Masks, SignalRef};
 use crate::history::profile::Profile;
 use crate::input::context::{Acr, ActivationChannel, AuthMode, RiskContext};
 use crate::model::geo::CountryCode;
 use crate::model::user_agent::DeviceType;
-use crate::policy::assessment::Masks;
 
 /// Kleene truth value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,13 +31,6 @@ impl Truth {
             Truth::Unknown => Truth::Unknown,
         }
     }
-}
-
-/// A detector a rule refers to: built-in, or custom by index into the policy's registry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum SignalRef {
-    Builtin(SignalCode),
-    Custom(usize),
 }
 
 macro_rules! facts {

@@ -16,10 +16,11 @@
 
 use std::fmt;
 
-use super::condition::{Comparison, Condition, Fact, Op, SignalRef};
+use super::condition::{Comparison, Condition, Fact, Op};
 use super::spec::PolicySpec;
 use super::{CustomDetector, Policy, Rule};
 use crate::detect::signal::SignalCode;
+use crate::detect::slots::SignalRef;
 use crate::env::environment::Environment;
 use crate::env::watchlist::{ListName, Watchlist, WatchlistKind};
 
@@ -317,7 +318,7 @@ pub(super) fn warnings(
     let always_evaluated = AlwaysEvaluated::probe(spec);
     let mut out = Vec::new();
     for rule in rules {
-        if !crate::output::advice::raises_risk(Some(rule.effect)) {
+        if !super::spec::raises_risk(Some(rule.effect)) {
             continue;
         }
         let fires = |fixed: Fixed| truths(&rule.condition, fixed) & TRUE != 0;
@@ -409,7 +410,7 @@ impl AlwaysEvaluated {
             let every = SignalCode::ALL
                 .iter()
                 .fold(0, |bits, code| bits | SignalRef::Builtin(*code).bit());
-            let mut slots = crate::policy::assessment::SignalSlots::default();
+            let mut slots = crate::detect::slots::SignalSlots::default();
             crate::detect::detect_all(every, &spec.detectors, &input, &mut slots);
             slots.masks.ran & !slots.masks.not_evaluated
         });

@@ -32,6 +32,7 @@ pub use spec::{
 };
 
 use crate::detect::signal::{Missing, Signal, SignalCode};
+use crate::detect::slots::{SignalRef, SignalSlots};
 use crate::detect::{Detector, DetectorInput, detect_all};
 use crate::env::environment::Environment;
 use crate::env::watchlist::{ListName, WatchlistKind, Watchlists};
@@ -39,11 +40,12 @@ use crate::history::population::PopulationStats;
 use crate::history::profile::Profile;
 use crate::input::context::RiskContext;
 use crate::model::digest::Fingerprint;
-use crate::policy::assessment::{Assessment, Failure, Outcome, SignalSlots};
+use crate::policy::assessment::{Assessment, Failure, Outcome};
 use crate::policy::decision::{Decision, Level, StepUpMethod};
 use condition::{Facts, MaskRule, Observed, States, Truth};
 
-pub(crate) use condition::{Condition, SignalRef};
+pub(crate) use condition::Condition;
+pub(crate) use spec::raises_risk;
 
 /// A compiled policy (see the module docs). `Send + Sync`; share it behind an `Arc`.
 ///
@@ -570,7 +572,7 @@ struct EvalFacts<'a> {
 }
 
 impl Facts for EvalFacts<'_> {
-    fn masks(&self) -> crate::policy::assessment::Masks {
+    fn masks(&self) -> crate::detect::slots::Masks {
         self.slots.masks
     }
 

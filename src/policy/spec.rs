@@ -450,3 +450,13 @@ pub struct ExampleSpec {
     pub fires: Vec<String>,
 }
 crate::model::wire::map_only!(ExampleSpec);
+
+/// True for an effect that can only make the decision stricter (also: the rules a missing
+/// input must not silence, `Policy::warnings`).
+pub(crate) fn raises_risk(effect: Option<EffectSpec>) -> bool {
+    match effect {
+        Some(EffectSpec::Points(p)) => p > 0,
+        Some(EffectSpec::AtLeast(d) | EffectSpec::Force(d)) => d > Decision::Allow,
+        None => false,
+    }
+}

@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::signal::SignalCode;
+pub use crate::detect::catalog::Concern;
 use crate::policy::assessment::{Assessment, SignalName};
 use crate::policy::decision::{Decision, StepUpMethod};
 use crate::policy::raises_risk;
@@ -149,59 +149,6 @@ impl<'de> Deserialize<'de> for AdviceCode {
         let s = String::deserialize(d)?;
         AdviceCode::parse(&s)
             .ok_or_else(|| serde::de::Error::custom(format_args!("unknown advice code `{s}`")))
-    }
-}
-
-/// A coarse category of what the enforced rules touched, used to pick the ANS reminders. Coarse
-/// on purpose: it says which ANS rule is relevant, not which detector fired.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Concern {
-    /// The e-CPS itself: its activation, deactivation, several active, an ANS alert.
-    Credential,
-    /// The professional's RPPS contact data (where activation codes are sent).
-    ContactData,
-    /// Validation (push) requests: repeated refusals, reported unsolicited requests.
-    ValidationRequests,
-    /// Screen sharing or remote control during authentication.
-    ScreenSharing,
-}
-
-impl Concern {
-    /// Every concern.
-    pub const ALL: &'static [Concern] = &[
-        Concern::Credential,
-        Concern::ContactData,
-        Concern::ValidationRequests,
-        Concern::ScreenSharing,
-    ];
-
-    /// The concern a built-in detector belongs to; `None` for the detectors about the request,
-    /// the history and the token (device, network, place, time…), which select no particular
-    /// reminder.
-    pub const fn of(code: SignalCode) -> Option<Concern> {
-        match code {
-            SignalCode::EcpsRevoked
-            | SignalCode::EcpsActivatedAfterBlock
-            | SignalCode::EcpsFreshActivation
-            | SignalCode::EcpsRemoteActivation
-            | SignalCode::EcpsMultipleActive
-            | SignalCode::EcpsUnprovenDevice
-            | SignalCode::AuthEcpsUnusual
-            | SignalCode::DeviceCompromised
-            | SignalCode::SubjectUnderAlert => Some(Concern::Credential),
-            SignalCode::EcpsActivationAfterContactChange | SignalCode::ContactRecentChange => {
-                Some(Concern::ContactData)
-            }
-            SignalCode::PushFatigue | SignalCode::PushReported => Some(Concern::ValidationRequests),
-            SignalCode::SessionRemoteControl => Some(Concern::ScreenSharing),
-            _ => None,
-        }
-    }
-
-    const fn bit(self) -> u8 {
-        1 << (self as u8)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::condition::{Comparison, Condition, Fact, FactKind, Op, Sym, never_true};
 use super::error::PolicyError;
-use super::spec::{CompareSpec, ConditionSpec, EffectSpec, Mode, PolicySpec, ValueSpec, list_kind};
+use super::spec::{CompareSpec, ConditionSpec, EffectSpec, Mode, PolicySpec, ValueSpec};
 use super::{CustomDetector, Example, Policy, Rule, Thresholds};
 use crate::detect::signal::SignalCode;
 use crate::detect::slots::SignalRef;
@@ -29,10 +29,7 @@ pub const MAX_VERSION_LEN: usize = 64;
 /// Longest policy or rule `description`, in bytes: rule descriptions are quoted in every
 /// reason of an assessment and in incident reports.
 pub const MAX_DESCRIPTION_LEN: usize = 512;
-/// Most watchlists one detector consults (each is looked up on every login).
-pub const MAX_DETECTOR_LISTS: usize = 16;
-/// Most countries in `practice.location_mismatch`'s `also_allowed` (ISO 3166-1 has 249).
-pub const MAX_ALSO_ALLOWED: usize = 256;
+pub use crate::detect::params::{MAX_ALSO_ALLOWED, MAX_DETECTOR_LISTS};
 
 /// Custom detectors, by name, for [`Policy::compile_with`]. Rules use them as `custom.<name>`.
 ///
@@ -546,189 +543,25 @@ impl RuleBuilder<'_> {
     }
 }
 
-/// Parameter ranges (zero windows or thresholds would silently disable a detector) and the
-/// sizes of list parameters (read on every login).
+/// Parameter ranges and list sizes, checked by each parameter type (the catalogue's rows).
 fn check_params(p: &DetectorParams, policy: &str) -> Result<(), PolicyError> {
-    let bad = |detector: SignalCode, parameter, value: String, problem| PolicyError::Parameter {
+    p.check().map_err(|(detector, e)| PolicyError::Parameter {
         policy: policy.to_owned(),
         detector: detector.as_str(),
-        parameter,
-        value,
-        problem,
-    };
-    let positive = [
-        (
-            SignalCode::EcpsFreshActivation,
-            "max_age_hours",
-            p.ecps_fresh_activation.max_age_hours,
-        ),
-        (
-            SignalCode::EcpsActivationAfterContactChange,
-            "max_gap_days",
-            p.ecps_activation_after_contact_change.max_gap_days,
-        ),
-        (
-            SignalCode::EcpsMultipleActive,
-            "min_count",
-            p.ecps_multiple_active.min_count,
-        ),
-        (
-            SignalCode::ContactRecentChange,
-            "max_age_days",
-            p.contact_recent_change.max_age_days,
-        ),
-        (
-            SignalCode::PushFatigue,
-            "min_failures",
-            p.push_fatigue.min_failures,
-        ),
-        (
-            SignalCode::PushFatigue,
-            "window_minutes",
-            p.push_fatigue.window_minutes,
-        ),
-        (
-            SignalCode::PushReported,
-            "window_days",
-            p.push_reported.window_days,
-        ),
-        (
-            SignalCode::AuthStale,
-            "max_age_minutes",
-            p.auth_stale.max_age_minutes,
-        ),
-        (
-            SignalCode::VelocityBurst,
-            "min_logins",
-            p.velocity_burst.min_logins,
-        ),
-        (
-            SignalCode::VelocityBurst,
-            "window_minutes",
-            p.velocity_burst.window_minutes,
-        ),
-        (
-            SignalCode::HistoryColdStart,
-            "min_logins",
-            p.history_cold_start.min_logins,
-        ),
-        (
-            SignalCode::EcpsUnprovenDevice,
-            "min_logins",
-            p.ecps_unproven_device.min_logins,
-        ),
-        (
-            SignalCode::NetworkUnproven,
-            "min_logins",
-            p.network_unproven.min_logins,
-        ),
-        (
-            SignalCode::AuthEcpsUnusual,
-            "min_logins",
-            p.auth_ecps_unusual.min_logins,
-        ),
-    ];
-    for (code, name, value) in positive {
-        if value == 0 {
-            return Err(bad(code, name, "0".into(), "must be at least 1"));
-        }
-    }
-    if p.ecps_multiple_active.min_count < 2 {
-        return Err(bad(
-            SignalCode::EcpsMultipleActive,
-            "min_count",
-            p.ecps_multiple_active.min_count.to_string(),
-            "must be at least 2",
-        ));
-    }
-    let finite_positive = [
-        (
-            SignalCode::GeoImpossibleTravel,
-            "max_speed_kmh",
-            p.geo_impossible_travel.max_speed_kmh,
-        ),
-        (
-            SignalCode::GeoImpossibleTravel,
-            "min_distance_km",
-            p.geo_impossible_travel.min_distance_km,
-        ),
-        (
-            SignalCode::TimeUnusualHour,
-            "max_share",
-            p.time_unusual_hour.max_share,
-        ),
-    ];
-    for (code, name, value) in finite_positive {
-        if !(value.is_finite() && value > 0.0) {
-            return Err(bad(
-                code,
-                name,
-                value.to_string(),
-                "must be a positive number",
-            ));
-        }
-    }
-    for (code, value) in [
-        (SignalCode::TimeUnusualHour, p.time_unusual_hour.max_share),
-        (SignalCode::AuthEcpsUnusual, p.auth_ecps_unusual.max_share),
-    ] {
-        if !(value.is_finite() && (0.0..1.0).contains(&value)) {
-            return Err(bad(
-                code,
-                "max_share",
-                value.to_string(),
-                "must be a number from 0 to below 1",
-            ));
-        }
-    }
-    if !p.stats_anomaly.threshold.is_finite() {
-        return Err(bad(
-            SignalCode::StatsAnomaly,
-            "threshold",
-            p.stats_anomaly.threshold.to_string(),
-            "must be a finite number",
-        ));
-    }
-    // Lists are read on every login: bounded.
-    for code in SignalCode::ALL {
-        let lists = p.lists(*code);
-        if lists.len() > MAX_DETECTOR_LISTS {
-            return Err(bad(
-                *code,
-                "lists",
-                format!("{} names", lists.len()),
-                "must name at most 16 watchlists",
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        if let Some(twice) = lists.iter().find(|list| !seen.insert(list.as_str())) {
-            return Err(bad(
-                *code,
-                "lists",
-                twice.to_string(),
-                "names a watchlist twice",
-            ));
-        }
-    }
-    let also_allowed = &p.practice_location_mismatch.also_allowed;
-    if also_allowed.len() > MAX_ALSO_ALLOWED {
-        return Err(bad(
-            SignalCode::PracticeLocationMismatch,
-            "also_allowed",
-            format!("{} countries", also_allowed.len()),
-            "must list at most 256 countries",
-        ));
-    }
-    Ok(())
+        parameter: e.parameter,
+        value: e.value,
+        problem: e.problem,
+    })
 }
 
 /// A list-based detector's lists must be declared, with the kind it reads.
 fn check_lists(spec: &PolicySpec, code: SignalCode) -> Result<(), PolicyError> {
-    let Some(expected) = list_kind(code) else {
+    let Some(reads) = code.lists() else {
         return Ok(());
     };
+    let expected = reads.kind;
     let lists = spec.detectors.lists(code);
-    if lists.is_empty() && code != SignalCode::NetworkAnonymizer {
+    if lists.is_empty() && !reads.may_be_empty {
         return Err(PolicyError::Parameter {
             policy: spec.id.clone(),
             detector: code.as_str(),

@@ -163,36 +163,19 @@ pub(crate) fn default_fail_closed() -> Decision {
 
 /// The standard watchlist names the built-in detectors consult by default, none required.
 pub fn default_watchlists() -> BTreeMap<ListName, WatchlistDecl> {
-    [
-        SignalCode::EcpsRevoked,
-        SignalCode::EcpsActivatedAfterBlock,
-        SignalCode::SubjectUnderAlert,
-        SignalCode::NetworkAnonymizer,
-        SignalCode::NetworkDenied,
-        SignalCode::NetworkTrusted,
-    ]
-    .into_iter()
-    .filter_map(|code| Some((code, list_kind(code)?)))
-    .flat_map(|(code, kind)| {
-        crate::detect::default_lists(code)
-            .iter()
-            // Valid names (a test checks them): none is ever left out.
-            .filter_map(move |name| Some((ListName::new(name).ok()?, WatchlistDecl::from(kind))))
-    })
-    .collect()
-}
-
-/// The kind of watchlist a list-based detector reads; `None` for the other detectors.
-pub(crate) fn list_kind(code: SignalCode) -> Option<WatchlistKind> {
-    Some(match code {
-        SignalCode::EcpsRevoked => WatchlistKind::Credentials,
-        SignalCode::EcpsActivatedAfterBlock => WatchlistKind::BlockedSubjects,
-        SignalCode::SubjectUnderAlert => WatchlistKind::Subjects,
-        SignalCode::NetworkAnonymizer | SignalCode::NetworkDenied | SignalCode::NetworkTrusted => {
-            WatchlistKind::Ip
-        }
-        _ => return None,
-    })
+    SignalCode::ALL
+        .iter()
+        .filter_map(|code| code.lists())
+        .flat_map(|reads| {
+            reads
+                .defaults
+                .iter()
+                // Valid names (the catalogue's test checks them): none is ever left out.
+                .filter_map(move |name| {
+                    Some((ListName::new(name).ok()?, WatchlistDecl::from(reads.kind)))
+                })
+        })
+        .collect()
 }
 
 /// A watchlist a policy declares: its kind and whether evaluation requires it.

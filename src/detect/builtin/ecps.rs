@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use crate::detect::params::NoParams;
 use crate::detect::signal::{Evidence, Missing, Signal};
 use crate::detect::{
     ActivationAfterContactChange, DetectorInput, FreshActivation, ListParams, LocationMismatch,
@@ -76,7 +77,7 @@ pub(crate) fn fresh_activation(p: &FreshActivation, i: &DetectorInput<'_>) -> Si
 /// Activated with the e-mail QR code and SMS code: the channel that can be talked out of a
 /// professional over the phone.
 #[inline]
-pub(crate) fn remote_activation(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn remote_activation(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     match i.context.event().credential.channel {
         None => input("credential.channel"),
         Some(c) => Signal::when(c == ActivationChannel::EmailSms, Evidence::Flag),
@@ -182,7 +183,7 @@ pub(crate) fn push_reported(p: &PushReported, i: &DetectorInput<'_>) -> Signal {
 
 /// Client telemetry suspects screen sharing or remote control during authentication.
 #[inline]
-pub(crate) fn remote_control(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn remote_control(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     match i.context.event().telemetry.remote_control {
         None => input("telemetry.remote_control"),
         Some(flag) => Signal::when(flag, Evidence::Flag),

@@ -4,6 +4,7 @@
 //! With an empty profile none of them can say anything: they report
 //! [`Missing::History`] and `history.cold_start` fires instead.
 
+use crate::detect::params::NoParams;
 use crate::detect::signal::{Evidence, Missing, Signal};
 use crate::detect::{
     Anomaly, ColdStart, DetectorInput, EcpsUnusual, Establishment, ImpossibleTravel, UnusualHour,
@@ -23,7 +24,7 @@ fn cold(i: &DetectorInput<'_>) -> bool {
 
 /// The device cookie was never seen with a good login of this professional.
 #[inline]
-pub(crate) fn new_device(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn new_device(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     let Some(device) = i.context.event().request.device else {
         return Signal::missing(Missing::Input("request.device"));
     };
@@ -147,7 +148,7 @@ pub(crate) fn ecps_unusual(p: &EcpsUnusual, i: &DetectorInput<'_>) -> Signal {
 /// The device is one a login confirmed compromised came from
 /// ([`Profile::confirm_compromised`](crate::Profile::confirm_compromised)).
 #[inline]
-pub(crate) fn compromised_device(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn compromised_device(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     let Some(device) = i.context.event().request.device else {
         return Signal::missing(Missing::Input("request.device"));
     };
@@ -163,7 +164,7 @@ pub(crate) fn compromised_device(i: &DetectorInput<'_>) -> Signal {
 /// Neither the network prefix (/24, /48) nor, when known, the ASN was seen before: a new
 /// address inside the professional's usual provider is not unfamiliar.
 #[inline]
-pub(crate) fn unfamiliar_network(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn unfamiliar_network(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     let f = i.context.features();
     let Some(network) = f.network else {
         return Signal::missing(Missing::Input("request.ip"));
@@ -185,7 +186,7 @@ pub(crate) fn unfamiliar_network(i: &DetectorInput<'_>) -> Signal {
 
 /// The country was never seen with a good login.
 #[inline]
-pub(crate) fn new_country(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn new_country(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     let Some(country) = i.context.features().country else {
         return Signal::missing(Missing::Input("request.country"));
     };

@@ -3,6 +3,7 @@
 
 use ipnet::IpNet;
 
+use crate::detect::params::NoParams;
 use crate::detect::signal::{Evidence, Missing, Signal};
 use crate::detect::{DetectorInput, ListParams, any_list};
 use crate::input::features::{IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, coarse_network};
@@ -67,7 +68,7 @@ pub(crate) fn anonymizer(p: &ListParams, i: &DetectorInput<'_>) -> Signal {
 /// A script or automation framework: the client telemetry flag, or a user agent of an HTTP
 /// library or headless browser.
 #[inline]
-pub(crate) fn automation(i: &DetectorInput<'_>) -> Signal {
+pub(crate) fn automation(_: &NoParams, i: &DetectorInput<'_>) -> Signal {
     let flag = i.context.event().telemetry.automation;
     let ua = i.context.user_agent_class();
     if flag == Some(true) || ua.is_some_and(|u| u.automation) {

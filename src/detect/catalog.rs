@@ -463,5 +463,6 @@ mod tests {
             assert_eq!(lists, default_lists(*code).len(), "{code}");
             assert_eq!(code.lists().is_some(), lists > 0, "{code}");
         }
+        assert_eq!(SignalCode::parse("ecps.nope"), None);
     }
 }

@@ -7,9 +7,9 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use ecps_risk::{
-    CompareSpec, ConditionSpec, Decision, EffectSpec, Environment, Policy, PolicySpec, Profile,
-    PscClaims, RiskContext, RuleSpec, SignalCode, ValueSpec, WatchlistSpec, Watchlists,
-    WatchlistsSpec,
+    Decision, Environment, Policy, PolicySpec, Profile, PscClaims, RiskContext, SignalCode,
+    Watchlists, WatchlistsSpec, env::WatchlistSpec, policy::CompareSpec, policy::ConditionSpec,
+    policy::EffectSpec, policy::RuleSpec, policy::ValueSpec,
 };
 use time::Duration;
 

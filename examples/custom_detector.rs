@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::error::Error;
 
 use ecps_risk::{
-    Detector, DetectorError, DetectorInput, DetectorRegistry, Environment, Evidence, Missing,
-    Policy, PolicySpec, Profile, RiskContext, Signal,
+    Detector, DetectorError, DetectorInput, Environment, Evidence, Policy, PolicySpec, Profile,
+    RiskContext, Signal, detect::Missing, policy::DetectorRegistry,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

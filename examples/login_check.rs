@@ -12,9 +12,9 @@
 use std::error::Error;
 
 use ecps_risk::{
-    ActivationChannel, Advice, Assessment, ContactChange, ContactKind, Decision, EffectSpec,
-    Environment, Lang, Policy, Profile, PushOutcome, RiskContext, RiskContextBuilder, Signal,
-    ValidationRequest, Watchlists,
+    ActivationChannel, Advice, Assessment, Decision, Environment, Lang, Policy, Profile,
+    RiskContext, RiskContextBuilder, Signal, Watchlists, input::ContactChange, input::ContactKind,
+    input::PushOutcome, input::ValidationRequest, policy::EffectSpec,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

@@ -29,8 +29,8 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use ecps_risk::{
-    Decision, DecisionCounts, Environment, Label, Policy, PolicySpec, Replay, ReplayOptions,
-    StepUpMethod, Watchlists,
+    Decision, Environment, Policy, PolicySpec, StepUpMethod, Watchlists, replay::DecisionCounts,
+    replay::Label, replay::Replay, replay::ReplayOptions,
 };
 
 struct Args {

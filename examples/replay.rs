@@ -33,8 +33,9 @@ use std::io::{BufRead, BufReader, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use ecps_risk::{
-    Decision, Environment, GroupStats, Label, Policy, PolicyDiff, PolicySpec, RecordedLogin,
-    Replay, ReplayOptions, ReplaySummary, Watchlists, diff,
+    Decision, Environment, Policy, PolicySpec, Watchlists, replay::GroupStats, replay::Label,
+    replay::PolicyDiff, replay::RecordedLogin, replay::Replay, replay::ReplayOptions,
+    replay::ReplaySummary, replay::diff,
 };
 use plotters::prelude::*;
 use time::Duration;

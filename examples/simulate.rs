@@ -182,9 +182,9 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use ecps_risk::{
-    ActivationChannel, ActivityLocation, AuthMode, ContactChange, ContactKind, CountryCode,
-    Department, IdKind, LocalTime, NationalId, PushOutcome, RecordedLogin, RiskContext,
-    ValidationRequest,
+    ActivationChannel, AuthMode, NationalId, RiskContext, input::ActivityLocation,
+    input::ContactChange, input::ContactKind, input::PushOutcome, input::ValidationRequest,
+    model::CountryCode, model::Department, model::IdKind, model::LocalTime, replay::RecordedLogin,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime, UtcOffset};

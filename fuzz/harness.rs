@@ -24,14 +24,16 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 use ecps_risk::{
-    ActivationChannel, ActivityLocation, Addresses, Assessment, AuditRecord, AuthMode,
-    ContactChange, ContactKind, CountTable, CountryCode, Decision, Detector, DetectorError,
-    DetectorInput, DetectorParams, DetectorRegistry, Environment, Evidence, FUTURE_TOLERANCE,
-    Failure, Identifiers, IncidentReport, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK,
-    MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec, PopulationStats,
-    Privacy, Profile, ProfileError, PscClaims, PseudonymKey, PushOutcome, ReportError, RiskContext,
-    RiskContextBuilder, STEP_UP_WINDOW, Signal, StepUpError, StepUpMethod, ValidationRequest,
-    Watchlists, WatchlistsSpec, anomaly_score, postal_area,
+    ActivationChannel, Assessment, AuditRecord, AuthMode, Decision, Detector, DetectorError,
+    DetectorInput, Environment, Evidence, IncidentReport, LoginEvent, NationalId, Policy,
+    PolicySpec, PopulationStats, Privacy, Profile, ProfileError, PscClaims, PseudonymKey,
+    RiskContext, RiskContextBuilder, Signal, StepUpError, StepUpMethod, Watchlists, WatchlistsSpec,
+    detect::DetectorParams, history::CountTable, history::MAX_DEVICES, history::MAX_FEEDBACK,
+    history::MAX_RECENT_LOGINS, history::PROFILE_CAPS, history::anomaly_score,
+    input::ActivityLocation, input::ContactChange, input::ContactKind, input::FUTURE_TOLERANCE,
+    input::PushOutcome, input::ValidationRequest, model::CountryCode, model::LocalTime,
+    model::postal_area, output::Addresses, output::Identifiers, output::ReportError,
+    policy::DetectorRegistry, policy::Failure, policy::Mode, policy::STEP_UP_WINDOW,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -115,7 +117,7 @@ fn everything() -> &'static Policy {
         ];
         assert_eq!(
             facts.len(),
-            ecps_risk::Fact::ALL.len(),
+            ecps_risk::policy::Fact::ALL.len(),
             "a fact is not fuzzed"
         );
         for (fact, op, value) in facts {
@@ -201,7 +203,7 @@ fn failing_policies() -> &'static [Policy] {
                 let mut spec = recommended().spec().clone();
                 spec.id = format!("recommended-with-{name}");
                 spec.examples.clear();
-                let rule: ecps_risk::RuleSpec = serde_json::from_value(serde_json::json!({
+                let rule: ecps_risk::policy::RuleSpec = serde_json::from_value(serde_json::json!({
                     "id": "custom-check",
                     "when": { "hit": format!("custom.{name}") },
                     "effect": { "points": 5 },
@@ -277,18 +279,20 @@ pub fn check_caps(p: &Profile) {
     );
     assert!(p.feedback().len() <= MAX_FEEDBACK, "feedback over cap");
     assert!(
-        p.attempts().len() <= ecps_risk::MAX_ATTEMPTS,
+        p.attempts().len() <= ecps_risk::history::MAX_ATTEMPTS,
         "attempts over cap"
     );
     let m = p.means();
     assert!(
         [m.card, m.ecps, m.other]
             .iter()
-            .all(|n| *n <= ecps_risk::MAX_MEANS_COUNT),
+            .all(|n| *n <= ecps_risk::history::MAX_MEANS_COUNT),
         "means over cap"
     );
     assert!(
-        p.hours().iter().all(|h| *h <= ecps_risk::MAX_HOUR_COUNT),
+        p.hours()
+            .iter()
+            .all(|h| *h <= ecps_risk::history::MAX_HOUR_COUNT),
         "hours over cap"
     );
 }
@@ -1387,7 +1391,7 @@ fn recommended_plus(id: &str, mode: Mode, extra: serde_json::Value) -> Policy {
     spec.id = id.to_owned();
     spec.mode = mode;
     spec.examples.clear();
-    let extra: Vec<ecps_risk::RuleSpec> = serde_json::from_value(extra).expect("rules");
+    let extra: Vec<ecps_risk::policy::RuleSpec> = serde_json::from_value(extra).expect("rules");
     spec.rules.extend(extra);
     let mut registry = DetectorRegistry::new();
     registry.register("echo", Echo).expect("valid name");
@@ -1516,7 +1520,10 @@ fn check_echo(policy: &Policy, a: &Assessment<'_>, e: Evidence) {
             check_message(&error);
             assert!(a.failure().is_some(), "nonsense accepted: {e:?}");
             assert!(a.decision() >= policy.fail_closed());
-            assert_eq!(signal, Some(Signal::missing(ecps_risk::Missing::Failed)));
+            assert_eq!(
+                signal,
+                Some(Signal::missing(ecps_risk::detect::Missing::Failed))
+            );
         }
         Ok(()) => match (e, signal) {
             (

@@ -1,96 +1,89 @@
-#![doc = include_str!("../README.md")]
+//! Risk scoring for **Pro Santé Connect** logins made with an **e-CPS**: after the PSC callback
+//! and before opening a session, a service provider scores the login and gets **allow / step
+//! up / review / deny**, with reasons, under a policy its security team writes as data. The
+//! crate does no I/O, reads no clock and keeps no global state: the caller passes everything in
+//! (the time too), and the same input always gives the same output.
+//!
+//! # The steps
+//!
+//! 1. **Once, at start-up**: compile a [`Policy`] (the built-in [`Policy::recommended`], or a
+//!    [`PolicySpec`] read from TOML or JSON) and the provider's [`Watchlists`]; share both
+//!    behind an `Arc`.
+//! 2. **Each login**: build a [`RiskContext`] from the verified PSC claims ([`PscClaims`],
+//!    [`RiskContext::from_psc`]) or the builder, with the request's facts; load the
+//!    professional's [`Profile`] from your store.
+//! 3. **Evaluate**: [`Policy::evaluate`] returns an [`Assessment`], never an error (an error
+//!    inside evaluation fails closed).
+//! 4. **Act** on [`Assessment::decision`]: open the session, ask the [`StepUpMethod`] (then
+//!    [`Assessment::mark_step_up_passed`] with the step-up login), hold for review, or refuse;
+//!    show the professional the [`Advice`]; log an [`AuditRecord`]; send an
+//!    [`IncidentReport`] to the ANS when the policy says so.
+//! 5. **Learn**: [`Profile::learn`] from the assessment's [`Verdict`] (only good logins teach),
+//!    and store the profile back.
+//!
+//! ```
+//! use ecps_risk::{Decision, Environment, Policy, Profile, RiskContext};
+//! use time::macros::datetime;
+//!
+//! let policy = Policy::recommended();
+//! let now = datetime!(2025-10-08 09:30 UTC);
+//! let ctx = RiskContext::builder(now, "810001234565".parse()?)
+//!     .acr("eidas1")
+//!     .build()?;
+//! let profile = Profile::new();
+//! let assessment = policy.evaluate(&ctx, &profile, &Environment::empty());
+//! if assessment.decision() == Decision::Allow {
+//!     let _learned = profile.learn(&ctx, &assessment)?;
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Where everything is
+//!
+//! The names above are the paved path, re-exported here. Everything else lives in exactly one
+//! module, one per stage of the pipeline, lowest first (each uses only the ones before it):
+//!
+//! - [`model`]: value types: national identifiers, places, local time, digests, user agents;
+//! - [`input`]: one login, validated: claims, the login event, the context and its builder;
+//! - [`history`]: what the caller stores: profiles, population statistics, the anomaly score;
+//! - [`env`](mod@env): provider data compiled once: watchlists, the per-request environment;
+//! - [`detect`]: detectors, their codes, parameters and signals, and the custom-detector trait;
+//! - [`policy`]: the policy format, its compilation and evaluation, the assessment;
+//! - [`output`]: advice, audit records, incident reports, pseudonyms;
+//! - [`replay`]: replaying stored logins under a policy, and comparing two policies.
+//!
+//! The README covers the domain, the detectors, the policy format and the measurements.
 #![forbid(unsafe_code)]
 
-pub(crate) mod detect;
-pub(crate) mod env;
-pub(crate) mod history;
-pub(crate) mod input;
-pub(crate) mod model;
-pub(crate) mod output;
-pub(crate) mod policy;
-pub(crate) mod replay;
+pub mod detect;
+pub mod env;
+pub mod history;
+pub mod input;
+pub mod model;
+pub mod output;
+pub mod policy;
+pub mod replay;
 
-// Identifiers.
-pub use model::national_id::{IdKind, IdRule, MAX_NATIONAL_ID_LEN, NationalId, NationalIdError};
-// Places.
-pub use model::geo::{
-    CountryCode, CountryCodeError, Department, DepartmentError, GeoPoint, GeoPointError,
-    PostalArea, postal_area,
+// The login: identifiers, claims, the validated context.
+pub use input::{
+    ActivationChannel, AuthMode, ClaimsError, ContextError, LoginEvent, PscClaims, RiskContext,
+    RiskContextBuilder,
 };
-// Hashes.
-pub use model::digest::{Digest128, Fingerprint, HexError};
-// PSC claims.
-pub use input::claims::{
-    Activity, ActivityLocation, ClaimsError, Exercice, OtherId, PscClaims, RefPro,
-};
-// The validated login.
-pub use input::context::{
-    Acr, ActivationChannel, AuthFacts, AuthMode, ContactChange, ContactKind, ContextError,
-    CredentialFacts, FUTURE_TOLERANCE, LoginEvent, MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN,
-    MAX_ISSUER_LEN, MAX_LIST_LEN, MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN, PushOutcome,
-    ReportedRequest, RequestFacts, RiskContext, RiskContextBuilder, Telemetry, ValidationRequest,
-};
-pub use model::local_time::{HOURS_PER_WEEK, LocalTime};
-// Learned histories: the generic bounded table, login features, the per-professional profile.
-pub use history::count_table::{CountTable, CountTableError, Entry};
-pub use history::feature_history::{FeatureCaps, FeatureHistory};
-pub use history::profile::{
-    Attempt, Feedback, FeedbackMark, LastPosition, MAX_ATTEMPTS, MAX_DEVICES, MAX_FEEDBACK,
-    MAX_HOUR_COUNT, MAX_MEANS_COUNT, MAX_RECENT_LOGINS, Means, PROFILE_CAPS,
-    PROFILE_FORMAT_VERSION, Profile, ProfileError, RecentLogin,
-};
-pub use input::features::{
-    IPV4_NETWORK_PREFIX, IPV6_NETWORK_PREFIX, LoginFeatures, UserAgentFeatures, network_of,
-};
-pub use model::user_agent::{Browser, DeviceType, Os, UserAgentClass};
-// Provider-wide data: watchlists and population frequencies, bundled per request.
-pub use env::environment::Environment;
-pub use env::watchlist::{
-    BlockedSubjectList, BlockedSubjectSpec, CredentialList, IdList, IpList, ListName, SubjectList,
-    Watchlist, WatchlistError, WatchlistKind, WatchlistSpec, Watchlists, WatchlistsSpec,
-};
-pub use history::population::{
-    POPULATION_CAPS, POPULATION_FORMAT_VERSION, PopulationStats, PopulationStatsError,
-};
-// The Freeman et al. likelihood-ratio score (detector `stats.anomaly`).
-pub use history::anomaly::{
-    AnomalyFeature, AnomalyParams, AnomalyParamsError, AnomalyScore, DEFAULT_ANOMALY_THRESHOLD,
-    FeatureTerm, HierarchyLevel, anomaly_score, anomaly_score_with,
-};
-// Detectors: codes, results, parameters, and the trait for custom ones.
-pub use detect::signal::{Evidence, EvidenceError, Missing, Signal, SignalCode};
-pub use detect::{
-    ActivationAfterContactChange, Anomaly, Assurance, ClockSkew, ColdStart, Detector,
-    DetectorError, DetectorInput, DetectorParams, FreshActivation, ImpossibleTravel, ListParams,
-    LocationMismatch, MultipleActive, NoParams, PushFatigue, PushReported, RecentChange, Stale,
-    UnusualHour, VelocityBurst,
-};
-// Policies: the spec security teams write, its compiled form, and what evaluation returns.
-pub use history::verdict::{LoginMismatch, Verdict};
-pub use policy::assessment::{
-    Assessment, Failure, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName, StepUpError,
-};
-pub use policy::decision::{Decision, Level, StepUpMethod};
+pub use model::NationalId;
+// What the caller stores, and the provider data shared by every login.
+pub use env::{Environment, WatchlistError, Watchlists, WatchlistsSpec};
+pub use history::{PopulationStats, Profile, ProfileError, Verdict};
+// Detectors: codes, results, and the trait for custom ones.
+pub use detect::{Detector, DetectorError, DetectorInput, Evidence, Signal, SignalCode};
+// The policy and what evaluating it returns.
 pub use policy::{
-    CompareSpec, ConditionSpec, DetectorRegistry, EffectSpec, ExampleMismatch, ExampleSpec, Fact,
-    MAX_ALSO_ALLOWED, MAX_CONDITION_DEPTH, MAX_CONDITION_NODES, MAX_CUSTOM_DETECTORS,
-    MAX_DESCRIPTION_LEN, MAX_DETECTOR_LISTS, MAX_EXAMPLES, MAX_RULES, MAX_VERSION_LEN,
-    MissingInput, MissingInputs, Mode, Policy, PolicyError, PolicySpec, PolicyWarning, RuleSpec,
-    StepUpMethodSpec, ThresholdsSpec, ValueSpec, WarningCode, WatchlistDecl, default_watchlists,
+    Assessment, Decision, Policy, PolicyError, PolicySpec, StepUpError, StepUpMethod,
 };
-// Outputs for people: advice for the professional, incident reports for the ANS, audit
-// records for logs (pseudonymized under the provider's key), and offline replay / what-if.
-pub use model::digest::Pseudonym;
-pub use output::advice::{Advice, AdviceCode, Concern, Lang};
-pub use output::audit::{AUDIT_FORMAT_VERSION, AuditRecord};
-pub use output::pseudonym::{Addresses, Identifiers, KeyError, MIN_KEY_LEN, Privacy, PseudonymKey};
-pub use output::report::{
-    ANS_REPORT_ADDRESS, AuthenticationPart, CredentialPart, IncidentReport, NetworkPart,
-    NotEvaluatedSignal, PolicyRef, REPORT_FORMAT_VERSION, ReportError, RuleHit, SignalHit,
-    SubjectPart, WouldBe,
-};
-pub use replay::{
-    DecisionCounts, DecisionTransition, DiffExample, DiffSide, GroupStats, Label, Learning,
-    MAX_ATTACKER_GROUPS, MAX_ATTACKER_NAME_LEN, OTHER_ATTACKER, PolicyDiff, PopulationSource,
-    RecordedLogin, Replay, ReplayOptions, ReplaySummary, ScoreBin, ThresholdRow, diff, replay,
-};
+// Outputs for people: advice for the professional, audit records, incident reports for the
+// ANS, pseudonymized under the provider's key.
+pub use output::{Advice, AuditRecord, IncidentReport, Lang, Privacy, PseudonymKey};
+
+// The README's examples are compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -8,9 +8,10 @@
 )]
 
 use ecps_risk::{
-    ActivationChannel, Advice, AdviceCode, Concern, ContactChange, ContactKind, Decision,
-    Environment, Lang, Policy, Profile, PushOutcome, RiskContext, RiskContextBuilder, SignalCode,
-    StepUpMethod, ValidationRequest, Watchlists,
+    ActivationChannel, Advice, Decision, Environment, Lang, Policy, Profile, RiskContext,
+    RiskContextBuilder, SignalCode, StepUpMethod, Watchlists, detect::Concern,
+    input::ContactChange, input::ContactKind, input::PushOutcome, input::ValidationRequest,
+    output::AdviceCode,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

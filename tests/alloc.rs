@@ -12,7 +12,9 @@
 #[path = "support/hospital.rs"]
 mod hospital;
 
-use ecps_risk::{Decision, Environment, Policy, Profile, PushOutcome, ValidationRequest};
+use ecps_risk::{
+    Decision, Environment, Policy, Profile, input::PushOutcome, input::ValidationRequest,
+};
 use hospital::{NOW, history, kill_chain, usual, watchlists};
 use time::Duration;
 
@@ -92,7 +94,7 @@ fn evaluation_does_not_allocate() {
         let a = strict.evaluate(&legitimate, &profile, &Environment::empty());
         matches!(
             a.failure(),
-            Some(ecps_risk::Failure::MissingWatchlist { .. })
+            Some(ecps_risk::policy::Failure::MissingWatchlist { .. })
         )
     });
     assert_eq!(count, 0, "{count} allocation(s) failing closed");

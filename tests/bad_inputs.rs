@@ -12,11 +12,12 @@
 )]
 
 use ecps_risk::{
-    Acr, AuthMode, ClaimsError, ContextError, Decision, DetectorRegistry, Environment, Evidence,
-    Failure, GeoPointError, IdKind, IdRule, MAX_LIST_LEN, MAX_RULES, MAX_USER_AGENT_LEN,
-    NationalId, Policy, PolicyError, PolicySpec, PopulationStats, Profile, ProfileError, PscClaims,
-    PushOutcome, RiskContext, RiskContextBuilder, Signal, SignalCode, ValidationRequest,
-    WatchlistError, Watchlists, WatchlistsSpec,
+    AuthMode, ClaimsError, ContextError, Decision, Environment, Evidence, NationalId, Policy,
+    PolicyError, PolicySpec, PopulationStats, Profile, ProfileError, PscClaims, RiskContext,
+    RiskContextBuilder, Signal, SignalCode, WatchlistError, Watchlists, WatchlistsSpec, input::Acr,
+    input::MAX_LIST_LEN, input::MAX_USER_AGENT_LEN, input::PushOutcome, input::ValidationRequest,
+    model::GeoPointError, model::IdKind, model::IdRule, policy::DetectorRegistry, policy::Failure,
+    policy::MAX_RULES,
 };
 use serde_json::error::Category;
 use time::macros::datetime;
@@ -45,7 +46,7 @@ fn names(message: impl ToString, parts: &[&str]) {
     }
 }
 
-fn id_error(text: &str) -> ecps_risk::NationalIdError {
+fn id_error(text: &str) -> ecps_risk::model::NationalIdError {
     text.parse::<NationalId>().unwrap_err()
 }
 
@@ -629,7 +630,7 @@ fn bad_country_code() {
 
 #[test]
 fn fixed_offset_out_of_range() {
-    let e = rejected(login().local_time(ecps_risk::LocalTime::Fixed {
+    let e = rejected(login().local_time(ecps_risk::model::LocalTime::Fixed {
         offset_minutes: 900,
     }));
     assert_eq!(e, ContextError::Offset(900));
@@ -717,7 +718,7 @@ fn too_many_watchlists() {
 fn watchlist_with_too_many_entries() {
     // Counted before anything is parsed: empty strings cost no allocation each.
     let spec = WatchlistsSpec {
-        lists: vec![ecps_risk::WatchlistSpec::Ip {
+        lists: vec![ecps_risk::env::WatchlistSpec::Ip {
             name: "huge".into(),
             description: None,
             entries: vec![String::new(); Watchlists::MAX_ENTRIES + 1],
@@ -781,7 +782,7 @@ fn condition_nested_100_000_deep_is_refused_by_the_parsers() {
         "{\"not\": ".repeat(depth),
         "}".repeat(depth)
     );
-    let e = serde_json::from_str::<ecps_risk::ConditionSpec>(&json).unwrap_err();
+    let e = serde_json::from_str::<ecps_risk::policy::ConditionSpec>(&json).unwrap_err();
     names(&e, &["recursion limit exceeded"]);
     let toml_text = |depth: usize| {
         format!(
@@ -847,13 +848,13 @@ fn policy_version_of_a_megabyte() {
         e.to_string(),
         "policy `catalogue`: `version` is 1048576 bytes long, above the limit of 64"
     );
-    let at_limit = "1".repeat(ecps_risk::MAX_VERSION_LEN);
+    let at_limit = "1".repeat(ecps_risk::policy::MAX_VERSION_LEN);
     assert!(policy_json(serde_json::json!({ "version": at_limit }), plain_rule()).is_ok());
 }
 
 #[test]
 fn over_long_descriptions() {
-    let long = "d".repeat(ecps_risk::MAX_DESCRIPTION_LEN + 1);
+    let long = "d".repeat(ecps_risk::policy::MAX_DESCRIPTION_LEN + 1);
     let e = policy_json(serde_json::json!({ "description": long }), plain_rule()).unwrap_err();
     names(
         &e,
@@ -1401,8 +1402,11 @@ fn maximal_points_never_overflow_the_score() {
     let a = policy.evaluate(&ctx, &Profile::new(), &Environment::empty());
     assert_eq!(a.score(), 10_000_000);
     assert_eq!(a.decision(), Decision::Deny);
-    assert_eq!(a.reasons().count(), ecps_risk::MAX_REASONS);
-    assert_eq!(a.reasons_truncated(), MAX_RULES - ecps_risk::MAX_REASONS);
+    assert_eq!(a.reasons().count(), ecps_risk::policy::MAX_REASONS);
+    assert_eq!(
+        a.reasons_truncated(),
+        MAX_RULES - ecps_risk::policy::MAX_REASONS
+    );
 }
 
 // ---- Stored state. ----
@@ -1649,7 +1653,7 @@ fn key() -> ecps_risk::PseudonymKey {
 
 /// The report and the audit record of `ctx` build, in every privacy setting, and serialize.
 fn reports_build(ctx: &RiskContext) -> ecps_risk::IncidentReport {
-    use ecps_risk::{Addresses, AuditRecord, Identifiers, IncidentReport, Privacy};
+    use ecps_risk::{AuditRecord, IncidentReport, Privacy, output::Addresses, output::Identifiers};
     let policy = Policy::recommended();
     let a = policy.evaluate(ctx, &Profile::new(), &Environment::empty());
     let disclosed = Privacy::default()
@@ -1689,7 +1693,7 @@ fn report_of_a_login_in_the_last_hour_of_9999_from_login_event_json() {
 fn report_of_a_login_at_a_fixed_offset_of_14_hours_near_the_end_of_9999() {
     let kiribati = |at| {
         RiskContext::builder(at, SUBJECT.parse().unwrap())
-            .local_time(ecps_risk::LocalTime::Fixed {
+            .local_time(ecps_risk::model::LocalTime::Fixed {
                 offset_minutes: 840,
             })
             .build()
@@ -1707,7 +1711,7 @@ fn report_of_a_login_at_a_fixed_offset_of_14_hours_near_the_end_of_9999() {
 /// the attacker's phone, nor be reported as Dr A's login.
 #[test]
 fn another_logins_assessment_at_the_same_second_is_refused() {
-    use ecps_risk::{AuditRecord, IncidentReport, Privacy, ReportError};
+    use ecps_risk::{AuditRecord, IncidentReport, Privacy, output::ReportError};
     let policy = Policy::recommended();
     let env = Environment::empty();
     let attack = login().device_id("attacker-phone").build().unwrap();
@@ -1809,7 +1813,7 @@ fn report_only_deny_with_a_passed_step_up_is_not_learned() {
 #[test]
 fn report_only_card_step_up_is_not_cleared_by_a_passed_fresh_authentication() {
     let mut spec = rollout(r#"at_least = "step_up_cps_card""#);
-    spec.thresholds.step_up_method = ecps_risk::StepUpMethodSpec::FreshAuthentication;
+    spec.thresholds.step_up_method = ecps_risk::policy::StepUpMethodSpec::FreshAuthentication;
     let p = Policy::compile(spec).unwrap();
     let ctx = login()
         .activation(

@@ -2,6 +2,8 @@
 //! of detectors, and the fuzz dictionaries, name every built-in code. A detector added to the
 //! catalogue and forgotten there fails here, not silently.
 
+#![allow(clippy::panic)]
+
 use ecps_risk::SignalCode;
 
 fn read(path: &str) -> String {

@@ -11,8 +11,9 @@
 )]
 
 use ecps_risk::{
-    Acr, ActivityLocation, AuthFacts, AuthMode, ClaimsError, ContextError, IdKind, IdRule,
-    LocalTime, OtherId, PscClaims, RiskContext,
+    AuthMode, ClaimsError, ContextError, PscClaims, RiskContext, input::Acr,
+    input::ActivityLocation, input::AuthFacts, input::OtherId, model::IdKind, model::IdRule,
+    model::LocalTime,
 };
 use time::Duration;
 use time::macros::datetime;

@@ -12,11 +12,13 @@
 use std::net::IpAddr;
 
 use ecps_risk::{
-    Acr, ActivationChannel, ActivityLocation, AuthFacts, AuthMode, ContactChange, ContactKind,
-    ContextError, CountryCode, CredentialFacts, FUTURE_TOLERANCE, GeoPoint, GeoPointError,
-    LocalTime, LoginEvent, MAX_CREDENTIAL_ID_LEN, MAX_DEVICE_ID_LEN, MAX_LIST_LEN,
-    MAX_SHORT_TEXT_LEN, MAX_USER_AGENT_LEN, NationalId, PushOutcome, ReportedRequest, RiskContext,
-    RiskContextBuilder, Telemetry, ValidationRequest,
+    ActivationChannel, AuthMode, ContextError, LoginEvent, NationalId, RiskContext,
+    RiskContextBuilder, input::Acr, input::ActivityLocation, input::AuthFacts,
+    input::ContactChange, input::ContactKind, input::CredentialFacts, input::FUTURE_TOLERANCE,
+    input::MAX_CREDENTIAL_ID_LEN, input::MAX_DEVICE_ID_LEN, input::MAX_LIST_LEN,
+    input::MAX_SHORT_TEXT_LEN, input::MAX_USER_AGENT_LEN, input::PushOutcome,
+    input::ReportedRequest, input::Telemetry, input::ValidationRequest, model::CountryCode,
+    model::GeoPoint, model::GeoPointError, model::LocalTime,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -1301,7 +1303,7 @@ fn login_fixture_reunion_ecps_takeover() {
 fn login_digests_are_stable_within_a_profile_format() {
     let lyon: RiskContext = serde_json::from_str(LOGIN_LYON).unwrap();
     let reunion: RiskContext = serde_json::from_str(LOGIN_REUNION).unwrap();
-    assert_eq!(ecps_risk::PROFILE_FORMAT_VERSION, 2);
+    assert_eq!(ecps_risk::history::PROFILE_FORMAT_VERSION, 2);
     assert_eq!(
         lyon.digest().to_string(),
         "b36bc33bc75dffe38b8bab1192e578d0"

@@ -90,7 +90,7 @@ fn seed_files_are_accepted_not_just_survived() {
     for path in seeds("policy_toml") {
         let text = std::fs::read_to_string(&path).unwrap();
         let spec: ecps_risk::PolicySpec = toml::from_str(&text).unwrap();
-        let mut registry = ecps_risk::DetectorRegistry::new();
+        let mut registry = ecps_risk::policy::DetectorRegistry::new();
         for name in ["always", "broken", "nonsense"] {
             registry.register(name, Never).unwrap();
         }
@@ -99,7 +99,7 @@ fn seed_files_are_accepted_not_just_survived() {
     for path in seeds("policy_json") {
         let text = std::fs::read_to_string(&path).unwrap();
         let spec: ecps_risk::PolicySpec = serde_json::from_str(&text).unwrap();
-        let mut registry = ecps_risk::DetectorRegistry::new();
+        let mut registry = ecps_risk::policy::DetectorRegistry::new();
         for name in ["always", "broken", "nonsense"] {
             registry.register(name, Never).unwrap();
         }

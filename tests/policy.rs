@@ -8,9 +8,9 @@
 )]
 
 use ecps_risk::{
-    ActivationChannel, Decision, Detector, DetectorError, DetectorInput, DetectorRegistry,
-    Environment, Evidence, Failure, Mode, Policy, PolicyError, PolicySpec, Profile, RiskContext,
-    Signal, SignalCode, StepUpMethod,
+    ActivationChannel, Decision, Detector, DetectorError, DetectorInput, Environment, Evidence,
+    Policy, PolicyError, PolicySpec, Profile, RiskContext, Signal, SignalCode, StepUpMethod,
+    policy::DetectorRegistry, policy::Failure, policy::Mode,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -963,7 +963,7 @@ fn a_missing_list_silently_switched_a_deny_rule_off() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(
         warnings[0].code(),
-        ecps_risk::WarningCode::SilencedByMissingDetector
+        ecps_risk::policy::WarningCode::SilencedByMissingDetector
     );
     assert_eq!(warnings[0].code().as_str(), "missing_input.detector");
     assert_eq!(
@@ -982,9 +982,9 @@ fn a_missing_list_silently_switched_a_deny_rule_off() {
     assert_eq!(e.policy(), "test-policy");
     assert_eq!(
         e.missing(),
-        [ecps_risk::MissingInput::Watchlist {
+        [ecps_risk::policy::MissingInput::Watchlist {
             name: "trusted_networks".into(),
-            kind: ecps_risk::WatchlistKind::Ip,
+            kind: ecps_risk::env::WatchlistKind::Ip,
             required: false,
         }]
     );
@@ -1018,7 +1018,7 @@ fn a_missing_required_list_fails_closed() {
         a.failure(),
         Some(&Failure::MissingWatchlist {
             list: "trusted_networks",
-            kind: ecps_risk::WatchlistKind::Ip
+            kind: ecps_risk::env::WatchlistKind::Ip
         })
     );
     assert_eq!(

@@ -28,12 +28,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
 use ecps_risk::{
-    Acr, ActivationChannel, ActivityLocation, Assessment, ContactChange, ContactKind, CountryCode,
-    Decision, Department, Detector, DetectorError, DetectorInput, DetectorRegistry, Environment,
-    Evidence, Failure, Feedback, IdKind, Level, LocalTime, LoginEvent, MAX_DEVICES, MAX_FEEDBACK,
-    MAX_HOUR_COUNT, MAX_RECENT_LOGINS, Mode, NationalId, PROFILE_CAPS, Policy, PolicySpec,
-    PopulationStats, Profile, PushOutcome, RiskContext, RiskContextBuilder, Signal, SignalCode,
-    StepUpMethod, ValidationRequest, WatchlistKind, Watchlists, WatchlistsSpec,
+    ActivationChannel, Assessment, Decision, Detector, DetectorError, DetectorInput, Environment,
+    Evidence, LoginEvent, NationalId, Policy, PolicySpec, PopulationStats, Profile, RiskContext,
+    RiskContextBuilder, Signal, SignalCode, StepUpMethod, Watchlists, WatchlistsSpec,
+    env::WatchlistKind, history::Feedback, history::MAX_DEVICES, history::MAX_FEEDBACK,
+    history::MAX_HOUR_COUNT, history::MAX_RECENT_LOGINS, history::PROFILE_CAPS, input::Acr,
+    input::ActivityLocation, input::ContactChange, input::ContactKind, input::PushOutcome,
+    input::ValidationRequest, model::CountryCode, model::Department, model::IdKind,
+    model::LocalTime, policy::DetectorRegistry, policy::Failure, policy::Level, policy::Mode,
 };
 use ipnet::IpNet;
 use proptest::collection::vec;
@@ -209,7 +211,7 @@ fn list<T: std::fmt::Debug + 'static>(item: BoxedStrategy<T>) -> impl Strategy<V
 fn place() -> impl Strategy<Value = ActivityLocation> {
     prop_oneof![
         prop::sample::select(vec!["75013", "69003", "97400", "20090", "98800"]).prop_map(|c| {
-            let a = ecps_risk::postal_area(c).unwrap();
+            let a = ecps_risk::model::postal_area(c).unwrap();
             ActivityLocation {
                 country: a.country,
                 department: Some(a.department),
@@ -876,12 +878,12 @@ fn check_caps(p: &Profile) {
     assert!(p.recent_logins().len() <= MAX_RECENT_LOGINS);
     assert!(p.feedback().len() <= MAX_FEEDBACK);
     assert!(p.hours().iter().all(|h| *h <= MAX_HOUR_COUNT));
-    assert!(p.attempts().len() <= ecps_risk::MAX_ATTEMPTS);
+    assert!(p.attempts().len() <= ecps_risk::history::MAX_ATTEMPTS);
     let m = p.means();
     assert!(
         [m.card, m.ecps, m.other]
             .iter()
-            .all(|n| *n <= ecps_risk::MAX_MEANS_COUNT)
+            .all(|n| *n <= ecps_risk::history::MAX_MEANS_COUNT)
     );
 }
 
@@ -1194,7 +1196,7 @@ proptest! {
             spec.rules.retain(|r| r.id != "known-device-trusted-network");
         }
         let decl = spec.watchlists.get_mut(trusted).unwrap();
-        *decl = ecps_risk::WatchlistDecl { kind, required: true };
+        *decl = ecps_risk::policy::WatchlistDecl { kind, required: true };
         let policy = Policy::compile(spec).unwrap();
         let mut env = Environment::new();
         if let Some(w) = &lists {
@@ -1463,7 +1465,7 @@ proptest! {
         round_trip(&id_kind);
         let c: CountryCode = country.parse().unwrap();
         round_trip(&c);
-        let g = ecps_risk::GeoPoint::new(lat, lon, acc).unwrap();
+        let g = ecps_risk::model::GeoPoint::new(lat, lon, acc).unwrap();
         round_trip(&g);
         let d = Department::parse(department).unwrap();
         round_trip(&d);
@@ -1692,7 +1694,7 @@ proptest! {
         if let Err(e) = RiskContext::from_psc_claims(NOW, &claims) {
             prop_assert!(clean(e.to_string()), "{e}");
         }
-        let ua = format!("{text}{}", "x".repeat(ecps_risk::MAX_USER_AGENT_LEN));
+        let ua = format!("{text}{}", "x".repeat(ecps_risk::input::MAX_USER_AGENT_LEN));
         let e = RiskContext::builder(NOW, SUBJECTS[0].parse().unwrap())
             .user_agent(&ua)
             .build()

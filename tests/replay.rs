@@ -30,8 +30,9 @@ use std::num::NonZeroU32;
 use std::sync::OnceLock;
 
 use ecps_risk::{
-    AuthMode, Decision, Environment, Label, Learning, Policy, PopulationSource, RecordedLogin,
-    Replay, ReplayOptions, StepUpMethod, StepUpMethodSpec, Watchlists, diff, replay,
+    AuthMode, Decision, Environment, Policy, StepUpMethod, Watchlists, policy::StepUpMethodSpec,
+    replay::Label, replay::Learning, replay::PopulationSource, replay::RecordedLogin,
+    replay::Replay, replay::ReplayOptions, replay::diff, replay::replay,
 };
 use time::macros::datetime;
 
@@ -583,7 +584,7 @@ fn takeovers_are_immediate_or_patient_and_push_bombing_shows_to_identity_provide
                     .as_ref()
                     .unwrap()
                     .iter()
-                    .filter(|r| r.outcome != ecps_risk::PushOutcome::Approved)
+                    .filter(|r| r.outcome != ecps_risk::input::PushOutcome::Approved)
                     .count();
                 assert!(failed >= 3, "{failed}");
             }

@@ -8,9 +8,9 @@
 )]
 
 use ecps_risk::{
-    ActivationChannel, Addresses, AdviceCode, AuditRecord, ContactChange, ContactKind, Decision,
-    Environment, Identifiers, IncidentReport, Policy, Privacy, Profile, PseudonymKey, ReportError,
-    RiskContext, Watchlists,
+    ActivationChannel, AuditRecord, Decision, Environment, IncidentReport, Policy, Privacy,
+    Profile, PseudonymKey, RiskContext, Watchlists, input::ContactChange, input::ContactKind,
+    output::Addresses, output::AdviceCode, output::Identifiers, output::ReportError,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

@@ -13,11 +13,11 @@
 )]
 
 use ecps_risk::{
-    ActivationChannel, ActivityLocation, Assessment, AuthMode, ContactChange, ContactKind,
-    CountryCode, Decision, Environment, Evidence, Level, LoginEvent, Missing, Mode, Outcome,
-    Policy, PopulationStats, Profile, ProfileError, PscClaims, PushOutcome, RiskContext,
-    RiskContextBuilder, Signal, SignalCode, StepUpMethod, ValidationRequest, Watchlists,
-    postal_area,
+    ActivationChannel, Assessment, AuthMode, Decision, Environment, Evidence, LoginEvent, Policy,
+    PopulationStats, Profile, ProfileError, PscClaims, RiskContext, RiskContextBuilder, Signal,
+    SignalCode, StepUpMethod, Watchlists, detect::Missing, input::ActivityLocation,
+    input::ContactChange, input::ContactKind, input::PushOutcome, input::ValidationRequest,
+    model::CountryCode, model::postal_area, policy::Level, policy::Mode, policy::Outcome,
 };
 use time::macros::{date, datetime, offset};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
@@ -1926,7 +1926,7 @@ fn step_up_login(
 
 #[test]
 fn a_card_step_up_counts_only_when_a_card_login_follows() {
-    use ecps_risk::{STEP_UP_WINDOW, StepUpError};
+    use ecps_risk::{StepUpError, policy::STEP_UP_WINDOW};
     let lists = watchlists(LISTS_OCTOBER);
     let env = Environment::new().with_watchlists(&lists);
     let profile = learn_history(&MARTIN, None);
@@ -2110,7 +2110,7 @@ fn hoarau_phone(at: OffsetDateTime, ip: &str) -> RiskContext {
         .geo(-20.88, 55.45, 30.0)
         .user_agent(ANDROID)
         .device_id("hoarau-phone")
-        .local_time(ecps_risk::LocalTime::Fixed {
+        .local_time(ecps_risk::model::LocalTime::Fixed {
             offset_minutes: 240,
         })
         .build()
@@ -2125,7 +2125,7 @@ fn hoarau_vpn(at: OffsetDateTime) -> RiskContext {
         .anonymizer(true)
         .user_agent(CHROME_WIN)
         .device_id("hoarau-laptop")
-        .local_time(ecps_risk::LocalTime::Fixed {
+        .local_time(ecps_risk::model::LocalTime::Fixed {
             offset_minutes: 240,
         })
         .build()
@@ -2192,7 +2192,7 @@ fn vpn_user_overseas_is_not_a_traveller() {
 /// in as Mme Hoarau (her claims: her time zone).
 fn fraudster_phone(subject: &str, at: OffsetDateTime, device: &str) -> RiskContext {
     bare(subject, at)
-        .local_time(ecps_risk::LocalTime::Fixed {
+        .local_time(ecps_risk::model::LocalTime::Fixed {
             offset_minutes: 240,
         })
         .ip("37.160.44.9".parse().unwrap())

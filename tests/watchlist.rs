@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ecps_risk::{
-    BlockedSubjectList, CredentialList, IpList, SubjectList, WatchlistError, WatchlistKind,
-    WatchlistSpec, Watchlists, WatchlistsSpec,
+    WatchlistError, Watchlists, WatchlistsSpec, env::BlockedSubjectList, env::CredentialList,
+    env::IpList, env::SubjectList, env::WatchlistKind, env::WatchlistSpec,
 };
 use ipnet::IpNet;
 use time::macros::datetime;

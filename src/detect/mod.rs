@@ -12,12 +12,14 @@ pub(crate) mod params;
 pub(crate) mod signal;
 pub(crate) mod slots;
 
-pub use catalog::DetectorParams;
+pub use signal::{Evidence, EvidenceError, Missing, Signal};
+
 #[cfg(test)]
 pub(crate) use catalog::default_lists;
 #[cfg(test)]
 pub(crate) use catalog::detect;
 pub(crate) use catalog::detect_all;
+pub use catalog::{Concern, DetectorParams, SignalCode};
 pub use params::{
     ActivationAfterContactChange, Anomaly, Assurance, ClockSkew, ColdStart, EcpsUnusual,
     Establishment, FreshActivation, ImpossibleTravel, ListParams, LocationMismatch, MultipleActive,
@@ -26,7 +28,6 @@ pub use params::{
 
 use std::fmt;
 
-use crate::detect::signal::{Missing, Signal};
 use crate::env::environment::Environment;
 use crate::env::watchlist::ListName;
 use crate::history::profile::Profile;

@@ -14,7 +14,7 @@ use crate::input::features::coarse_network;
 use crate::model::geo::CountryCode;
 use crate::model::local_time::HOURS_PER_WEEK;
 
-pub use crate::detect::catalog::SignalCode;
+pub(crate) use crate::detect::catalog::SignalCode;
 
 impl fmt::Display for SignalCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -315,7 +315,7 @@ fn shown(value: &str) -> String {
 ///
 /// ```
 /// use std::net::IpAddr;
-/// use ecps_risk::{Watchlists, WatchlistKind};
+/// use ecps_risk::{Watchlists, env::WatchlistKind};
 ///
 /// let lists: Watchlists = serde_json::from_str(r#"{ "lists": [
 ///   { "name": "hospital_networks", "kind": "ip", "description": "CHU networks",
@@ -364,7 +364,7 @@ pub struct Watchlists {
 /// [`Watchlists`] can ever hold.
 ///
 /// ```
-/// use ecps_risk::ListName;
+/// use ecps_risk::env::ListName;
 ///
 /// assert_eq!(ListName::new("trusted_networks")?.as_str(), "trusted_networks");
 /// assert_eq!(

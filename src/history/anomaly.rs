@@ -278,7 +278,7 @@ impl AnomalyParams {
     /// levels a login has); a weight of 0 leaves its level out.
     ///
     /// ```
-    /// use ecps_risk::AnomalyParams;
+    /// use ecps_risk::history::AnomalyParams;
     ///
     /// // Ignore the country level; be stricter on never-seen values.
     /// let ua_weights = AnomalyParams::DEFAULT.user_agent_weights();
@@ -363,8 +363,8 @@ impl From<AnomalyParams> for AnomalyParamsWire {
 ///
 /// ```
 /// use ecps_risk::{
-///     CountryCode, DEFAULT_ANOMALY_THRESHOLD, FeatureCaps, FeatureHistory, LoginFeatures,
-///     PopulationStats, UserAgentFeatures, anomaly_score, network_of,
+///     model::CountryCode, history::DEFAULT_ANOMALY_THRESHOLD, history::FeatureCaps, history::FeatureHistory, input::LoginFeatures,
+///     PopulationStats, input::UserAgentFeatures, history::anomaly_score, input::network_of,
 /// };
 ///
 /// let login = |ip: &str, asn: u32, country: CountryCode, ua: &str| LoginFeatures {
@@ -453,7 +453,7 @@ pub fn anomaly_score(
 ///
 /// ```
 /// use ecps_risk::{
-///     AnomalyParams, FeatureHistory, LoginFeatures, PopulationStats, anomaly_score_with,
+///     history::AnomalyParams, history::FeatureHistory, input::LoginFeatures, PopulationStats, history::anomaly_score_with,
 /// };
 ///
 /// let nothing = LoginFeatures::default();

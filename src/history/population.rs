@@ -2,7 +2,7 @@
 //!
 //! The caller builds a [`PopulationStats`] from its own logs of verified-good logins (any
 //! professional), stores it (serde), reloads it and shares it read-only with every request
-//! thread; [`anomaly_score`](crate::anomaly_score) compares one professional's history with it.
+//! thread; [`anomaly_score`](crate::history::anomaly_score) compares one professional's history with it.
 //! Tables are bounded by [`POPULATION_CAPS`]: past a cap, the least recently seen values are
 //! evicted, so a population covering years of logins keeps a bounded size (a few MB of JSON).
 
@@ -33,7 +33,7 @@ pub const POPULATION_CAPS: FeatureCaps = FeatureCaps {
 /// Immutable once built for scoring: share it behind an `Arc`; it is `Send + Sync`.
 ///
 /// ```
-/// use ecps_risk::{CountryCode, LoginFeatures, PopulationStats, UserAgentFeatures, network_of};
+/// use ecps_risk::{model::CountryCode, input::LoginFeatures, PopulationStats, input::UserAgentFeatures, input::network_of};
 ///
 /// let mut population = PopulationStats::new();
 /// let login = LoginFeatures {

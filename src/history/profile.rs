@@ -12,7 +12,7 @@
 //! an *attempt* (its time and device), which `velocity.burst` counts. What a good login teaches
 //! is *confirmed* when the CPS card vouched for it (a `CARD` login, a passed card step-up) or a
 //! person did; otherwise a device or a network becomes established only after several logins
-//! over several days ([`Entry::is_established`](crate::Entry::is_established)), so an attacker
+//! over several days ([`Entry::is_established`](crate::history::Entry::is_established)), so an attacker
 //! let in once is not familiar at once. The profile also counts the professional's logins by
 //! means of authentication (the card, the e-CPS: [`Means`]), the habit `auth.ecps_unusual`
 //! reads. [`Profile::confirm_compromised`] takes back what a compromised login taught and
@@ -359,7 +359,7 @@ pub enum ProfileError {
         value: i64,
     },
     /// The assessment is of another login than the context given with it (another time, or
-    /// another login at the same second: see [`Assessment::check_login`]).
+    /// another login at the same second: see [`Assessment::check_login`](crate::Assessment::check_login)).
     #[error(transparent)]
     AssessmentMismatch(#[from] LoginMismatch),
     /// The login is another professional's.
@@ -830,7 +830,7 @@ mod tests {
 
     /// What an entry says of its value, without the sighting before the last (which an undo
     /// forgets, see `CountTable::unobserve`).
-    pub(super) fn facts<K: Copy>(e: &crate::Entry<K>) -> (K, u32, u32, i64, i64) {
+    pub(super) fn facts<K: Copy>(e: &crate::history::Entry<K>) -> (K, u32, u32, i64, i64) {
         (e.value, e.count, e.confirmed, e.first_seen, e.last_seen)
     }
 

@@ -49,7 +49,7 @@ impl Verdict {
     }
 }
 
-/// An assessment given with the context of another login (see [`Assessment::check_login`]).
+/// An assessment given with the context of another login (see [`Assessment::check_login`](crate::Assessment::check_login)).
 /// The logins are named by time and [`RiskContext::digest`], never by their subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(

@@ -557,7 +557,7 @@ impl RiskContext {
     /// the other half report "not evaluated".
     ///
     /// ```
-    /// use ecps_risk::{Acr, AuthMode, PscClaims, RiskContext};
+    /// use ecps_risk::{input::Acr, AuthMode, PscClaims, RiskContext};
     /// use time::macros::datetime;
     ///
     /// let id_token: PscClaims = serde_json::from_str(r#"{
@@ -594,7 +594,7 @@ impl RiskContext {
     /// both already merged): see [`RiskContext::from_psc`].
     ///
     /// ```
-    /// use ecps_risk::{Acr, PscClaims, RiskContext};
+    /// use ecps_risk::{input::Acr, PscClaims, RiskContext};
     /// use time::macros::datetime;
     ///
     /// let claims: PscClaims = serde_json::from_str(r#"{
@@ -707,7 +707,7 @@ impl RiskContext {
     /// inputs give equal digests, however the context was built. A stored
     /// [`Profile`](crate::Profile) keeps the digests of its recent logins (to find the login
     /// [`Profile::confirm_compromised`](crate::Profile::confirm_compromised) takes back), so the
-    /// digest is stable for a [`PROFILE_FORMAT_VERSION`](crate::PROFILE_FORMAT_VERSION): a
+    /// digest is stable for a [`PROFILE_FORMAT_VERSION`](crate::history::PROFILE_FORMAT_VERSION): a
     /// release that computes it otherwise bumps that version. Unkeyed: it identifies a login
     /// event to whoever holds the event, and hides nothing from them.
     pub fn digest(&self) -> Digest128 {

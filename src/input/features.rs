@@ -1,10 +1,10 @@
-//! The features of a login that history is kept on ([`FeatureHistory`](crate::FeatureHistory)
+//! The features of a login that history is kept on ([`FeatureHistory`](crate::history::FeatureHistory)
 //! counts them).
 //!
 //! Two hierarchies, as in Freeman et al. (NDSS 2016): network → ASN → country, and full user
 //! agent → browser → OS → device type. The network level is the request's /24 (IPv4) or /48
 //! (IPv6) rather than the exact address: a professional's DHCP lease changes inside one prefix,
-//! and a prefix is less personal data to keep. The same [`FeatureHistory`](crate::FeatureHistory) holds one
+//! and a prefix is less personal data to keep. The same [`FeatureHistory`](crate::history::FeatureHistory) holds one
 //! professional's history in a [`Profile`](crate::Profile) (small caps) and the whole provider's
 //! in [`PopulationStats`](crate::PopulationStats) (large caps).
 
@@ -71,7 +71,7 @@ impl UserAgentFeatures {
     /// agents, as in Freeman et al.
     ///
     /// ```
-    /// use ecps_risk::{Browser, UserAgentFeatures};
+    /// use ecps_risk::{model::Browser, input::UserAgentFeatures};
     ///
     /// let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
     /// let f = UserAgentFeatures::from_user_agent(ua);

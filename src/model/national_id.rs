@@ -112,7 +112,7 @@ impl fmt::Display for IdKind {
 /// The identifier of the professional who logged in (see the module docs).
 ///
 /// ```
-/// use ecps_risk::{IdKind, IdRule, NationalId};
+/// use ecps_risk::{model::IdKind, model::IdRule, NationalId};
 ///
 /// let id: NationalId = "810001234565".parse()?;
 /// assert_eq!(id.kind(), IdKind::Rpps);
@@ -129,7 +129,7 @@ impl fmt::Display for IdKind {
 /// // What cannot be anybody's identifier is refused, the value quoted with controls escaped.
 /// let err = "8100012\n34565".parse::<NationalId>().unwrap_err();
 /// assert_eq!(err.to_string(), "national id `8100012\\u{a}34565`: has a character that is not visible ASCII (`\\n` at byte 7)");
-/// # Ok::<(), ecps_risk::NationalIdError>(())
+/// # Ok::<(), ecps_risk::model::NationalIdError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

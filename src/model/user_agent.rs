@@ -133,7 +133,7 @@ impl UserAgentClass {
     /// browser's string.
     ///
     /// ```
-    /// use ecps_risk::{Browser, DeviceType, Os, UserAgentClass};
+    /// use ecps_risk::{model::Browser, model::DeviceType, model::Os, model::UserAgentClass};
     ///
     /// let c = UserAgentClass::parse(
     ///     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \

@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::detect::catalog::Concern;
+use crate::detect::catalog::Concern;
 use crate::policy::assessment::{Assessment, SignalName};
 use crate::policy::decision::{Decision, StepUpMethod};
 use crate::policy::raises_risk;
@@ -156,7 +156,7 @@ impl<'de> Deserialize<'de> for AdviceCode {
 /// `Copy`, allocation-free; serializes as the list of codes.
 ///
 /// ```
-/// use ecps_risk::{ActivationChannel, Advice, AdviceCode, Environment, Lang, Policy, Profile, RiskContext};
+/// use ecps_risk::{ActivationChannel, Advice, output::AdviceCode, Environment, Lang, Policy, Profile, RiskContext};
 /// use time::{Duration, macros::datetime};
 ///
 /// let policy = Policy::recommended();
@@ -223,7 +223,7 @@ impl Advice {
     /// - [`Concern::Credential`], `review` or `deny` adds [`AdviceCode::ContactAnsSupport`].
     ///
     /// ```
-    /// use ecps_risk::{Advice, AdviceCode, Concern, Decision};
+    /// use ecps_risk::{Advice, output::AdviceCode, detect::Concern, Decision};
     ///
     /// let advice = Advice::select(Decision::Review, [Concern::ScreenSharing]);
     /// let codes: Vec<_> = advice.codes().map(AdviceCode::code).collect();

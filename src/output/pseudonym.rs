@@ -175,7 +175,7 @@ pub enum Addresses {
 /// class (browser, OS, device type), coordinates never.
 ///
 /// ```
-/// use ecps_risk::{Addresses, Identifiers, Privacy};
+/// use ecps_risk::{output::Addresses, output::Identifiers, Privacy};
 ///
 /// let default = Privacy::default();
 /// assert_eq!(default.identifiers(), Identifiers::Pseudonymized);

@@ -7,7 +7,7 @@
 //! could not run, the advice shown to the professional, and a short French summary. Privacy by
 //! default ([`Privacy`]): identifiers are keyed pseudonyms ([`PseudonymKey`]), the address is
 //! truncated to its network, the user agent appears as its coarse class and coordinates never;
-//! raw identifiers appear only with [`Identifiers::Disclosed`](crate::Identifiers::Disclosed).
+//! raw identifiers appear only with [`Identifiers::Disclosed`](crate::output::Identifiers::Disclosed).
 //! Serialize it with serde (JSON for an e-mail attachment).
 
 use std::fmt::Write as _;
@@ -281,7 +281,7 @@ pub struct IncidentReport {
     pub telemetry: Telemetry,
     /// The rules that fired, in rule-id order.
     pub rule_hits: Vec<RuleHit>,
-    /// Fired rules not listed (beyond [`MAX_REASONS`](crate::MAX_REASONS)).
+    /// Fired rules not listed (beyond [`MAX_REASONS`](crate::policy::MAX_REASONS)).
     pub rules_not_listed: usize,
     /// Detectors that could not run.
     pub not_evaluated: Vec<NotEvaluatedSignal>,

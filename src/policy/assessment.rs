@@ -352,7 +352,7 @@ impl<'p> Assessment<'p> {
     ///
     /// A step-up proves something only if it is checked: `step_up` must be a login of the same
     /// professional, made within [`STEP_UP_WINDOW`] after `login`, with a fresh authentication
-    /// (its `auth_time` not before `login`, less [`FUTURE_TOLERANCE`](crate::FUTURE_TOLERANCE):
+    /// (its `auth_time` not before `login`, less [`FUTURE_TOLERANCE`](crate::input::FUTURE_TOLERANCE):
     /// not a reused SSO session), and — for a step-up with the CPS card — `authMode` `CARD`:
     /// the fraudster of the ANS alert holds an e-CPS, never the card. A card step-up passed
     /// *confirms* what the profile learns from `login` (its device becomes established at
@@ -371,9 +371,9 @@ impl<'p> Assessment<'p> {
     /// let now = datetime!(2025-10-08 09:30 UTC);
     /// let login = RiskContext::builder(now, "810001234565".parse()?)
     ///     .auth_mode("MOBILE")
-    ///     .validation_requests((1..=3).map(|i| ecps_risk::ValidationRequest {
+    ///     .validation_requests((1..=3).map(|i| ecps_risk::input::ValidationRequest {
     ///         at: now - Duration::minutes(i),
-    ///         outcome: ecps_risk::PushOutcome::Denied,
+    ///         outcome: ecps_risk::input::PushOutcome::Denied,
     ///     }))
     ///     .build()?;
     /// let mut a = policy.evaluate(&login, &Profile::new(), &Environment::empty());

@@ -34,7 +34,7 @@ pub use crate::detect::params::{MAX_ALSO_ALLOWED, MAX_DETECTOR_LISTS};
 /// Custom detectors, by name, for [`Policy::compile_with`]. Rules use them as `custom.<name>`.
 ///
 /// ```
-/// use ecps_risk::{Detector, DetectorError, DetectorInput, DetectorRegistry, Evidence, Signal};
+/// use ecps_risk::{Detector, DetectorError, DetectorInput, policy::DetectorRegistry, Evidence, Signal};
 ///
 /// struct NightShift;
 /// impl Detector for NightShift {

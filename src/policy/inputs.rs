@@ -199,7 +199,7 @@ impl Policy {
     /// missing *required* list fails closed — so this is where a forgotten list shows.
     ///
     /// ```
-    /// use ecps_risk::{Environment, MissingInput, Policy, Watchlists};
+    /// use ecps_risk::{Environment, policy::MissingInput, Policy, Watchlists};
     ///
     /// let policy = Policy::recommended();
     /// let lists: Watchlists = serde_json::from_str(
@@ -261,7 +261,7 @@ impl Policy {
     /// only warnings its authors justified.
     ///
     /// ```
-    /// use ecps_risk::{Policy, PolicySpec, WarningCode};
+    /// use ecps_risk::{Policy, PolicySpec, policy::WarningCode};
     ///
     /// let spec: PolicySpec = toml::from_str(r#"
     ///     id = "portal"

@@ -15,6 +15,11 @@ mod error;
 mod inputs;
 mod spec;
 
+pub use assessment::{
+    Assessment, Failure, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName, StepUpError,
+};
+pub use decision::{Decision, Level, StepUpMethod};
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -40,8 +45,6 @@ use crate::history::population::PopulationStats;
 use crate::history::profile::Profile;
 use crate::input::context::RiskContext;
 use crate::model::digest::Fingerprint;
-use crate::policy::assessment::{Assessment, Failure, Outcome};
-use crate::policy::decision::{Decision, Level, StepUpMethod};
 use condition::{Facts, MaskRule, Observed, States, Truth};
 
 pub(crate) use condition::Condition;
@@ -343,7 +346,7 @@ impl Policy {
 
     /// An assessment to pass to [`Policy::evaluate_into`] again and again. Until an
     /// evaluation fills it, it reads as a failure: decision `deny`, level critical,
-    /// [`Failure::NotEvaluated`](crate::Failure::NotEvaluated).
+    /// [`Failure::NotEvaluated`].
     pub fn create_assessment(&self) -> Assessment<'_> {
         Assessment::unfilled(self)
     }

@@ -36,7 +36,7 @@
 //! Conditions: `{ hit = "code" }`, `{ not_evaluated = "code" }`, `{ all = [...] }`,
 //! `{ any = [...] }`, `{ not = {...} }`, and comparisons on context facts:
 //! `{ compare = { fact = "credential.active_count", ge = 2 } }` with one of `eq`, `ne`, `lt`,
-//! `le`, `gt`, `ge`, `in` (see [`Fact`](crate::Fact) for the facts). Conditions use three-valued
+//! `le`, `gt`, `ge`, `in` (see [`Fact`](crate::policy::Fact) for the facts). Conditions use three-valued
 //! logic: a hit test on a detector that was not evaluated, or a comparison on a missing fact,
 //! is *unknown*, and a rule fires only when its condition is *true* — so `not` of an unknown
 //! stays unknown, and missing data is never read as safe nor as risky. A rule that must act on
@@ -63,7 +63,7 @@ use crate::policy::decision::{Decision, StepUpMethod};
 ///
 /// Conditions: `{ hit = "code" }`, `{ not_evaluated = "code" }`, `{ all = [...] }`,
 /// `{ any = [...] }`, `{ not = {...} }`, `{ compare = { fact = "…", <op> = value } }` with one
-/// of `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `in` ([`Fact`](crate::Fact) lists the facts). They use
+/// of `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `in` ([`Fact`](crate::policy::Fact) lists the facts). They use
 /// three-valued logic: a test of a detector that was not evaluated, or a comparison on a missing
 /// fact, is *unknown*, `not` of unknown stays unknown, and a rule fires only when its condition
 /// is *true* — missing data is never read as safe nor as risky. Effects: `{ points = n }`
@@ -183,7 +183,7 @@ pub fn default_watchlists() -> BTreeMap<ListName, WatchlistDecl> {
 /// Written as the kind alone (`trusted_networks = "ip"`), or as a table to require the list
 /// (`trusted_networks = { kind = "ip", required = true }`). A list that is not required and
 /// is missing leaves the detectors reading it *not evaluated*; a required list that is missing
-/// makes every evaluation fail closed ([`Failure::MissingWatchlist`](crate::Failure)), so a
+/// makes every evaluation fail closed ([`Failure::MissingWatchlist`](crate::policy::Failure)), so a
 /// rule written against the list (`not { hit = "network.trusted" }`) cannot be silenced by
 /// forgetting to load it. [`Policy::check_environment`](crate::Policy::check_environment)
 /// tells at load time which lists are missing.

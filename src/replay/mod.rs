@@ -160,7 +160,7 @@ pub enum PopulationSource {
 /// Options of a replay.
 ///
 /// ```
-/// use ecps_risk::{Learning, ReplayOptions};
+/// use ecps_risk::{replay::Learning, replay::ReplayOptions};
 /// use time::macros::datetime;
 ///
 /// let options = ReplayOptions::default()
@@ -513,7 +513,7 @@ impl ReplaySummary {
 /// [`finish`](Replay::finish). [`replay`] does the same over an iterator.
 ///
 /// ```
-/// use ecps_risk::{Environment, Policy, RecordedLogin, Replay, ReplayOptions, RiskContext};
+/// use ecps_risk::{Environment, Policy, replay::RecordedLogin, replay::Replay, replay::ReplayOptions, RiskContext};
 /// use time::{Duration, macros::datetime};
 ///
 /// let policy = Policy::recommended();
@@ -777,7 +777,7 @@ fn cut(s: &str, max: usize) -> &str {
 /// Replay `logins` (in time order) under `policy`; see the module docs.
 ///
 /// ```
-/// use ecps_risk::{Environment, Label, Policy, RecordedLogin, ReplayOptions, RiskContext, replay};
+/// use ecps_risk::{Environment, replay::Label, Policy, replay::RecordedLogin, replay::ReplayOptions, RiskContext, replay};
 /// use time::macros::datetime;
 ///
 /// let lines = [
@@ -885,7 +885,7 @@ pub struct PolicyDiff {
 /// which logins change decision — the "What If" of a policy change.
 ///
 /// ```
-/// use ecps_risk::{Decision, Environment, Policy, PolicySpec, RecordedLogin, ReplayOptions, RiskContext, diff};
+/// use ecps_risk::{Decision, Environment, Policy, PolicySpec, replay::RecordedLogin, replay::ReplayOptions, RiskContext, replay::diff};
 /// use time::macros::datetime;
 ///
 /// let before = Policy::recommended();

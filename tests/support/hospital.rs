@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use ecps_risk::{
-    ActivationChannel, ContactChange, ContactKind, PopulationStats, Profile, RiskContext,
-    RiskContextBuilder, Watchlists,
+    ActivationChannel, PopulationStats, Profile, RiskContext, RiskContextBuilder, Watchlists,
+    input::ContactChange, input::ContactKind,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

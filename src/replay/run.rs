@@ -9,6 +9,7 @@ use crate::history::population::PopulationStats;
 use crate::history::profile::Profile;
 use crate::input::context::{AuthMode, RiskContext};
 use crate::model::national_id::NationalId;
+use crate::model::text;
 use crate::output::report::PolicyRef;
 use crate::policy::Policy;
 use crate::policy::assessment::Assessment;
@@ -234,7 +235,7 @@ impl<'p, 'e> Replay<'p, 'e> {
 /// Count `a` in the group of attacker model `name`: at most [`MAX_ATTACKER_GROUPS`] groups,
 /// names cut to [`MAX_ATTACKER_NAME_LEN`] bytes, the rest under [`OTHER_ATTACKER`].
 fn add_to_group(groups: &mut BTreeMap<String, GroupStats>, name: &str, a: &Assessment<'_>) {
-    let name = cut(name, MAX_ATTACKER_NAME_LEN);
+    let name = text::prefix(name, MAX_ATTACKER_NAME_LEN);
     let key = if groups.contains_key(name) || groups.len() < MAX_ATTACKER_GROUPS {
         name
     } else {
@@ -270,18 +271,6 @@ fn increment(map: &mut BTreeMap<String, u64>, key: &str) {
             map.insert(key.to_owned(), 1);
         }
     }
-}
-
-/// `s` cut to at most `max` bytes, on a character boundary.
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
 }
 
 /// Replay `logins` (in time order) under `policy`; see the module docs.

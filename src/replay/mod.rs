@@ -133,12 +133,12 @@ pub enum Learning {
     /// are learned. An attack stepped up with the CPS card failed it (the attacker holds an
     /// e-CPS, never the card), but one stepped up to a fresh authentication passed it (a new
     /// e-CPS push is no obstacle to whoever holds the e-CPS) and is learned; an attack held
-    /// for review was confirmed compromised ([`Profile::confirm_compromised`]). Allowed
+    /// for review was confirmed compromised ([`Profile::confirm_compromised`](crate::history::profile::Profile::confirm_compromised)). Allowed
     /// logins are learned whoever made them (an undetected attacker does poison the profile),
     /// denied ones never. Unlabelled logins learn as with [`Learning::AllowedOnly`].
     #[default]
     FromLabels,
-    /// Only what [`Profile::learn`] accepts from the assessment alone: allowed logins.
+    /// Only what [`Profile::learn`](crate::history::profile::Profile::learn) accepts from the assessment alone: allowed logins.
     AllowedOnly,
 }
 

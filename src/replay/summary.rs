@@ -238,7 +238,7 @@ pub struct ReplaySummary {
     /// Per attacker model (attacks with a model only).
     pub by_attacker: BTreeMap<String, GroupStats>,
     /// Return logins: attack logins of a visit after the attacker's first
-    /// ([`RecordedLogin::visit`] 2 or more).
+    /// ([`RecordedLogin::visit`](super::RecordedLogin::visit) 2 or more).
     pub return_logins: GroupStats,
     /// Return logins per attacker model.
     pub return_logins_by_attacker: BTreeMap<String, GroupStats>,

@@ -2,13 +2,13 @@
 
 use crate::model::national_id::IdRule;
 
-/// Why a [`WatchlistsSpec`] could not be compiled.
+/// Why a [`WatchlistsSpec`](super::WatchlistsSpec) could not be compiled.
 ///
 /// Offending values longer than 100 characters are shortened (with a trailing `…`) in the error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WatchlistError {
-    /// More than [`Watchlists::MAX_LISTS`] lists.
+    /// More than [`Watchlists::MAX_LISTS`](super::Watchlists::MAX_LISTS) lists.
     #[error("too many watchlists: {count}, at most {max}")]
     TooManyLists {
         /// The number of lists in the spec.
@@ -30,7 +30,7 @@ pub enum WatchlistError {
         /// The duplicated name.
         name: String,
     },
-    /// A list has more than [`Watchlists::MAX_ENTRIES`] entries.
+    /// A list has more than [`Watchlists::MAX_ENTRIES`](super::Watchlists::MAX_ENTRIES) entries.
     #[error("watchlist `{list}` has too many entries: {count}, at most {max}")]
     TooManyEntries {
         /// The list name.
@@ -64,7 +64,7 @@ pub enum WatchlistError {
         value: String,
     },
     /// An entry of a `credentials` list is empty or longer than
-    /// [`Watchlists::MAX_CREDENTIAL_LEN`] bytes.
+    /// [`Watchlists::MAX_CREDENTIAL_LEN`](super::Watchlists::MAX_CREDENTIAL_LEN) bytes.
     #[error("watchlist `{list}`: entry {index} `{value}` is not a valid credential id: {reason}")]
     InvalidCredential {
         /// The list name.
@@ -78,7 +78,7 @@ pub enum WatchlistError {
     },
     /// A subject of a `subjects` or `blocked_subjects` list is not one PSC can send: it is
     /// read like the subject of a login ([`NationalId::parse`](crate::NationalId::parse): no
-    /// space, control or non-ASCII character, at most [`Watchlists::MAX_SUBJECT_LEN`] bytes),
+    /// space, control or non-ASCII character, at most [`Watchlists::MAX_SUBJECT_LEN`](super::Watchlists::MAX_SUBJECT_LEN) bytes),
     /// and one that fails the check of the form its prefix announces (an RPPS number with a
     /// wrong Luhn digit: a typo) is refused too, since no login could ever match it.
     #[error("watchlist `{list}`: entry {index} `{value}` is not a valid subject id: {rule}")]

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 ///   { "name": "under_alert", "kind": "subjects", "entries": ["810001234573"] } ] }
 /// ```
 ///
-/// Unknown fields are rejected. Compile it with [`Watchlists::compile`].
+/// Unknown fields are rejected. Compile it with [`Watchlists::compile`](super::Watchlists::compile).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct WatchlistsSpec {

@@ -22,7 +22,7 @@ pub enum ContextError {
         /// The limit.
         max: usize,
     },
-    /// A list input exceeds [`MAX_LIST_LEN`].
+    /// A list input exceeds [`MAX_LIST_LEN`](super::MAX_LIST_LEN).
     #[error("`{field}` has {len} entries, above the limit of {max}")]
     TooMany {
         /// Field path.
@@ -46,7 +46,7 @@ pub enum ContextError {
         /// The value, shortened, its control characters escaped.
         value: String,
     },
-    /// A timestamp lies after the login time by more than [`FUTURE_TOLERANCE`].
+    /// A timestamp lies after the login time by more than [`FUTURE_TOLERANCE`](super::FUTURE_TOLERANCE).
     #[error(
         "`{field}` `{}` is after the login time `{}` by more than {tolerance}",
         rfc3339(value),

@@ -281,7 +281,7 @@ pub struct Telemetry {
 }
 crate::model::wire::map_only!(Telemetry);
 
-/// One login, as recorded and replayed: the serialized form of a [`RiskContext`].
+/// One login, as recorded and replayed: the serialized form of a [`RiskContext`](super::RiskContext).
 ///
 /// Every group but `at` and `subject` may be left out. Times are RFC 3339.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

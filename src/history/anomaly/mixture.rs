@@ -10,10 +10,10 @@ use super::{AnomalyFeature, FeatureTerm, HierarchyLevel};
 /// divisions per login).
 #[derive(Default)]
 pub(super) struct Mixture {
-    pub(super) weight_sum: f64,
-    pub(super) user_p: f64,
-    pub(super) pop_p: f64,
-    pub(super) familiar_level: Option<HierarchyLevel>,
+    weight_sum: f64,
+    user_p: f64,
+    pop_p: f64,
+    familiar_level: Option<HierarchyLevel>,
 }
 
 impl Mixture {

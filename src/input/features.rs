@@ -13,9 +13,6 @@ use std::net::IpAddr;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
-// Until anomaly.rs's split lands (it names them here).
-#[allow(unused_imports)]
-pub(crate) use crate::history::feature_history::{FeatureCaps, FeatureHistory};
 use crate::model::digest::Digest128;
 use crate::model::geo::CountryCode;
 use crate::model::user_agent::{Browser, DeviceType, Os, UserAgentClass};

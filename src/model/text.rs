@@ -42,6 +42,19 @@ pub(crate) fn quoted(text: &str) -> String {
     shown(text, QUOTED_CHARS)
 }
 
+/// `text` cut to at most `max_bytes` bytes, on a character boundary: a bounded field kept in a
+/// summary (an attacker-model name), where [`shown`]'s escapes and `…` would change the value.
+pub(crate) fn prefix(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
 /// Characters that could forge a log line, drive a terminal or reorder what a reader sees.
 fn must_escape(c: char) -> bool {
     c.is_control()
@@ -82,6 +95,14 @@ mod tests {
         assert_eq!(shown("", 3), "");
         let long = "x".repeat(10_000);
         assert_eq!(quoted(&long).chars().count(), QUOTED_CHARS + 1);
+    }
+
+    #[test]
+    fn prefixes_end_on_a_character_boundary() {
+        assert_eq!(prefix("abcdef", 3), "abc");
+        assert_eq!(prefix("abc", 3), "abc");
+        assert_eq!(prefix("éé", 3), "é");
+        assert_eq!(prefix("", 0), "");
     }
 
     #[test]

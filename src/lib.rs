@@ -54,6 +54,10 @@
 //!
 //! The README covers the domain, the detectors, the policy format and the measurements.
 #![forbid(unsafe_code)]
+// Every `pub` item of the library is reachable from outside (else it is `pub(crate)`), and
+// every public type a public signature names can be named by callers (the library only:
+// tests and examples share fixtures with plain `pub`).
+#![deny(unreachable_pub, unnameable_types)]
 
 pub mod detect;
 pub mod env;

@@ -121,10 +121,10 @@ pub(crate) mod test_support {
 
     use crate::input::context::{RiskContext, RiskContextBuilder};
 
-    pub const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
-    pub const SUBJECT: &str = "810001234565";
+    pub(crate) const NOW: OffsetDateTime = datetime!(2025-10-08 09:30 UTC);
+    pub(crate) const SUBJECT: &str = "810001234565";
 
-    pub fn builder() -> RiskContextBuilder {
+    pub(crate) fn builder() -> RiskContextBuilder {
         RiskContext::builder(NOW, SUBJECT.parse().unwrap())
     }
 }

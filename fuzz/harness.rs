@@ -1687,7 +1687,7 @@ fn check_undone(before: &Profile, learned: &Profile, after: &Profile, ctx: &Risk
     check_table_within(&h.user_agents, &b.user_agents, "user agents");
     check_table_within(&h.browsers, &b.browsers, "browsers");
     check_table_within(&h.oses, &b.oses, "oses");
-    check_table_within(&h.devices, &b.devices, "device types");
+    check_table_within(&h.device_types, &b.device_types, "device types");
     let (m, mb) = (after.means(), before.means());
     assert!(m.card <= mb.card && m.ecps <= mb.ecps && m.other <= mb.other);
     assert!(

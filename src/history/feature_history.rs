@@ -42,7 +42,7 @@ pub struct FeatureHistory {
     /// Operating systems.
     pub oses: CountTable<Os>,
     /// Device types.
-    pub devices: CountTable<DeviceType>,
+    pub device_types: CountTable<DeviceType>,
 }
 
 /// The stored form of a [`FeatureHistory`]: its tables unchecked until
@@ -88,7 +88,7 @@ impl FeatureHistoryWire {
             user_agents: table(self.user_agents, "user_agents")?,
             browsers: table(self.browsers, "browsers")?,
             oses: table(self.oses, "oses")?,
-            devices: table(self.devices, "devices")?,
+            device_types: table(self.devices, "devices")?,
         })
     }
 }
@@ -130,8 +130,8 @@ impl FeatureHistory {
             self.browsers
                 .observe_as(ua.browser, at, usize::MAX, confirmed);
             self.oses.observe_as(ua.os, at, usize::MAX, confirmed);
-            self.devices
-                .observe_as(ua.device, at, usize::MAX, confirmed);
+            self.device_types
+                .observe_as(ua.device_type, at, usize::MAX, confirmed);
         }
     }
 
@@ -151,7 +151,7 @@ impl FeatureHistory {
             self.user_agents.unobserve(&ua.hash, at, confirmed);
             self.browsers.unobserve(&ua.browser, at, confirmed);
             self.oses.unobserve(&ua.os, at, confirmed);
-            self.devices.unobserve(&ua.device, at, confirmed);
+            self.device_types.unobserve(&ua.device_type, at, confirmed);
         }
     }
 
@@ -171,7 +171,7 @@ impl FeatureHistory {
             self.user_agents.confirm(&ua.hash, at);
             self.browsers.confirm(&ua.browser, at);
             self.oses.confirm(&ua.os, at);
-            self.devices.confirm(&ua.device, at);
+            self.device_types.confirm(&ua.device_type, at);
         }
     }
 

@@ -160,7 +160,7 @@ impl TryFrom<PopulationWire> for PopulationStats {
             ("user_agents", h.user_agents.total()),
             ("browsers", h.browsers.total()),
             ("oses", h.oses.total()),
-            ("devices", h.devices.total()),
+            ("devices", h.device_types.total()),
         ] {
             if total > wire.logins {
                 return Err(PopulationStatsError::TotalAboveLogins {

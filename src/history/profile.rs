@@ -801,11 +801,16 @@ mod hours_serde {
 
     use crate::model::local_time::HOURS_PER_WEEK;
 
-    pub(super) fn serialize<S: Serializer>(h: &[u16; HOURS_PER_WEEK], s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(
+        h: &[u16; HOURS_PER_WEEK],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.collect_seq(h.iter())
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u16; HOURS_PER_WEEK], D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<[u16; HOURS_PER_WEEK], D::Error> {
         let v = Vec::<u16>::deserialize(d)?;
         let len = v.len();
         <[u16; HOURS_PER_WEEK]>::try_from(v).map_err(|_| {

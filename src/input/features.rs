@@ -56,8 +56,9 @@ pub struct UserAgentFeatures {
     pub browser: Browser,
     /// Operating system family.
     pub os: Os,
-    /// Device type.
-    pub device: DeviceType,
+    /// Device type (serialized as `device`, its name before 0.2).
+    #[serde(rename = "device")]
+    pub device_type: DeviceType,
 }
 crate::model::wire::map_only!(UserAgentFeatures);
 
@@ -82,7 +83,7 @@ impl UserAgentFeatures {
             hash: Digest128::of("user-agent", &[ua.as_bytes()]),
             browser: class.browser,
             os: class.os,
-            device: class.device,
+            device_type: class.device_type,
         }
     }
 }

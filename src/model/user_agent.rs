@@ -86,8 +86,10 @@ pub struct UserAgentClass {
     pub browser: Browser,
     /// Operating system family.
     pub os: Os,
-    /// Device type.
-    pub device: DeviceType,
+    /// Device type (desktop, mobile, tablet, bot): the kind of machine, never a device of the
+    /// professional's (`device.*` detectors, `Profile::devices`, are the provider's cookie).
+    #[serde(rename = "device")]
+    pub device_type: DeviceType,
     /// True for HTTP libraries, headless browsers and automation frameworks.
     pub automation: bool,
 }
@@ -139,12 +141,12 @@ impl UserAgentClass {
     ///     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
     ///      Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
     /// );
-    /// assert_eq!((c.browser, c.os, c.device), (Browser::Edge, Os::Windows, DeviceType::Desktop));
+    /// assert_eq!((c.browser, c.os, c.device_type), (Browser::Edge, Os::Windows, DeviceType::Desktop));
     /// assert!(!c.automation);
     ///
     /// let c = UserAgentClass::parse("python-requests/2.32.3");
     /// assert!(c.automation);
-    /// assert_eq!(c.device, DeviceType::Bot);
+    /// assert_eq!(c.device_type, DeviceType::Bot);
     /// ```
     pub fn parse(ua: &str) -> UserAgentClass {
         let ua = ua.trim();
@@ -163,7 +165,7 @@ impl UserAgentClass {
         UserAgentClass {
             browser,
             os,
-            device,
+            device_type: device,
             automation,
         }
     }
@@ -592,7 +594,7 @@ mod tests {
             let want = UserAgentClass {
                 browser,
                 os,
-                device,
+                device_type: device,
                 automation,
             };
             assert_eq!(got, want, "{ua}");
@@ -609,7 +611,7 @@ mod tests {
             "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
         );
         assert!(!c.automation);
-        assert_eq!(c.device, DeviceType::Mobile);
+        assert_eq!(c.device_type, DeviceType::Mobile);
     }
 
     #[test]

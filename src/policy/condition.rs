@@ -229,7 +229,7 @@ impl Fact {
             Fact::Asn => Observed::Number(f64::from(e.request.asn?)),
             Fact::Anonymizer => Observed::Bool(e.request.anonymizer?),
             Fact::Hosting => Observed::Bool(e.request.hosting?),
-            Fact::DeviceKind => Observed::Code(match ctx.user_agent_class()?.device {
+            Fact::DeviceKind => Observed::Code(match ctx.user_agent_class()?.device_type {
                 DeviceType::Desktop => 0,
                 DeviceType::Mobile => 1,
                 DeviceType::Tablet => 2,

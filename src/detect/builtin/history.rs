@@ -104,7 +104,7 @@ pub(crate) fn unproven_network(p: &Establishment, i: &DetectorInput<'_>) -> Sign
     // No cookie at all is no known phone.
     let own_phone_on_its_carrier = i.context.event().request.device.is_some()
         && f.user_agent.is_some_and(|ua| {
-            ua.device == DeviceType::Mobile
+            ua.device_type == DeviceType::Mobile
                 && h.user_agents
                     .get(&ua.hash)
                     .is_some_and(|e| established(e, p))

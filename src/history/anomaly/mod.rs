@@ -404,7 +404,7 @@ fn terms(
         let w = params.user_agent_weights;
         let ua = features.user_agent;
         let m_device = 1;
-        let m_os = m_device + len_u64(&pop.devices);
+        let m_os = m_device + len_u64(&pop.device_types);
         let m_browser = m_os + len_u64(&pop.oses);
         let m_ua = m_browser + len_u64(&pop.browsers);
         let [n_ua, n_browser, n_os, n_device] = USER_AGENT_LEVELS;
@@ -429,9 +429,9 @@ fn terms(
         mix.level(
             n_device,
             w[3],
-            ua.map(|u| u.device),
-            &user.devices,
-            &pop.devices,
+            ua.map(|u| u.device_type),
+            &user.device_types,
+            &pop.device_types,
             m_device,
         );
         mix.term(AnomalyFeature::UserAgent, params.unseen_ratio)

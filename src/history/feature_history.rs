@@ -42,6 +42,7 @@ pub struct FeatureHistory {
     /// Operating systems.
     pub oses: CountTable<Os>,
     /// Device types.
+    #[serde(rename = "devices")]
     pub device_types: CountTable<DeviceType>,
 }
 

@@ -514,6 +514,14 @@ impl RuleBuilder<'_> {
             }),
             _ => Err(problem(format!("`{}` is not text", show(v)))),
         };
+        // An empty `in` matches no value: the comparison is never true, and a rule reading it
+        // never fires (or, under `not`, fires on every login with the fact). One rule for every
+        // fact, whatever its kind: an error, never a silently inert rule.
+        if c.in_.as_ref().is_some_and(|vs| vs.is_empty()) {
+            return Err(problem(
+                "`in` is empty: it matches no value, so the comparison can never be true".into(),
+            ));
+        }
         let cmp = match (fact.kind(), ops.first(), &c.in_) {
             (FactKind::Number, Some((op, v)), _) => Comparison::Number(*op, number(v)?),
             (FactKind::Number, None, Some(vs)) => {

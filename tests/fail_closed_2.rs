@@ -56,3 +56,67 @@ fn an_empty_in_compiled_silently_for_symbol_facts() {
         "policy `empty-in`: rule `never`: fact `request.country`: `in` is empty: it matches no value, so the comparison can never be true"
     );
 }
+
+// ---- 8. Identifiers sent as numbers: exact digits or refused; booleans refused ----
+
+fn claims(json: &str) -> Result<ecps_risk::PscClaims, serde_json::Error> {
+    serde_json::from_str(json)
+}
+
+/// `"SubjectNameID": true` was read as a professional named `true`.
+#[test]
+fn a_subject_sent_as_a_boolean_was_a_professional_named_true() {
+    for (json, claim) in [
+        (r#"{"SubjectNameID": true}"#, "SubjectNameID"),
+        (r#"{"preferred_username": false}"#, "preferred_username"),
+        (
+            r#"{"otherIds": [{"identifiant": true}]}"#,
+            "otherIds[].identifiant",
+        ),
+    ] {
+        let e = claims(json).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "claim `{claim}`: an identifier sent as the boolean `"
+            )),
+            "{e}"
+        );
+        assert!(e.contains("is refused: send it as a string"), "{e}");
+    }
+}
+
+/// A 24-digit number went through a float (`123456789012345690000000`), so two different
+/// 24-digit ids in the ID token and the UserInfo merged as one subject.
+#[test]
+fn two_different_24_digit_ids_merged_as_one_subject() {
+    let e = claims(r#"{"SubjectNameID": 123456789012345678901234}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(
+            "claim `SubjectNameID`: an identifier sent as a number that is not an exact integer"
+        ),
+        "{e}"
+    );
+    assert!(!e.contains("123456789012345690000000"), "{e}");
+    for lossy in ["1.5", "1e3", "-123456789012345678901234", "18446744073709551616"] {
+        let json = format!(r#"{{"preferred_username": {lossy}}}"#);
+        assert!(claims(&json).is_err(), "{lossy}");
+    }
+    // Integers a JSON parser keeps exactly are read with their exact digits, and two of them
+    // that differ in the last digit are two subjects.
+    let token = claims(r#"{"SubjectNameID": 18446744073709551615}"#).unwrap();
+    assert_eq!(token.subject_name_id.as_deref(), Some("18446744073709551615"));
+    let userinfo = claims(r#"{"SubjectNameID": 18446744073709551614}"#).unwrap();
+    assert!(matches!(
+        ecps_risk::PscClaims::merge(&token, &userinfo),
+        Err(ecps_risk::ClaimsError::DifferentSubjects { .. })
+    ));
+    let negative = claims(r#"{"SubjectNameID": -42, "otherIds": [{"identifiant": 10001234565}]}"#)
+        .unwrap();
+    assert_eq!(negative.subject_name_id.as_deref(), Some("-42"));
+    let other = negative.other_ids.unwrap();
+    assert_eq!(other[0].identifiant.as_deref(), Some("10001234565"));
+    // null is an absent claim.
+    assert_eq!(claims(r#"{"SubjectNameID": null}"#).unwrap().subject_name_id, None);
+}

@@ -20,7 +20,11 @@
 //! sends them; the one documented spelling variant, `otherIDs` for `otherIds`, is accepted.
 //! Values that PSC integrations send either as one string or as a list (`SubjectRole`,
 //! `Secteur_Activite`, `amr`) are accepted in both forms, and directory codes or identifiers
-//! sent as numbers are accepted as text.
+//! sent as numbers are accepted as text. An identifier (`SubjectNameID`, `preferred_username`,
+//! `otherIds[].identifiant`) sent as a number is read with its exact digits — an integer, as
+//! JSON parsers keep it exactly up to 2^64 − 1 — and refused otherwise (a fraction, an
+//! exponent, or more digits, which a parser reads through a float: two different 24-digit ids
+//! would read as one); one sent as a boolean is refused ([`ClaimsError::NotText`]).
 //!
 //! The subject is **never** taken from `sub` (a technical id, whose shape changed in 2026): it
 //! is `SubjectNameID`, else `preferred_username`.
@@ -64,10 +68,10 @@ pub struct PscClaims {
     pub iss: Option<String>,
     /// The professional's identifier: usually the `idNat_PS`, an ANS sandbox account id for
     /// sandbox accounts.
-    #[serde(rename = "SubjectNameID", default, deserialize_with = "text")]
+    #[serde(rename = "SubjectNameID", default, deserialize_with = "subject_name_id")]
     pub subject_name_id: Option<String>,
     /// Usually the same identifier.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "preferred_username")]
     pub preferred_username: Option<String>,
     /// First name.
     #[serde(default)]
@@ -125,7 +129,7 @@ crate::model::wire::map_only!(PscClaims);
 #[serde(remote = "Self")]
 pub struct OtherId {
     /// The identifier.
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "identifiant")]
     pub identifiant: Option<String>,
     /// Its origin (`RPPS`, `EDIT`, …).
     #[serde(default, deserialize_with = "text")]
@@ -266,6 +270,19 @@ pub enum ClaimsError {
         claim: &'static str,
         /// Why it is invalid.
         source: NationalIdError,
+    },
+    /// An identifier claim (`SubjectNameID`, `preferred_username`, `otherIds[].identifiant`)
+    /// sent as a boolean, or as a number whose exact digits are lost (not an integer, or above
+    /// 2^64 − 1, which JSON parsers read through a float: `123456789012345678901234` would read
+    /// as `123456789012345680000000`, the same as other ids). Refused when the claims are read:
+    /// this is the message of the deserializer's error.
+    #[error("claim `{claim}`: an identifier sent as {sent} is refused: send it as a string")]
+    NotText {
+        /// The claim.
+        claim: &'static str,
+        /// What was sent instead (`the boolean `true``, `a number that is not an exact
+        /// integer (`1.2e23`)`).
+        sent: String,
     },
     /// The ID token and the UserInfo response name different subjects: they are not of one
     /// login and must not be merged.
@@ -463,6 +480,80 @@ impl Text {
 
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<Text>::deserialize(d)?.map(Text::into_string))
+}
+
+fn subject_name_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    identifier(d, "SubjectNameID")
+}
+
+fn preferred_username<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    identifier(d, "preferred_username")
+}
+
+fn identifiant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    identifier(d, "otherIds[].identifiant")
+}
+
+/// An identifier: a string, or an integer with its exact digits. A boolean, or a number whose
+/// digits are not exact (a fraction, an exponent, an integer beyond `u64` / `i64`: serde_json
+/// reads those as a float, without `arbitrary_precision`), is refused with
+/// [`ClaimsError::NotText`]: a lossy id could be another professional's, and two different
+/// ids could compare equal.
+fn identifier<'de, D: Deserializer<'de>>(
+    d: D,
+    claim: &'static str,
+) -> Result<Option<String>, D::Error> {
+    struct Visit(&'static str);
+    impl Visit {
+        fn refuse<E: serde::de::Error>(&self, sent: String) -> E {
+            E::custom(ClaimsError::NotText {
+                claim: self.0,
+                sent,
+            })
+        }
+    }
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an identifier: a string, or an integer")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Err(self.refuse(format!(
+                "a number that is not an exact integer (read as `{v:e}`)"
+            )))
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Err(self.refuse(format!("the boolean `{v}`")))
+        }
+    }
+    d.deserialize_option(Visit(claim))
 }
 
 /// Postal codes sent as numbers lose their leading zero (`1000` for `01000`): put it back.

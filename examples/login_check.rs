@@ -87,7 +87,9 @@ fn quiet_feeds(b: RiskContextBuilder) -> RiskContextBuilder {
 
 /// Six weeks of weekdays, each login scored and learned as the provider would: the card at
 /// work, the e-CPS at home. Her first e-CPS login on her phone was stepped up, and she passed the
-/// step-up with her card: the login that asked for it is learned as confirmed.
+/// step-up with her card in that same browser (a step-up proves the login that asked for it
+/// only on its device: a card login on the hospital PC would prove nothing of the phone's): the
+/// login that asked for it is learned as confirmed.
 fn history(policy: &Policy, env: &Environment<'_>) -> Result<Profile, Box<dyn Error>> {
     let mut profile = Profile::new();
     for day in (1..=42).rev() {
@@ -102,9 +104,12 @@ fn history(policy: &Policy, env: &Environment<'_>) -> Result<Profile, Box<dyn Er
         ] {
             let mut assessment = policy.evaluate(&login, &profile, env);
             if let Decision::StepUp(_) = assessment.decision() {
-                let card = at_work(login.now() + Duration::minutes(3))
-                    .auth_time(login.now() + Duration::minutes(3))
-                    .build()?;
+                // The same browser, device cookie and network, authenticated again with the card.
+                let mut event = login.event().clone();
+                event.at = login.now() + Duration::minutes(3);
+                event.auth.auth_time = Some(event.at);
+                event.auth.mode = Some(ecps_risk::AuthMode::Card);
+                let card = RiskContext::try_from(event)?;
                 assessment.mark_step_up_passed(&login, &card)?;
             }
             profile = profile.learn(&login, &assessment)?;

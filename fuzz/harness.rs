@@ -1593,8 +1593,10 @@ fn check_learning(
 /// `mark_step_up_passed(ctx, step_up)`: accepted exactly when SECURITY.md says — a step-up was
 /// asked for, and `step_up` is a login of the same professional within `STEP_UP_WINDOW` after
 /// `ctx`, with a fresh authentication (`auth_time` not before `ctx`, less `FUTURE_TOLERANCE`,
-/// and after `ctx`'s own `auth_time`: not the same session), with the card when the card was asked for. A refusal names its value and changes nothing.
-/// True when passed.
+/// and after `ctx`'s own `auth_time`: not the same session), with the card when the card was asked for,
+/// bound to `ctx`: on its device when it sent a cookie, else by a challenge (refused
+/// `Unbound` without one; another challenge refused). A refusal names its value and changes
+/// nothing. True when passed.
 pub fn check_step_up(a: &mut Assessment<'_>, ctx: &RiskContext, step_up: &RiskContext) -> bool {
     let elapsed = step_up.now() - ctx.now();
     let auth = &step_up.event().auth;
@@ -1608,10 +1610,35 @@ pub fn check_step_up(a: &mut Assessment<'_>, ctx: &RiskContext, step_up: &RiskCo
                 && elapsed <= STEP_UP_WINDOW
                 && fresh
                 && (method != StepUpMethod::CpsCard || auth.mode == Some(AuthMode::Card))
+                && ctx
+                    .event()
+                    .request
+                    .device
+                    .is_none_or(|d| step_up.event().request.device == Some(d))
         }
         _ => false,
     };
     let before = (a.is_good_login(), a.passed_with_card());
+    let unbound = ctx.event().request.device.is_none();
+    if expected && unbound {
+        // Bound by nothing but a challenge.
+        assert_eq!(a.mark_step_up_passed(ctx, step_up), Err(StepUpError::Unbound));
+        assert_eq!(
+            a.mark_step_up_passed_with_challenge(ctx, step_up, b"0123456789abcdef"),
+            Err(StepUpError::NoChallenge)
+        );
+        a.bind_step_up_challenge(b"challenge of this login")
+            .expect("a long challenge binds");
+        assert_eq!(
+            a.mark_step_up_passed_with_challenge(ctx, step_up, b"challenge of another login"),
+            Err(StepUpError::ChallengeMismatch)
+        );
+        assert_eq!((a.is_good_login(), a.passed_with_card()), before);
+        a.mark_step_up_passed_with_challenge(ctx, step_up, b"challenge of this login")
+            .expect("a bound step-up passes");
+        assert_eq!(a.step_up_digest(), Some(step_up.digest()));
+        return true;
+    }
     match a.mark_step_up_passed(ctx, step_up) {
         Ok(()) => {
             assert!(expected, "step-up accepted: {a}\n{:?}", step_up.event());

@@ -1816,6 +1816,7 @@ fn report_only_card_step_up_is_not_cleared_by_a_passed_fresh_authentication() {
     spec.thresholds.step_up_method = ecps_risk::policy::StepUpMethodSpec::FreshAuthentication;
     let p = Policy::compile(spec).unwrap();
     let ctx = login()
+        .device_id("attacker-phone")
         .activation(
             NOW - Duration::hours(1),
             ecps_risk::ActivationChannel::EmailSms,

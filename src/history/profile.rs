@@ -89,6 +89,11 @@ pub struct RecentLogin {
     /// Whether what it taught was confirmed (a card login, a card step-up passed, a person).
     #[serde(default, skip_serializing_if = "is_false")]
     pub confirmed: bool,
+    /// The [`RiskContext::digest`] of the step-up login that proved it, when it was learned
+    /// through a passed step-up: [`Profile::learn`] refuses the same proof for another login
+    /// ([`ProfileError::StepUpReused`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_up: Option<Digest128>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -115,6 +120,7 @@ impl<'de> Deserialize<'de> for RecentLogin {
                     at,
                     digest: None,
                     confirmed: false,
+                    step_up: None,
                 })
             }
             fn visit_u64<E: serde::de::Error>(self, at: u64) -> Result<RecentLogin, E> {
@@ -362,6 +368,18 @@ pub enum ProfileError {
     /// another login at the same second: see [`Assessment::check_login`](crate::Assessment::check_login)).
     #[error(transparent)]
     AssessmentMismatch(#[from] LoginMismatch),
+    /// The step-up that proved this login already proved another one the profile learned: one
+    /// proof, one login. Named by times and digests, never by the subject.
+    #[error(
+        "the step-up login (digest `{step_up}`) already proved the login at `{}`",
+        crate::model::text::rfc3339(proved_at)
+    )]
+    StepUpReused {
+        /// The step-up login's [`RiskContext::digest`].
+        step_up: Digest128,
+        /// When the login it proved first was made.
+        proved_at: time::OffsetDateTime,
+    },
     /// The login is another professional's.
     #[error("profile belongs to `{profile}`, the login to `{login}`")]
     SubjectMismatch {
@@ -600,7 +618,9 @@ impl Profile {
     /// `CARD` login, a card step-up passed). Otherwise the login is kept only as an attempt
     /// (its time and device, for `velocity.burst`), so a blocked attacker cannot make their
     /// device or network familiar by retrying. Errors when the login is another
-    /// professional's, or the assessment another login's.
+    /// professional's, or the assessment another login's, or when its step-up login already
+    /// proved another login among the last [`MAX_RECENT_LOGINS`] learned
+    /// ([`ProfileError::StepUpReused`]: one proof, one login).
     pub fn learn(
         &self,
         ctx: &RiskContext,
@@ -609,10 +629,25 @@ impl Profile {
         let verdict = verdict.into();
         self.check_subject(ctx)?;
         verdict.check_login(ctx)?;
+        if verdict.is_good_login()
+            && let Some(step_up) = verdict.step_up_digest()
+            && let Some(first) = self
+                .recent
+                .iter()
+                .find(|r| r.step_up == Some(step_up) && r.digest != Some(ctx.digest()))
+        {
+            return Err(ProfileError::StepUpReused {
+                step_up,
+                // Stored times are checked to be within 1970..=9999 when a profile is read.
+                proved_at: time::OffsetDateTime::from_unix_timestamp(first.at)
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            });
+        }
         let mut next = self.clone();
         if verdict.is_good_login() {
             let card = ctx.event().auth.mode == Some(AuthMode::Card);
             next.absorb(ctx, card || verdict.passed_with_card());
+            next.record_step_up(ctx, verdict.step_up_digest());
         } else {
             next.attempt(ctx);
         }
@@ -714,6 +749,16 @@ impl Profile {
         self.attempts.drain(..excess);
     }
 
+    /// Remember which step-up login proved `ctx`, learned just now, so it proves no other.
+    fn record_step_up(&mut self, ctx: &RiskContext, step_up: Option<Digest128>) {
+        let digest = ctx.digest();
+        if let Some(step_up) = step_up
+            && let Some(login) = self.recent.iter_mut().find(|r| r.digest == Some(digest))
+        {
+            login.step_up = Some(step_up);
+        }
+    }
+
     fn absorb(&mut self, ctx: &RiskContext, confirmed: bool) {
         let at = ctx.now_unix();
         let digest = ctx.digest();
@@ -767,6 +812,7 @@ impl Profile {
             at,
             digest: Some(digest),
             confirmed,
+            step_up: None,
         });
         self.recent.sort_unstable();
         let excess = self.recent.len().saturating_sub(MAX_RECENT_LOGINS);

@@ -22,6 +22,8 @@ pub struct Verdict {
     pub(crate) login_digest: Option<Digest128>,
     pub(crate) good: bool,
     pub(crate) card_step_up: bool,
+    /// [`RiskContext::digest`] of the step-up login that proved it, if a step-up passed.
+    pub(crate) step_up_digest: Option<Digest128>,
 }
 
 impl Verdict {
@@ -46,6 +48,13 @@ impl Verdict {
     /// True when a CPS-card step-up was passed for the login.
     pub fn passed_with_card(&self) -> bool {
         self.card_step_up
+    }
+
+    /// The [`RiskContext::digest`] of the step-up login that proved the login, if a step-up
+    /// passed: one proof, one login ([`Profile::learn`](crate::Profile::learn) refuses it for
+    /// a second login).
+    pub fn step_up_digest(&self) -> Option<Digest128> {
+        self.step_up_digest
     }
 }
 

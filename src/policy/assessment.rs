@@ -190,6 +190,12 @@ pub struct Assessment<'p> {
     pub(crate) failure: Option<Failure<'p>>,
     /// The step-up passed, proven by [`Assessment::mark_step_up_passed`].
     step_up_passed: Option<StepUpMethod>,
+    /// [`RiskContext::digest`] of the step-up login that proved it: one proof, one login
+    /// ([`Profile::learn`](crate::Profile::learn) refuses a proof another login consumed).
+    step_up_digest: Option<Digest128>,
+    /// A digest of the step-up challenge the caller bound this login to
+    /// ([`Assessment::bind_step_up_challenge`]); never the challenge itself.
+    step_up_challenge: Option<Digest128>,
     login_time: OffsetDateTime,
     /// [`RiskContext::digest`] of the login scored; `None` until an evaluation fills it.
     login_digest: Option<Digest128>,
@@ -216,6 +222,8 @@ impl<'p> Assessment<'p> {
             fired: Fired::default(),
             failure: None,
             step_up_passed: None,
+            step_up_digest: None,
+            step_up_challenge: None,
             login_time: ctx.now(),
             login_digest: Some(ctx.digest()),
         }
@@ -234,6 +242,8 @@ impl<'p> Assessment<'p> {
             fired: Fired::default(),
             failure: Some(Failure::NotEvaluated),
             step_up_passed: None,
+            step_up_digest: None,
+            step_up_challenge: None,
             login_time: OffsetDateTime::UNIX_EPOCH,
             login_digest: None,
         }
@@ -252,6 +262,8 @@ impl<'p> Assessment<'p> {
         self.fired.clear();
         self.failure = None;
         self.step_up_passed = None;
+        self.step_up_digest = None;
+        self.step_up_challenge = None;
         self.login_time = ctx.now();
         self.login_digest = Some(ctx.digest());
     }
@@ -358,10 +370,25 @@ impl<'p> Assessment<'p> {
     /// *confirms* what the profile learns from `login` (its device becomes established at
     /// once).
     ///
+    /// **A step-up proves the login that asked for it**, not just the professional: any card
+    /// login of theirs in the window (the victim's ordinary login at the practice) would
+    /// otherwise prove the fraudster's pending login and confirm the fraudster's device. Here
+    /// the binding is the device: `login` must carry a device cookie
+    /// ([`RiskContextBuilder::device_id`](crate::RiskContextBuilder::device_id)) and `step_up`
+    /// the same one — the step-up happens in the browser that made the login, so the device
+    /// the card confirms is the one that passed it ([`StepUpError::OtherDevice`]). A login
+    /// without a device cookie cannot be bound by its device
+    /// ([`StepUpError::Unbound`]): bind it with a challenge instead
+    /// ([`Assessment::bind_step_up_challenge`],
+    /// [`Assessment::mark_step_up_passed_with_challenge`]).
+    ///
     /// The flow: when the decision is [`Decision::StepUp`], send the professional back to PSC
     /// asking for a new authentication (OpenID Connect `prompt=login` or `max_age=0`; for
     /// [`StepUpMethod::CpsCard`], tell them to use the card), verify the new token as usual,
-    /// build its context (`RiskContext::from_psc`) and pass it here.
+    /// build its context (`RiskContext::from_psc`, with the same device cookie) and pass it
+    /// here. Then learn ([`Profile::learn`](crate::Profile::learn), which refuses a step-up
+    /// login already used as the proof of another login: one proof, one login), store the
+    /// profile, and only then let the login in.
     ///
     /// ```
     /// use ecps_risk::{AuthMode, Decision, Environment, Policy, Profile, RiskContext, StepUpError};
@@ -371,6 +398,7 @@ impl<'p> Assessment<'p> {
     /// let now = datetime!(2025-10-08 09:30 UTC);
     /// let login = RiskContext::builder(now, "810001234565".parse()?)
     ///     .auth_mode("MOBILE")
+    ///     .device_id("browser-cookie")
     ///     .validation_requests((1..=3).map(|i| ecps_risk::input::ValidationRequest {
     ///         at: now - Duration::minutes(i),
     ///         outcome: ecps_risk::input::PushOutcome::Denied,
@@ -381,12 +409,23 @@ impl<'p> Assessment<'p> {
     ///
     /// // Another e-CPS authentication is no proof of the card.
     /// let again = RiskContext::builder(now + Duration::minutes(1), "810001234565".parse()?)
+    ///     .device_id("browser-cookie")
     ///     .auth_mode(AuthMode::Ecps)
     ///     .auth_time(now + Duration::minutes(1))
     ///     .build()?;
     /// assert!(matches!(a.mark_step_up_passed(&login, &again), Err(StepUpError::NotCard { .. })));
     ///
+    /// // A card login in another browser (the professional's own, at the practice) proves
+    /// // nothing about this one.
+    /// let elsewhere = RiskContext::builder(now + Duration::minutes(2), "810001234565".parse()?)
+    ///     .device_id("another-browser")
+    ///     .auth_mode(AuthMode::Card)
+    ///     .auth_time(now + Duration::minutes(2))
+    ///     .build()?;
+    /// assert!(matches!(a.mark_step_up_passed(&login, &elsewhere), Err(StepUpError::OtherDevice { .. })));
+    ///
     /// let card = RiskContext::builder(now + Duration::minutes(2), "810001234565".parse()?)
+    ///     .device_id("browser-cookie")
     ///     .auth_mode(AuthMode::Card)
     ///     .auth_time(now + Duration::minutes(2))
     ///     .build()?;
@@ -399,6 +438,100 @@ impl<'p> Assessment<'p> {
         login: &RiskContext,
         step_up: &RiskContext,
     ) -> Result<(), StepUpError> {
+        let method = self.check_step_up(login, step_up)?;
+        if login.event().request.device.is_none() {
+            return Err(StepUpError::Unbound);
+        }
+        self.pass_step_up(method, step_up);
+        Ok(())
+    }
+
+    /// Bind this login's step-up to `challenge`: a secret the caller draws at random for this
+    /// login when it sends the professional to PSC (at least [`MIN_CHALLENGE_LEN`] bytes,
+    /// 128 bits) and gets back only with that step-up — the OpenID Connect `nonce` of the
+    /// step-up's authentication request, which the verified ID token carries back, or a value
+    /// kept in the server-side session of the login. Only a digest is kept (never the
+    /// challenge, in no output). Re-evaluating the login clears it: bind it again from the
+    /// session. Draw a new challenge per login and forget it once used.
+    ///
+    /// ```
+    /// use ecps_risk::{AuthMode, Decision, Environment, Policy, Profile, RiskContext, StepUpError};
+    /// use time::{Duration, macros::datetime};
+    ///
+    /// let policy = Policy::recommended();
+    /// let now = datetime!(2025-10-08 09:30 UTC);
+    /// // No device cookie: the step-up can only be bound by a challenge.
+    /// let login = RiskContext::builder(now, "810001234565".parse()?)
+    ///     .auth_mode("MOBILE")
+    ///     .validation_requests((1..=3).map(|i| ecps_risk::input::ValidationRequest {
+    ///         at: now - Duration::minutes(i),
+    ///         outcome: ecps_risk::input::PushOutcome::Denied,
+    ///     }))
+    ///     .build()?;
+    /// let mut a = policy.evaluate(&login, &Profile::new(), &Environment::empty());
+    /// assert!(matches!(a.decision(), Decision::StepUp(_)));
+    /// let card = RiskContext::builder(now + Duration::minutes(2), "810001234565".parse()?)
+    ///     .auth_mode(AuthMode::Card)
+    ///     .auth_time(now + Duration::minutes(2))
+    ///     .build()?;
+    /// assert_eq!(a.mark_step_up_passed(&login, &card), Err(StepUpError::Unbound));
+    ///
+    /// let nonce = b"k7Yc2-9fQx0aLpE3vW1sTg"; // drawn at random for this login's step-up
+    /// a.bind_step_up_challenge(nonce)?;
+    /// assert_eq!(
+    ///     a.mark_step_up_passed_with_challenge(&login, &card, b"another-logins-nonce"),
+    ///     Err(StepUpError::ChallengeMismatch)
+    /// );
+    /// a.mark_step_up_passed_with_challenge(&login, &card, nonce)?;
+    /// assert!(a.is_good_login());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bind_step_up_challenge(&mut self, challenge: &[u8]) -> Result<(), StepUpError> {
+        if challenge.len() < MIN_CHALLENGE_LEN {
+            return Err(StepUpError::WeakChallenge {
+                len: challenge.len(),
+            });
+        }
+        self.step_up_challenge = Some(challenge_digest(challenge));
+        Ok(())
+    }
+
+    /// [`Assessment::mark_step_up_passed`] for a step-up bound by a challenge
+    /// ([`Assessment::bind_step_up_challenge`]): `answered` is what came back with `step_up`
+    /// (the `nonce` of its verified ID token). Every check of `mark_step_up_passed` holds but
+    /// the device cookie's presence: a login without one is accepted, bound by the challenge;
+    /// a login with one still needs `step_up` to carry the same ([`StepUpError::OtherDevice`]).
+    /// Refused without a challenge bound ([`StepUpError::NoChallenge`]) or with another one
+    /// ([`StepUpError::ChallengeMismatch`]). The challenge is spent once passed.
+    pub fn mark_step_up_passed_with_challenge(
+        &mut self,
+        login: &RiskContext,
+        step_up: &RiskContext,
+        answered: &[u8],
+    ) -> Result<(), StepUpError> {
+        let method = self.check_step_up(login, step_up)?;
+        let Some(expected) = self.step_up_challenge else {
+            return Err(StepUpError::NoChallenge);
+        };
+        if challenge_digest(answered) != expected {
+            return Err(StepUpError::ChallengeMismatch);
+        }
+        self.step_up_challenge = None;
+        self.pass_step_up(method, step_up);
+        Ok(())
+    }
+
+    fn pass_step_up(&mut self, method: StepUpMethod, step_up: &RiskContext) {
+        self.step_up_passed = Some(method);
+        self.step_up_digest = Some(step_up.digest());
+    }
+
+    /// The checks both ways of passing a step-up make; the method asked for when they hold.
+    fn check_step_up(
+        &self,
+        login: &RiskContext,
+        step_up: &RiskContext,
+    ) -> Result<StepUpMethod, StepUpError> {
         let Decision::StepUp(method) = self.decision else {
             return Err(StepUpError::NotAsked {
                 decision: self.decision,
@@ -434,8 +567,25 @@ impl<'p> Assessment<'p> {
                 mode: auth.mode.as_ref().map(AuthMode::as_str),
             });
         }
-        self.step_up_passed = Some(method);
-        Ok(())
+        // The device that made the login must be the one that passed the step-up: what the
+        // card confirms is the login's device. Device ids are hashed with the subject, so
+        // equal digests are the same cookie of the same professional.
+        if let Some(device) = login.event().request.device
+            && step_up.event().request.device != Some(device)
+        {
+            return Err(StepUpError::OtherDevice {
+                at: step_up.now(),
+                digest: step_up.digest(),
+            });
+        }
+        Ok(method)
+    }
+
+    /// The [`RiskContext::digest`] of the step-up login that passed this assessment's
+    /// step-up, if one did: [`Profile::learn`](crate::Profile::learn) refuses it as the proof
+    /// of a second login.
+    pub fn step_up_digest(&self) -> Option<Digest128> {
+        self.step_up_digest
     }
 
     /// True when a step-up with the CPS card was asked for and proven
@@ -492,6 +642,7 @@ impl From<&Assessment<'_>> for Verdict {
             login_digest: a.login_digest,
             good: a.is_good_login(),
             card_step_up: a.passed_with_card(),
+            step_up_digest: a.step_up_digest,
         }
     }
 }
@@ -505,6 +656,14 @@ impl From<&mut Assessment<'_>> for Verdict {
 
 /// How long after a login the step-up it asked for may happen.
 pub const STEP_UP_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// The shortest step-up challenge accepted ([`Assessment::bind_step_up_challenge`]): 16 bytes,
+/// 128 bits if drawn at random.
+pub const MIN_CHALLENGE_LEN: usize = 16;
+
+fn challenge_digest(challenge: &[u8]) -> Digest128 {
+    Digest128::of("ecps-risk step-up challenge v1", &[challenge])
+}
 
 /// Why a step-up does not count as passed ([`Assessment::mark_step_up_passed`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -556,6 +715,41 @@ pub enum StepUpError {
     NotCard {
         /// The step-up login's means (`ecps`, `other`), if it said.
         mode: Option<&'static str>,
+    },
+    /// The login sent a device cookie and the step-up login another one, or none: the step-up
+    /// was made in another browser, so it proves nothing of the login (a card login of the
+    /// professional elsewhere would otherwise confirm the fraudster's device). Named by its
+    /// time and [`RiskContext::digest`], never by its subject or device.
+    #[error(
+        "the step-up login at `{}` (digest `{digest}`) was not made on the login's device",
+        rfc3339(at)
+    )]
+    OtherDevice {
+        /// The step-up login's time.
+        at: OffsetDateTime,
+        /// The step-up login's [`RiskContext::digest`].
+        digest: Digest128,
+    },
+    /// The login sent no device cookie, so its step-up cannot be bound to it by device: bind
+    /// it with a challenge ([`Assessment::bind_step_up_challenge`] and
+    /// [`Assessment::mark_step_up_passed_with_challenge`]).
+    #[error(
+        "the login sent no device cookie: its step-up cannot be bound by device, bind it with a challenge (`bind_step_up_challenge`)"
+    )]
+    Unbound,
+    /// [`Assessment::mark_step_up_passed_with_challenge`] on an assessment no challenge was
+    /// bound to (or whose challenge was spent).
+    #[error("no step-up challenge is bound to the login (`bind_step_up_challenge`)")]
+    NoChallenge,
+    /// The challenge that came back with the step-up is not the one bound to the login: the
+    /// step-up answered another login's request. The challenges are never shown.
+    #[error("the step-up answered another challenge than the one bound to the login")]
+    ChallengeMismatch,
+    /// A challenge shorter than [`MIN_CHALLENGE_LEN`] bytes (guessable).
+    #[error("a step-up challenge needs at least {MIN_CHALLENGE_LEN} bytes, got `{len}`")]
+    WeakChallenge {
+        /// Its length in bytes.
+        len: usize,
     },
 }
 

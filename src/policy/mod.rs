@@ -16,7 +16,8 @@ mod inputs;
 mod spec;
 
 pub use assessment::{
-    Assessment, Failure, MAX_REASONS, Outcome, Reason, STEP_UP_WINDOW, SignalName, StepUpError,
+    Assessment, Failure, MAX_REASONS, MIN_CHALLENGE_LEN, Outcome, Reason, STEP_UP_WINDOW,
+    SignalName, StepUpError,
 };
 pub use decision::{Decision, Level, StepUpMethod};
 

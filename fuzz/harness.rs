@@ -1622,7 +1622,10 @@ pub fn check_step_up(a: &mut Assessment<'_>, ctx: &RiskContext, step_up: &RiskCo
     let unbound = ctx.event().request.device.is_none();
     if expected && unbound {
         // Bound by nothing but a challenge.
-        assert_eq!(a.mark_step_up_passed(ctx, step_up), Err(StepUpError::Unbound));
+        assert_eq!(
+            a.mark_step_up_passed(ctx, step_up),
+            Err(StepUpError::Unbound)
+        );
         assert_eq!(
             a.mark_step_up_passed_with_challenge(ctx, step_up, b"0123456789abcdef"),
             Err(StepUpError::NoChallenge)

@@ -99,26 +99,39 @@ fn two_different_24_digit_ids_merged_as_one_subject() {
         "{e}"
     );
     assert!(!e.contains("123456789012345690000000"), "{e}");
-    for lossy in ["1.5", "1e3", "-123456789012345678901234", "18446744073709551616"] {
+    for lossy in [
+        "1.5",
+        "1e3",
+        "-123456789012345678901234",
+        "18446744073709551616",
+    ] {
         let json = format!(r#"{{"preferred_username": {lossy}}}"#);
         assert!(claims(&json).is_err(), "{lossy}");
     }
     // Integers a JSON parser keeps exactly are read with their exact digits, and two of them
     // that differ in the last digit are two subjects.
     let token = claims(r#"{"SubjectNameID": 18446744073709551615}"#).unwrap();
-    assert_eq!(token.subject_name_id.as_deref(), Some("18446744073709551615"));
+    assert_eq!(
+        token.subject_name_id.as_deref(),
+        Some("18446744073709551615")
+    );
     let userinfo = claims(r#"{"SubjectNameID": 18446744073709551614}"#).unwrap();
     assert!(matches!(
         ecps_risk::PscClaims::merge(&token, &userinfo),
         Err(ecps_risk::ClaimsError::DifferentSubjects { .. })
     ));
-    let negative = claims(r#"{"SubjectNameID": -42, "otherIds": [{"identifiant": 10001234565}]}"#)
-        .unwrap();
+    let negative =
+        claims(r#"{"SubjectNameID": -42, "otherIds": [{"identifiant": 10001234565}]}"#).unwrap();
     assert_eq!(negative.subject_name_id.as_deref(), Some("-42"));
     let other = negative.other_ids.unwrap();
     assert_eq!(other[0].identifiant.as_deref(), Some("10001234565"));
     // null is an absent claim.
-    assert_eq!(claims(r#"{"SubjectNameID": null}"#).unwrap().subject_name_id, None);
+    assert_eq!(
+        claims(r#"{"SubjectNameID": null}"#)
+            .unwrap()
+            .subject_name_id,
+        None
+    );
 }
 
 // ---- 1. A step-up must prove the login that asked for it ----
@@ -179,12 +192,18 @@ fn a_card_step_up_on_another_device_is_refused() {
     let env = Environment::empty();
     let attack = fraudster(NOW, Some("fraudster-cookie"));
     let mut a = policy.evaluate(&attack, &Profile::new(), &env);
-    assert_eq!(a.decision(), Decision::StepUp(ecps_risk::StepUpMethod::CpsCard));
+    assert_eq!(
+        a.decision(),
+        Decision::StepUp(ecps_risk::StepUpMethod::CpsCard)
+    );
     let victim = card_login(NOW + Duration::minutes(3), Some("practice-cookie"));
     let e = a.mark_step_up_passed(&attack, &victim).unwrap_err();
     assert!(matches!(e, StepUpError::OtherDevice { .. }), "{e}");
     let text = e.to_string();
-    assert!(text.contains("was not made on the login's device"), "{text}");
+    assert!(
+        text.contains("was not made on the login's device"),
+        "{text}"
+    );
     assert!(!text.contains(MARTIN), "{text}");
     // A step-up login without any cookie is no more the login's device.
     let blind = card_login(NOW + Duration::minutes(3), None);
@@ -282,7 +301,10 @@ fn one_card_step_up_cleared_two_pending_logins() {
         }
     );
     let text = e.to_string();
-    assert!(text.contains("already proved the login at `2025-10-08T09:30:00Z`"), "{text}");
+    assert!(
+        text.contains("already proved the login at `2025-10-08T09:30:00Z`"),
+        "{text}"
+    );
     assert!(!text.contains(MARTIN), "{text}");
     // The proof is kept in the stored profile.
     let stored: Profile = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
@@ -293,8 +315,10 @@ fn one_card_step_up_cleared_two_pending_logins() {
     // Challenges drawn per login make the reuse impossible at the step-up itself.
     let mut a = policy.evaluate(&first, &Profile::new(), &env);
     let mut b = policy.evaluate(&second, &Profile::new(), &env);
-    a.bind_step_up_challenge(b"challenge-of-the-first-login").unwrap();
-    b.bind_step_up_challenge(b"challenge-of-the-second-login").unwrap();
+    a.bind_step_up_challenge(b"challenge-of-the-first-login")
+        .unwrap();
+    b.bind_step_up_challenge(b"challenge-of-the-second-login")
+        .unwrap();
     a.mark_step_up_passed_with_challenge(&first, &card, b"challenge-of-the-first-login")
         .unwrap();
     assert_eq!(

@@ -68,7 +68,11 @@ pub struct PscClaims {
     pub iss: Option<String>,
     /// The professional's identifier: usually the `idNat_PS`, an ANS sandbox account id for
     /// sandbox accounts.
-    #[serde(rename = "SubjectNameID", default, deserialize_with = "subject_name_id")]
+    #[serde(
+        rename = "SubjectNameID",
+        default,
+        deserialize_with = "subject_name_id"
+    )]
     pub subject_name_id: Option<String>,
     /// Usually the same identifier.
     #[serde(default, deserialize_with = "preferred_username")]

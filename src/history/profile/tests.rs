@@ -142,11 +142,12 @@ fn learns_only_from_good_logins() {
             device: risky.event().request.device,
         }]
     );
-    // ...until the step-up passed, proven by a card login.
+    // ...until the step-up passed, proven by a card login on the same device.
     let card = RiskContext::builder(
         risky.now() + Duration::minutes(2),
         "810001234565".parse().unwrap(),
     )
+    .device_id("other-phone")
     .auth_mode(AuthMode::Card)
     .auth_time(risky.now() + Duration::minutes(2))
     .build()
